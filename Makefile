@@ -1,0 +1,42 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   create .venv, install, build the seed ledger, serve it on http://127.0.0.1:8001
+#   make test   create .venv, install (and Debian's chromium where missing), run every test
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+LEDGER := $(BIN)/ledger --db ledger.db
+
+.PHONY: install demo test bench browser clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The demo ledger, built from seeds/ with ledger commands only.
+ledger.db: $(INSTALLED) seeds/attributions.jsonl seeds/aliases.tsv schema.sql
+	rm -f ledger.db ledger.db-wal ledger.db-shm
+	$(LEDGER) init
+	$(LEDGER) import seeds/attributions.jsonl
+	tab=$$(printf '\t'); grep -v '^#' seeds/aliases.tsv | while IFS="$$tab" read -r name canonical; do \
+		[ -n "$$name" ] && $(LEDGER) alias "$$name" --of "$$canonical" || exit 1; done
+	$(LEDGER) verify
+
+demo: ledger.db
+	@echo "Serving the seed ledger on http://127.0.0.1:8001 (Ctrl-C stops it)"
+	$(LEDGER) serve --host 127.0.0.1 --port 8001
+
+browser:
+	@sh scripts/install-chromium
+
+test: $(INSTALLED) browser
+	$(BIN)/python -m pytest
+
+bench: $(INSTALLED)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) ledger.db ledger.db-wal ledger.db-shm

@@ -1,0 +1,218 @@
+"""The `ledger` command: a thin click layer over `ledger.db.Ledger`.
+
+Exit status: 0 success, 1 data refused or a check failed (nothing written), 2 wrong usage.
+Datasette is imported only by `serve`, so appending commands start quickly.
+"""
+import os
+import sys
+
+import click
+
+from . import exporters, importers
+from .db import ImportRefused, Ledger
+from .journal import ChainBroken, LedgerError
+from .records import FIELDS, Refused
+
+
+class Failure(click.ClickException):
+    exit_code = 1
+
+    def show(self, file=None):
+        click.echo(self.format_message(), err=True)
+
+
+def _run(action):
+    """Run `action`, turning the ledger's refusals into exit status 1 with their reasons."""
+    try:
+        return action()
+    except ImportRefused as refused:
+        raise Failure(f"{len(refused.problems)} bad record(s); nothing was imported:\n" + "\n".join(refused.problems))
+    except Refused as refused:
+        raise Failure("\n".join(f"{field}: {reason}" for field, reason in refused.problems))
+    except LedgerError as error:
+        raise Failure(str(error))
+
+
+def _open(ctx, create=False):
+    return _run(lambda: Ledger(ctx.obj["db"], create=create))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="LEDGER_DB",
+    default="ledger.db",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The ledger database (else $LEDGER_DB, else ./ledger.db).",
+)
+@click.version_option(package_name="ledger")
+@click.pass_context
+def cli(ctx, db):
+    """A source-attribution fact ledger: who said what, where, when, and who disputes it."""
+    ctx.obj = {"db": db}
+
+
+@cli.command()
+@click.pass_context
+def init(ctx):
+    """Create the ledger from schema.sql; an existing ledger is left unchanged."""
+    path = ctx.obj["db"]
+    existed = os.path.exists(path) and os.path.getsize(path) > 0
+    _open(ctx, create=True).close()
+    click.echo(f"{path}: {'already a ledger; nothing changed' if existed else 'created'}")
+
+
+def _record_options(required):
+    """The record's fields as options; `required` makes claim, outlet, date and stance mandatory."""
+
+    def decorate(command):
+        helps = {
+            "claim": "The proposition, as one neutral sentence.",
+            "outlet": "The publication or channel in which the claim appeared.",
+            "date": "When the claim was made or published: YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS with Z or an offset.",
+            "stance": "asserts, reports, questions or disputes.",
+            "speaker": "The person or body the claim is attributed to (absent: the outlet itself).",
+            "via": "The publication through which the attribution was found.",
+            "url": "http(s) address of the document where the attribution can be read.",
+            "quote": "The verbatim words in that document that support the attribution.",
+            "note": "Free text from the person recording it.",
+        }
+        for field in reversed(FIELDS):
+            command = click.option(f"--{field}", required=required and field in ("claim", "outlet", "date", "stance"), help=helps[field])(command)
+        return command
+
+    return decorate
+
+
+@cli.command()
+@_record_options(required=True)
+@click.pass_context
+def add(ctx, **fields):
+    """Append one attribution and print its id (the existing id if it is already recorded)."""
+    with _open(ctx, create=True) as ledger:
+        seq, new = _run(lambda: ledger.add({k: v for k, v in fields.items() if v is not None}))
+    if not new:
+        click.echo(f"already recorded as attribution {seq}", err=True)
+    click.echo(seq)
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(importers.FORMATS), help="Default: from the file's ending.")
+@click.pass_context
+def import_(ctx, file, fmt):
+    """Append every record of FILE (- for standard input) in one transaction: all or nothing."""
+    if fmt is None:
+        fmt = importers.format_from_name(file) if file != "-" else None
+        if fmt is None:
+            raise click.UsageError(f"cannot tell the format of {file!r}: give --format")
+    stream = sys.stdin.buffer if file == "-" else open(file, "rb")
+    with stream, _open(ctx, create=True) as ledger:
+        result = _run(lambda: ledger.import_items(importers.read(stream, fmt), source=file))
+    click.echo(f"{file}: {result.new} new, {result.existing} already recorded")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--of", "canonical", required=True, help="The canonical name NAME stands for.")
+@click.pass_context
+def alias(ctx, name, canonical):
+    """Record that NAME is another name of CANONICAL (for every attribution, earlier or later)."""
+    with _open(ctx, create=True) as ledger:
+        seq = _run(lambda: ledger.alias(name, canonical))
+    click.echo(seq if seq else f"{name} is already an alias of {canonical}")
+
+
+@cli.command(name="fact-checker")
+@click.argument("name")
+@click.pass_context
+def fact_checker(ctx, name):
+    """Record that the outlet NAME is a fact-checker."""
+    with _open(ctx, create=True) as ledger:
+        seq = _run(lambda: ledger.fact_checker(name))
+    click.echo(seq if seq else f"{name} is already a fact-checker")
+
+
+@cli.command()
+@click.argument("id", type=int)
+@click.option("--reason", required=True, help="Why the attribution is withdrawn.")
+@click.pass_context
+def retract(ctx, id, reason):
+    """Record that attribution ID is withdrawn."""
+    with _open(ctx) as ledger:
+        click.echo(_run(lambda: ledger.retract(id, reason)))
+
+
+@cli.command()
+@click.argument("id", type=int)
+@click.option("--reason", required=True, help="Why the attribution is corrected.")
+@_record_options(required=False)
+@click.pass_context
+def correct(ctx, id, reason, **fields):
+    """Record an attribution that supersedes ID: ID's fields with the given ones changed; prints the new id.
+
+    An empty value (--speaker "") clears an optional field.
+    """
+    with _open(ctx) as ledger:
+        click.echo(_run(lambda: ledger.correct(id, reason, {k: v for k, v in fields.items() if v is not None})))
+
+
+@cli.command()
+@click.option("--digest", help="SEQ:HASH taken earlier: also check that entry SEQ still has HASH.")
+@click.pass_context
+def verify(ctx, digest):
+    """Check the hash chain, the protecting triggers and every projection row."""
+    with _open(ctx) as ledger:
+        try:
+            count, head = ledger.verify(digest)
+        except ChainBroken as broken:
+            raise Failure(str(broken))
+        except LedgerError as error:
+            raise Failure(str(error))
+    click.echo(f"ok: {count} entries, chain and projections verified; head {count}:{head}")
+
+
+@cli.command()
+@click.pass_context
+def digest(ctx):
+    """Print SEQ:HASH of the newest journal entry."""
+    with _open(ctx) as ledger:
+        click.echo(ledger.digest())
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(exporters.FORMATS), default="jsonl", show_default=True)
+@click.option("--all", "include_all", is_flag=True, help="Include retracted and superseded attributions.")
+@click.pass_context
+def export(ctx, fmt, include_all):
+    """Write the current attributions as import records, names as written."""
+    with _open(ctx) as ledger:
+        records = (record for _, record in ledger.records(include_all=include_all))
+        exporters.WRITERS[fmt](records, click.get_text_stream("stdout"))
+
+
+@cli.command()
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.pass_context
+def rebuild(ctx, target):
+    """Replay the journal into a new ledger file TARGET, rebuilding every projection from it."""
+    from .projections import rebuild as replay
+
+    count = _run(lambda: replay(ctx.obj["db"], target))
+    click.echo(f"{target}: rebuilt from {count} journal entries")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--immutable", is_flag=True, help="Serve a snapshot with Datasette's immutable mode.")
+@click.pass_context
+def serve(ctx, host, port, immutable):
+    """Publish the ledger with Datasette, read-only."""
+    from datasette import cli as datasette_cli
+
+    path = ctx.obj["db"]
+    _open(ctx).close()
+    args = ["serve", "--host", host, "--port", str(port), "-i" if immutable else "--nolock", path]
+    datasette_cli.cli.main(args, prog_name="ledger serve")

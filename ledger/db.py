@@ -1,0 +1,211 @@
+"""The library: a `Ledger` appends entries to the journal and reads current attributions.
+
+    from ledger.db import Ledger
+    ledger = Ledger("ledger.db", create=True)
+    seq, new = ledger.add({"claim": "...", "outlet": "BBC", "date": "2024-07-30", "stance": "asserts"})
+
+Every append runs in one write transaction: the journal entry and its projections
+(written by the schema's trigger) commit together or not at all.
+"""
+import json
+from dataclasses import dataclass
+
+from . import journal
+from .journal import Appender, LedgerError, connect, write_transaction
+from .projections import check_projections, check_schema
+from .records import FIELDS, Refused, claim_key, clean_record, clean_text, record_of, utc_now
+
+
+class ImportRefused(LedgerError):
+    """An import with bad records: nothing was written; `problems` are `FILE:LINE: field: reason` lines."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ImportResult:
+    new: int = 0
+    existing: int = 0
+
+
+class Ledger:
+    def __init__(self, path, create=False):
+        self.path = path
+        self.conn = connect(path, create=create)
+
+    def close(self):
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # Appending -----------------------------------------------------------------
+
+    def add(self, raw):
+        """Append one attribution; returns (id, True), or (existing id, False) if already recorded."""
+        record = clean_record(raw)
+        with write_transaction(self.conn):
+            existing = self._recorded_id(record)
+            if existing:
+                return existing, False
+            return Appender(self.conn).append(_entry("attribution", record)), True
+
+    def import_items(self, items, source="-"):
+        """Append every record of an import in one transaction: all or nothing.
+
+        `items` are `importers.Item`s; bad ones are collected, and if there is any,
+        the transaction is rolled back and ImportRefused names each.
+        """
+        result, problems = ImportResult(), []
+        recorded_at = utc_now()
+        with write_transaction(self.conn):
+            appender = Appender(self.conn)
+            for item in items:
+                problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
+                if item.record is None:
+                    continue
+                try:
+                    record = clean_record(item.record)
+                except Refused as refused:
+                    problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in refused.problems]
+                    continue
+                if problems:
+                    continue  # the import will be refused: only keep validating
+                if self._recorded_id(record):
+                    result.existing += 1
+                else:
+                    appender.append(_entry("attribution", record, recorded_at))
+                    result.new += 1
+            if problems:
+                raise ImportRefused(problems)
+        return result
+
+    def alias(self, name, of):
+        """Record that `name` is another name of `of`; returns the seq, or None if already so."""
+        name, of = _name("name", name), _name("of", of)
+        if name == of:
+            raise Refused([("alias", f"{name!r} cannot be an alias of itself")])
+        with write_transaction(self.conn):
+            current = self.conn.execute(
+                """SELECT o.name FROM current_aliases AS a JOIN names AS n ON n.id = a.name_id
+                   JOIN names AS o ON o.id = a.of_id WHERE n.name = ?""",
+                (name,),
+            ).fetchone()
+            if current and current[0] == of:
+                return None
+            chain = self.conn.execute(
+                """SELECT 1 FROM alias_chains AS c JOIN names AS start ON start.id = c.name_id
+                   JOIN names AS step ON step.id = c.step_id WHERE start.name = ? AND step.name = ?""",
+                (of, name),
+            ).fetchone()
+            if chain:
+                raise Refused([("alias", f"{of!r} already resolves through {name!r}: the alias would make a cycle")])
+            return Appender(self.conn).append({"type": "alias", "name": name, "of": of, "recorded_at": utc_now()})
+
+    def fact_checker(self, name):
+        """Record that the outlet `name` is a fact-checker; returns the seq, or None if already so."""
+        name = _name("name", name)
+        with write_transaction(self.conn):
+            if self.conn.execute(
+                "SELECT 1 FROM fact_checkers AS f JOIN names AS n ON n.id = f.name_id WHERE n.name = ?", (name,)
+            ).fetchone():
+                return None
+            return Appender(self.conn).append({"type": "fact_checker", "name": name, "recorded_at": utc_now()})
+
+    def retract(self, target, reason):
+        reason = _reason(reason)
+        with write_transaction(self.conn):
+            self._current_record(target, "retracted")
+            return Appender(self.conn).append(
+                {"type": "retraction", "target": target, "reason": reason, "recorded_at": utc_now()}
+            )
+
+    def correct(self, target, reason, changes):
+        """Supersede attribution `target` with its fields updated by `changes` ("" clears a field)."""
+        reason = _reason(reason)
+        with write_transaction(self.conn):
+            old = self._current_record(target, "corrected")
+            record = clean_record({**old, **changes})
+            if record == old:
+                raise Refused([("correction", f"changes nothing in attribution {target}")])
+            entry = {**_entry("correction", record), "target": target, "reason": reason}
+            return Appender(self.conn).append(entry)
+
+    # Reading -------------------------------------------------------------------
+
+    def records(self, include_all=False):
+        """Attribution records as written (import records), oldest first; current ones unless include_all."""
+        status = "" if include_all else "WHERE r.seq NOT IN (SELECT target FROM retractions UNION ALL SELECT target FROM corrections)"
+        for seq, text in self.conn.execute(
+            f"SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq {status} ORDER BY r.seq"
+        ):
+            yield seq, record_of(json.loads(text))
+
+    def digest(self):
+        seq, head = journal.tip(self.conn)
+        return f"{seq}:{head}"
+
+    def verify(self, digest=None):
+        """Check the chain, the schema's triggers and every projection row; returns (entries, head)."""
+        count, head = journal.check_chain(self.conn)
+        check_schema(self.conn)
+        check_projections(self.conn)
+        if digest:
+            journal.check_digest(self.conn, digest)
+        return count, head
+
+    # Helpers -------------------------------------------------------------------
+
+    def _recorded_id(self, record):
+        """The id of an attribution already holding exactly `record`, if any."""
+        for seq, text in self.conn.execute(
+            """SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq
+               WHERE r.claim_id = (SELECT id FROM claim_texts WHERE key = ?) AND r.date = ? AND r.stance = ?""",
+            (claim_key(record["claim"]), record["date"], record["stance"]),
+        ):
+            if record_of(json.loads(text)) == record:
+                return seq
+        return None
+
+    def _current_record(self, target, verb):
+        status = self.conn.execute(
+            """SELECT CASE WHEN seq IN (SELECT target FROM retractions) THEN 'retracted'
+                           WHEN seq IN (SELECT target FROM corrections) THEN 'superseded'
+                           ELSE 'current' END
+               FROM attribution_records WHERE seq = ?""",
+            (target,),
+        ).fetchone()
+        if status is None:
+            raise Refused([("id", f"{target} is not an attribution in this ledger")])
+        if status[0] != "current":
+            raise Refused([("id", f"attribution {target} is {status[0]}: only a current attribution can be {verb}")])
+        return record_of(journal.payload(self.conn, target))
+
+
+def _entry(kind, record, recorded_at=None):
+    return {"type": kind, **record, "recorded_at": recorded_at or utc_now()}
+
+
+def _name(field, value):
+    try:
+        text = clean_text("name", value)  # names share the outlet/speaker rules and limit
+    except Refused as refused:
+        raise Refused([(field, reason) for _, reason in refused.problems]) from None
+    if text is None:
+        raise Refused([(field, "is required")])
+    return text
+
+
+def _reason(value):
+    text = clean_text("reason", value)
+    if text is None:
+        raise Refused([("reason", "is required")])
+    return text
+
+
+__all__ = ["Ledger", "ImportRefused", "ImportResult", "Refused", "LedgerError", "FIELDS"]

@@ -1,0 +1,24 @@
+"""Writers for `ledger export`: current attributions as import records, names as written.
+
+What these write, `ledger import` reads back into the same attributions.
+"""
+import csv
+import json
+
+from .records import FIELDS
+
+FORMATS = ("jsonl", "csv")
+
+
+def write_jsonl(records, out):
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def write_csv(records, out):
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+
+
+WRITERS = {"jsonl": write_jsonl, "csv": write_csv}

@@ -1,0 +1,200 @@
+"""Readers for import files: each yields `Item`s, a raw record or the problems found at a line.
+
+Readers stream: CSV and JSON Lines are read a line at a time, so an import never
+holds the whole file in memory (a JSON array is parsed whole, as JSON requires).
+They are strict where the standard library is lenient: invalid UTF-8, duplicate
+JSON keys, NaN, unbalanced CSV quotes and ragged rows are all reported.
+"""
+import csv
+import json
+from dataclasses import dataclass, field
+
+from .records import FIELDS, REQUIRED
+
+FORMATS = ("csv", "jsonl", "json")
+# Larger than every field limit, so an over-long field is reported by validation, not by csv.
+csv.field_size_limit(10_000_000)
+
+
+@dataclass
+class Item:
+    line: int
+    record: dict = None
+    problems: list = field(default_factory=list)  # (field, reason) pairs
+
+
+def format_from_name(name):
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return {"csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl", "json": "json"}.get(suffix)
+
+
+def read(stream, fmt):
+    """Items of a binary stream in format `fmt` (csv, jsonl or json)."""
+    return {"csv": read_csv, "jsonl": read_jsonl, "json": read_json}[fmt](stream)
+
+
+class _Lines:
+    """Decoded lines of a binary stream; invalid UTF-8 is noted with its line and replaced."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.bad = []  # Items for lines that were not UTF-8
+
+    def __iter__(self):
+        for number, raw in enumerate(self.stream, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a byte order mark is not an error
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                self.bad.append(Item(number, problems=[("text", f"invalid UTF-8 (byte {error.start + 1} of the line)")]))
+                yield raw.decode("utf-8", errors="replace")
+
+
+def read_csv(stream):
+    lines = _Lines(stream)
+    reader = csv.reader(lines, strict=True)
+    start = 1
+    header = None
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            yield from _drain(lines)
+            yield Item(start, problems=[("csv", str(error))])
+            return
+        yield from _drain(lines)
+        line, start = start, reader.line_num + 1
+        if not row or row == [""]:
+            continue
+        if header is None:
+            header = [name.strip() for name in row]
+            problems = _header_problems(header)
+            if problems:
+                yield Item(line, problems=problems)
+                return
+            continue
+        if len(row) != len(header):
+            yield Item(line, problems=[("row", f"has {len(row)} values; the header has {len(header)}")])
+            continue
+        yield Item(line, record=dict(zip(header, row)))
+
+
+def _header_problems(header):
+    problems = []
+    seen = set()
+    for name in header:
+        if name in seen:
+            problems.append(("header", f"{name!r} appears twice"))
+        elif name not in FIELDS:
+            problems.append(("header", f"unknown field {name!r} (fields are: {', '.join(FIELDS)})"))
+        seen.add(name)
+    problems += [("header", f"required field {name!r} is missing") for name in REQUIRED if name not in seen]
+    return problems
+
+
+def _drain(lines):
+    while lines.bad:
+        yield lines.bad.pop(0)
+
+
+def _no_duplicate_keys(pairs):
+    keys = [key for key, _ in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+    return dict(pairs)
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _decoder():
+    return json.JSONDecoder(object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+
+
+def _record_item(line, value):
+    if not isinstance(value, dict):
+        return Item(line, problems=[("record", f"a JSON object is expected, not {_kind(value)}")])
+    return Item(line, record=value)
+
+
+def _kind(value):
+    return {list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(type(value), "a number")
+
+
+def read_jsonl(stream):
+    decoder = _decoder()
+    lines = _Lines(stream)
+    for number, text in enumerate(lines, start=1):
+        yield from _drain(lines)
+        if not text.strip():
+            continue
+        try:
+            value = decoder.decode(text)
+        except ValueError as error:
+            yield Item(number, problems=[("json", _json_reason(error))])
+            continue
+        yield _record_item(number, value)
+
+
+def read_json(stream):
+    """A JSON array of records; each item's line is where its value starts."""
+    data = stream.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        yield Item(data.count(b"\n", 0, error.start) + 1, problems=[("text", "invalid UTF-8")])
+        return
+    decoder = _decoder()
+    line, counted = 1, 0
+
+    def line_at(text, position):  # positions only move forward: count newlines once
+        nonlocal line, counted
+        line += text.count("\n", counted, position)
+        counted = position
+        return line
+
+    position = _skip_space(text, 0)
+    if position == len(text):
+        return
+    if text[position] != "[":
+        yield Item(line_at(text, position), problems=[("json", "a JSON array of records is expected")])
+        return
+    position = _skip_space(text, position + 1)
+    if text.startswith("]", position):
+        position = _skip_space(text, position + 1)
+    else:
+        while True:
+            try:
+                value, end = decoder.raw_decode(text, position)
+            except ValueError as error:
+                yield Item(line_at(text, position), problems=[("json", _json_reason(error))])
+                return
+            yield _record_item(line_at(text, position), value)
+            position = _skip_space(text, end)
+            if text.startswith(",", position):
+                position = _skip_space(text, position + 1)
+            elif text.startswith("]", position):
+                position = _skip_space(text, position + 1)
+                break
+            else:
+                yield Item(line_at(text, position), problems=[("json", "expected ',' or ']' after a record")])
+                return
+    if position != len(text):
+        yield Item(line_at(text, position), problems=[("json", "unexpected text after the array")])
+
+
+def _skip_space(text, position):
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _json_reason(error):
+    return getattr(error, "msg", None) or str(error)

@@ -1,0 +1,185 @@
+"""The journal and its hash chain: opening the database, appending entries, checking the chain.
+
+Appends run inside `BEGIN IMMEDIATE`, which takes the write lock before the chain's
+tip is read, so two writers can never both extend the same entry.
+"""
+import contextlib
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+from .records import GENESIS_HASH, Refused, canonical_json, chain_hash, claim_key
+
+SCHEMA_PATH = Path(__file__).with_name("schema.sql")
+BUSY_TIMEOUT_MS = 60_000
+LOCK_RETRIES = 20
+
+
+class LedgerError(Exception):
+    """A failure the command line reports with exit status 1."""
+
+
+class ChainBroken(LedgerError):
+    """`verify` found a problem; the message starts with `seq N:` or names a table or trigger."""
+
+
+def schema_statements():
+    """schema.sql split into statements, in order (triggers keep their BEGIN ... END)."""
+    statements, pending = [], ""
+    for line in SCHEMA_PATH.read_text(encoding="utf-8").splitlines(keepends=True):
+        if not pending and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise LedgerError(f"{SCHEMA_PATH}: unfinished statement at the end")
+    return statements
+
+
+def connect(path, create=False):
+    """Open a ledger; with `create`, make it from schema.sql if it does not exist yet."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise LedgerError(f"no ledger at {path} (create one with `ledger init`)")
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
+    try:
+        has_journal = _has_journal(conn)
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        raise LedgerError(f"{path}: not a ledger database ({error})") from None
+    if not has_journal:
+        if not create or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            conn.close()
+            raise LedgerError(f"{path} is not a ledger: it has no journal table")
+        create_schema(conn)
+    return conn
+
+
+def _has_journal(conn):
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'").fetchone() is not None
+
+
+def create_schema(conn):
+    """Apply schema.sql once, even when several processes create the same file at once."""
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        with contextlib.suppress(sqlite3.OperationalError):  # another creator holds the lock; it sets WAL
+            conn.execute("PRAGMA journal_mode = WAL")
+    with write_transaction(conn):
+        if _has_journal(conn):
+            return False
+        for statement in schema_statements():
+            conn.execute(statement)
+    return True
+
+
+@contextlib.contextmanager
+def write_transaction(conn):
+    """BEGIN IMMEDIATE (retried while another writer holds the lock), COMMIT or ROLLBACK."""
+    for attempt in range(LOCK_RETRIES):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if attempt == LOCK_RETRIES - 1:
+                raise LedgerError(f"the ledger stayed locked by another writer: {error}") from None
+            time.sleep(min(0.05 * 2**attempt, 2.0))
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def tip(conn):
+    """(seq, hash) of the newest entry; (0, 64 zeros) for an empty journal."""
+    row = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    return row if row else (0, GENESIS_HASH)
+
+
+class Appender:
+    """Appends entries inside an open write transaction, extending the chain from its tip."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.seq, self.hash = tip(conn)
+
+    def append(self, payload):
+        text = canonical_json(payload)
+        seq, digest = self.seq + 1, chain_hash(self.hash, text)
+        try:
+            self.conn.execute(
+                "INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)",
+                (seq, text, self.hash, digest),
+            )
+        except sqlite3.IntegrityError as error:  # a trigger's refusal: report it as refused data
+            raise Refused([(payload.get("type", "entry"), str(error))]) from None
+        self.seq, self.hash = seq, digest
+        return seq
+
+
+def payload(conn, seq):
+    row = conn.execute("SELECT payload FROM journal WHERE seq = ?", (seq,)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def check_chain(conn):
+    """Re-check every entry's place and hash; returns (count, head hash) or raises ChainBroken."""
+    expected_seq, prev = 1, GENESIS_HASH
+    for seq, text, prev_hash, digest in conn.execute(
+        "SELECT seq, payload, prev_hash, hash FROM journal ORDER BY seq"
+    ):
+        if seq != expected_seq:
+            raise ChainBroken(f"seq {expected_seq}: missing (the next entry is seq {seq})")
+        if prev_hash != prev:
+            raise ChainBroken(f"seq {seq}: prev_hash does not match the hash of seq {seq - 1}")
+        if chain_hash(prev_hash, text) != digest:
+            raise ChainBroken(f"seq {seq}: hash does not match its payload")
+        problem = _payload_problem(text)
+        if problem:
+            raise ChainBroken(f"seq {seq}: {problem}")
+        expected_seq, prev = seq + 1, digest
+    return expected_seq - 1, prev
+
+
+PAYLOAD_TYPES = ("attribution", "alias", "retraction", "correction", "fact_checker")
+
+
+def _payload_problem(text):
+    try:
+        entry = json.loads(text)
+    except ValueError:
+        return "payload is not JSON"
+    if not isinstance(entry, dict):
+        return "payload is not a JSON object"
+    if canonical_json(entry) != text:
+        return "payload is not canonical JSON"
+    if entry.get("type") not in PAYLOAD_TYPES:
+        return f"payload has an unknown type {entry.get('type')!r}"
+    if not isinstance(entry.get("recorded_at"), str):
+        return "payload has no recorded_at"
+    return None
+
+
+def check_digest(conn, digest):
+    """The ledger still holds entry SEQ with HASH, so it extends the copy the digest came from."""
+    seq_text, _, expected = digest.partition(":")
+    if not seq_text.isdigit() or len(expected) != 64:
+        raise LedgerError(f"{digest!r} is not a digest of the form SEQ:HASH")
+    seq = int(seq_text)
+    if seq == 0:
+        if expected != GENESIS_HASH:
+            raise ChainBroken("seq 0: the empty ledger's digest is 0:" + GENESIS_HASH)
+        return
+    row = conn.execute("SELECT hash FROM journal WHERE seq = ?", (seq,)).fetchone()
+    if row is None:
+        raise ChainBroken(f"seq {seq}: missing; the ledger no longer extends the copy this digest was taken from")
+    if row[0] != expected:
+        raise ChainBroken(f"seq {seq}: hash differs from the digest; the ledger was rewritten since")

@@ -1,0 +1,181 @@
+"""Projections: the tables derived from the journal, how they are checked and rebuilt.
+
+The trigger `project_entry` in schema.sql writes them. Here they are checked against
+the journal in SQL, row by row, and rebuilt by replaying the journal into a new file.
+"""
+import sqlite3
+
+from .journal import ChainBroken, LedgerError, connect, schema_statements, write_transaction
+
+PROJECTION_TABLES = (
+    "names",
+    "claim_texts",
+    "attribution_records",
+    "retractions",
+    "corrections",
+    "name_aliases",
+    "fact_checkers",
+)
+
+_TYPE = "json_extract(j.payload, '$.type')"
+
+
+def _field(name):
+    return f"json_extract(j.payload, '$.{name}')"
+
+
+def _name_id(name):
+    return f"(SELECT id FROM names WHERE name = {_field(name)})"
+
+
+# Each check selects the seq of the first disagreeing row, with what is wrong.
+PROJECTION_CHECKS = [
+    (
+        f"""SELECT j.seq FROM journal AS j WHERE {_TYPE} IN ('attribution', 'correction')
+            AND j.seq NOT IN (SELECT seq FROM attribution_records) ORDER BY j.seq LIMIT 1""",
+        "attribution_records has no row for this entry",
+    ),
+    (
+        f"""SELECT r.seq FROM attribution_records AS r LEFT JOIN journal AS j ON j.seq = r.seq
+            WHERE j.seq IS NULL OR {_TYPE} NOT IN ('attribution', 'correction')
+               OR r.claim_id IS NOT (SELECT id FROM claim_texts WHERE key = ledger_claim_key({_field('claim')}))
+               OR r.outlet_id IS NOT {_name_id('outlet')}
+               OR r.speaker_id IS NOT {_name_id('speaker')}
+               OR r.via_id IS NOT {_name_id('via')}
+               OR r.date IS NOT {_field('date')} OR r.stance IS NOT {_field('stance')}
+               OR r.url IS NOT {_field('url')} OR r.quote IS NOT {_field('quote')}
+               OR r.note IS NOT {_field('note')}
+            ORDER BY r.seq LIMIT 1""",
+        "attribution_records row does not match its journal entry",
+    ),
+    (
+        f"""SELECT c.seq FROM claim_texts AS c LEFT JOIN journal AS j ON j.seq = c.seq
+            WHERE j.seq IS NULL OR c.text IS NOT {_field('claim')} OR c.key IS NOT ledger_claim_key(c.text)
+            ORDER BY c.seq LIMIT 1""",
+        "claim_texts row does not match its journal entry",
+    ),
+    (
+        f"""SELECT n.seq FROM names AS n LEFT JOIN journal AS j ON j.seq = n.seq
+            WHERE j.seq IS NULL OR n.name NOT IN (
+                coalesce({_field('outlet')}, ''), coalesce({_field('speaker')}, ''), coalesce({_field('via')}, ''),
+                coalesce({_field('name')}, ''), coalesce({_field('of')}, ''))
+            ORDER BY n.seq LIMIT 1""",
+        "names row does not match its journal entry",
+    ),
+]
+for _table, _type in (("retractions", "retraction"), ("corrections", "correction")):
+    PROJECTION_CHECKS += [
+        (
+            f"""SELECT j.seq FROM journal AS j WHERE {_TYPE} = '{_type}'
+                AND j.seq NOT IN (SELECT seq FROM {_table}) ORDER BY j.seq LIMIT 1""",
+            f"{_table} has no row for this entry",
+        ),
+        (
+            f"""SELECT t.seq FROM {_table} AS t LEFT JOIN journal AS j ON j.seq = t.seq
+                WHERE j.seq IS NULL OR {_TYPE} IS NOT '{_type}'
+                   OR t.target IS NOT {_field('target')} OR t.reason IS NOT {_field('reason')}
+                ORDER BY t.seq LIMIT 1""",
+            f"{_table} row does not match its journal entry",
+        ),
+    ]
+PROJECTION_CHECKS += [
+    (
+        f"""SELECT j.seq FROM journal AS j WHERE {_TYPE} = 'alias'
+            AND j.seq NOT IN (SELECT seq FROM name_aliases) ORDER BY j.seq LIMIT 1""",
+        "name_aliases has no row for this entry",
+    ),
+    (
+        f"""SELECT a.seq FROM name_aliases AS a LEFT JOIN journal AS j ON j.seq = a.seq
+            WHERE j.seq IS NULL OR {_TYPE} IS NOT 'alias'
+               OR a.name_id IS NOT {_name_id('name')} OR a.of_id IS NOT {_name_id('of')}
+            ORDER BY a.seq LIMIT 1""",
+        "name_aliases row does not match its journal entry",
+    ),
+    (
+        f"""SELECT j.seq FROM journal AS j WHERE {_TYPE} = 'fact_checker'
+            AND j.seq NOT IN (SELECT seq FROM fact_checkers) ORDER BY j.seq LIMIT 1""",
+        "fact_checkers has no row for this entry",
+    ),
+    (
+        f"""SELECT f.seq FROM fact_checkers AS f LEFT JOIN journal AS j ON j.seq = f.seq
+            WHERE j.seq IS NULL OR {_TYPE} IS NOT 'fact_checker' OR f.name_id IS NOT {_name_id('name')}
+            ORDER BY f.seq LIMIT 1""",
+        "fact_checkers row does not match its journal entry",
+    ),
+    (
+        """SELECT seq FROM attribution_records WHERE seq NOT IN (SELECT rowid FROM attribution_search)
+           ORDER BY seq LIMIT 1""",
+        "attribution_search has no row for this attribution",
+    ),
+    (
+        """SELECT seq FROM claim_texts WHERE id NOT IN (SELECT rowid FROM claim_search)
+           ORDER BY seq LIMIT 1""",
+        "claim_search has no row for this claim",
+    ),
+]
+
+# Rows that belong to no attribution or claim: reported by table, as they have no entry.
+STRAY_CHECKS = [
+    ("SELECT rowid FROM attribution_search WHERE rowid NOT IN (SELECT seq FROM attribution_records) LIMIT 1",
+     "attribution_search: row {} belongs to no attribution"),
+    ("SELECT rowid FROM claim_search WHERE rowid NOT IN (SELECT id FROM claim_texts) LIMIT 1",
+     "claim_search: row {} belongs to no claim"),
+]
+
+
+def check_projections(conn):
+    for query, problem in PROJECTION_CHECKS:
+        row = conn.execute(query).fetchone()
+        if row:
+            raise ChainBroken(f"seq {row[0]}: {problem}")
+    for query, problem in STRAY_CHECKS:
+        row = conn.execute(query).fetchone()
+        if row:
+            raise ChainBroken(problem.format(row[0]))
+
+
+def check_schema(conn):
+    """Every table, view, index and trigger of schema.sql is in place, exactly as written there."""
+    expected = _schema_objects(_reference_schema())
+    actual = _schema_objects(conn)
+    for (kind, name), sql in expected.items():
+        if (kind, name) not in actual:
+            raise ChainBroken(f"{kind} {name}: missing (schema.sql defines it)")
+        if actual[(kind, name)] != sql:
+            raise ChainBroken(f"{kind} {name}: differs from schema.sql")
+    for kind, name in actual.keys() - expected.keys():
+        if kind == "trigger":
+            raise ChainBroken(f"trigger {name}: not in schema.sql")
+
+
+def _reference_schema():
+    reference = sqlite3.connect(":memory:")
+    for statement in schema_statements():
+        reference.execute(statement)
+    return reference
+
+
+def _schema_objects(conn):
+    return {
+        (kind, name): sql
+        for kind, name, sql in conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view', 'index', 'trigger') AND sql IS NOT NULL"
+        )
+    }
+
+
+def rebuild(source_path, target_path):
+    """Replay the journal of one ledger into a new file: the projections come out identical."""
+    source = connect(source_path)
+    try:
+        target = connect(target_path, create=True)
+        if target.execute("SELECT count(*) FROM journal").fetchone()[0]:
+            raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
+        with write_transaction(target):
+            target.executemany(
+                "INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)",
+                source.execute("SELECT seq, payload, prev_hash, hash FROM journal ORDER BY seq"),
+            )
+        return target.execute("SELECT count(*) FROM journal").fetchone()[0]
+    finally:
+        source.close()

@@ -1,0 +1,162 @@
+"""Records and their validation: what one attribution is, before it reaches the journal.
+
+Everything that enters the journal passes through `clean_record` or `clean_text`, so
+the journal only ever holds NFC, trimmed, limit-respecting text.
+"""
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+import urllib.parse
+
+FIELDS = ("claim", "outlet", "date", "stance", "speaker", "via", "url", "quote", "note")
+REQUIRED = ("claim", "outlet", "date", "stance")
+STANCES = ("asserts", "reports", "questions", "disputes")
+LIMITS = {
+    "claim": 10_000,
+    "outlet": 300,
+    "speaker": 300,
+    "via": 300,
+    "url": 2_048,
+    "quote": 100_000,
+    "note": 100_000,
+    "reason": 100_000,
+    "name": 300,
+}
+# Free-text fields may span lines; every other field is a single line.
+MULTILINE = {"quote", "note", "reason"}
+ALLOWED_IN_MULTILINE = {"\n", "\r", "\t"}
+
+GENESIS_HASH = "0" * 64
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
+
+
+class Refused(Exception):
+    """Data the ledger will not record; `problems` lists (field, reason) pairs."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{field}: {reason}" for field, reason in self.problems))
+
+
+def canonical_json(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash, payload):
+    return hashlib.sha256(f"{prev_hash}\n{payload}".encode("utf-8")).hexdigest()
+
+
+def utc_now():
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def claim_key(text):
+    """Two claims are the same claim when their keys are equal (CONTRACT section 1)."""
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    collapsed = " ".join(folded.split())
+    if collapsed.endswith("."):
+        collapsed = collapsed[:-1].rstrip()
+    return collapsed
+
+
+def clean_text(field, value):
+    """Normalise one value; returns None for an absent field, raises Refused if bad."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Refused([(field, f"must be text, not {_json_type(value)}")])
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        return None
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise Refused([(field, "holds an unpaired surrogate, which is not valid Unicode")])
+        if category == "Cc" and not (field in MULTILINE and char in ALLOWED_IN_MULTILINE):
+            name = "NUL" if char == "\0" else f"control character U+{ord(char):04X}"
+            raise Refused([(field, f"holds {name}")])
+    limit = LIMITS.get(field)
+    if limit is not None and len(text) > limit:
+        raise Refused([(field, f"is {len(text):,} characters long; the limit is {limit:,}")])
+    return text
+
+
+def check_date(value, today=None):
+    if _DATE.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise Refused([("date", f"{value!r} is not a real calendar day")]) from None
+    elif _DATETIME.fullmatch(value):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise Refused([("date", f"{value!r} is not a real date and time")]) from None
+        day = moment.astimezone(dt.timezone.utc).date()
+    else:
+        raise Refused([("date", f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with Z or an offset")])
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    if day > today + dt.timedelta(days=1):
+        raise Refused([("date", f"{value} is in the future")])
+
+
+def check_url(value):
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise Refused([("url", f"{_preview(value)} is not an http or https address")])
+    if any(char.isspace() for char in value):
+        raise Refused([("url", "holds white space")])
+
+
+def clean_record(raw):
+    """Validate one attribution record (a mapping of field to text).
+
+    Returns the record with absent fields left out; raises Refused naming every bad field.
+    """
+    problems = []
+    record = {}
+    for field in raw:
+        if field not in FIELDS:
+            problems.append((field, f"unknown field (fields are: {', '.join(FIELDS)})"))
+    for field in FIELDS:
+        try:
+            value = clean_text(field, raw.get(field))
+        except Refused as refused:
+            problems.extend(refused.problems)
+            continue
+        if value is None:
+            if field in REQUIRED:
+                problems.append((field, "is required"))
+            continue
+        try:
+            if field == "stance" and value not in STANCES:
+                raise Refused([("stance", f"{_preview(value)} is not one of {', '.join(STANCES)}")])
+            if field == "date":
+                check_date(value)
+            if field == "url":
+                check_url(value)
+        except Refused as refused:
+            problems.extend(refused.problems)
+            continue
+        record[field] = value
+    if problems:
+        raise Refused(problems)
+    return record
+
+
+def record_of(payload):
+    """The attribution record held by an `attribution` or `correction` payload."""
+    return {field: payload[field] for field in FIELDS if field in payload}
+
+
+def _json_type(value):
+    return {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _preview(value, width=60):
+    return repr(value if len(value) <= width else value[:width] + "…")

@@ -1,0 +1,321 @@
+-- The ledger's database: the one description of it. `ledger init` applies this file
+-- statement by statement inside one transaction.
+--
+-- 1. The journal is the truth: an append-only, SHA-256 hash-chained list of entries.
+-- 2. Every other table is a projection of the journal, filled by the trigger
+--    `project_entry` inside the transaction that appends the entry, so that a
+--    ledger rebuilt by replaying the journal is identical. Each projection row
+--    carries the `seq` of the entry it came from.
+-- 3. No row of any table is ever updated or deleted: triggers refuse it, and a
+--    BEFORE INSERT trigger on every unique key stops INSERT OR REPLACE, which
+--    would otherwise delete the clashing row without firing DELETE triggers.
+-- 4. Views give the published shape: attributions with status and canonical names,
+--    claims with their counts over current attributions.
+--
+-- The projection trigger calls `ledger_claim_key(text)`, which the `ledger` package
+-- registers on its connections: only `ledger` appends, anyone can read.
+
+PRAGMA user_version = 1;
+
+---------------------------------------------------------------------------------
+-- 1. The journal
+---------------------------------------------------------------------------------
+
+CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+    payload TEXT NOT NULL CHECK (json_valid(payload)),
+    prev_hash TEXT NOT NULL UNIQUE CHECK (length(prev_hash) = 64),
+    hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*')
+);
+
+CREATE TRIGGER journal_extends_chain BEFORE INSERT ON journal
+WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM journal)
+  OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM journal ORDER BY seq DESC LIMIT 1),
+                                   '0000000000000000000000000000000000000000000000000000000000000000')
+  OR EXISTS (SELECT 1 FROM journal WHERE hash = NEW.hash OR prev_hash = NEW.prev_hash)
+BEGIN
+    SELECT RAISE(ABORT, 'journal is append-only: a new entry must extend the newest entry');
+END;
+CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+BEGIN SELECT RAISE(ABORT, 'journal is append-only: entries cannot be updated'); END;
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+BEGIN SELECT RAISE(ABORT, 'journal is append-only: entries cannot be deleted'); END;
+
+---------------------------------------------------------------------------------
+-- 2. Projections of the journal
+---------------------------------------------------------------------------------
+
+-- Every name (outlet, speaker, via, alias or fact-checker) as written.
+CREATE TABLE names (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    seq INTEGER NOT NULL REFERENCES journal(seq)
+);
+
+-- One row per claim; `key` is ledger_claim_key(text), `text` the first wording recorded.
+CREATE TABLE claim_texts (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    seq INTEGER NOT NULL REFERENCES journal(seq)
+);
+
+-- One row per attribution, from an `attribution` or a `correction` entry; its id is `seq`.
+CREATE TABLE attribution_records (
+    seq INTEGER PRIMARY KEY REFERENCES journal(seq),
+    claim_id INTEGER NOT NULL REFERENCES claim_texts(id),
+    outlet_id INTEGER NOT NULL REFERENCES names(id),
+    speaker_id INTEGER REFERENCES names(id),
+    via_id INTEGER REFERENCES names(id),
+    date TEXT NOT NULL,
+    stance TEXT NOT NULL CHECK (stance IN ('asserts', 'reports', 'questions', 'disputes')),
+    url TEXT,
+    quote TEXT,
+    note TEXT
+);
+CREATE INDEX attribution_records_claim ON attribution_records(claim_id);
+CREATE INDEX attribution_records_outlet ON attribution_records(outlet_id);
+CREATE INDEX attribution_records_speaker ON attribution_records(speaker_id);
+
+-- A retraction withdraws an attribution; a correction supersedes one with the
+-- attribution recorded under the correction's own seq.
+CREATE TABLE retractions (
+    seq INTEGER PRIMARY KEY REFERENCES journal(seq),
+    target INTEGER NOT NULL UNIQUE REFERENCES attribution_records(seq),
+    reason TEXT NOT NULL
+);
+CREATE TABLE corrections (
+    seq INTEGER PRIMARY KEY REFERENCES attribution_records(seq),
+    target INTEGER NOT NULL UNIQUE REFERENCES attribution_records(seq),
+    reason TEXT NOT NULL
+);
+
+-- `name_id` is another name of `of_id`; the newest alias of a name replaces older ones.
+CREATE TABLE name_aliases (
+    seq INTEGER PRIMARY KEY REFERENCES journal(seq),
+    name_id INTEGER NOT NULL REFERENCES names(id),
+    of_id INTEGER NOT NULL REFERENCES names(id),
+    CHECK (name_id <> of_id)
+);
+CREATE INDEX name_aliases_name ON name_aliases(name_id, seq);
+
+CREATE TABLE fact_checkers (
+    seq INTEGER PRIMARY KEY REFERENCES journal(seq),
+    name_id INTEGER NOT NULL REFERENCES names(id)
+);
+
+-- Full-text search. Contentless: the text lives in the journal and projections;
+-- rowids are attribution ids and claim ids respectively.
+CREATE VIRTUAL TABLE attribution_search USING fts5(claim, quote, content='');
+CREATE VIRTUAL TABLE claim_search USING fts5(text, content='');
+
+CREATE TRIGGER project_entry AFTER INSERT ON journal
+BEGIN
+    INSERT INTO names (name, seq)
+    SELECT name, NEW.seq FROM (
+        SELECT json_extract(NEW.payload, '$.outlet') AS name, 1 AS position
+        UNION ALL SELECT json_extract(NEW.payload, '$.speaker'), 2
+        UNION ALL SELECT json_extract(NEW.payload, '$.via'), 3
+        UNION ALL SELECT json_extract(NEW.payload, '$.name'), 4
+        UNION ALL SELECT json_extract(NEW.payload, '$.of'), 5
+    )
+    WHERE name IS NOT NULL AND name NOT IN (SELECT name FROM names)
+    GROUP BY name ORDER BY min(position);
+
+    INSERT INTO claim_texts (key, text, seq)
+    SELECT ledger_claim_key(claim), claim, NEW.seq
+    FROM (SELECT json_extract(NEW.payload, '$.claim') AS claim)
+    WHERE json_extract(NEW.payload, '$.type') IN ('attribution', 'correction')
+      AND ledger_claim_key(claim) NOT IN (SELECT key FROM claim_texts);
+
+    INSERT INTO claim_search (rowid, text)
+    SELECT id, text FROM claim_texts WHERE seq = NEW.seq;
+
+    INSERT INTO attribution_records
+        (seq, claim_id, outlet_id, speaker_id, via_id, date, stance, url, quote, note)
+    SELECT NEW.seq,
+        (SELECT id FROM claim_texts WHERE key = ledger_claim_key(json_extract(NEW.payload, '$.claim'))),
+        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.outlet')),
+        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.speaker')),
+        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.via')),
+        json_extract(NEW.payload, '$.date'),
+        json_extract(NEW.payload, '$.stance'),
+        json_extract(NEW.payload, '$.url'),
+        json_extract(NEW.payload, '$.quote'),
+        json_extract(NEW.payload, '$.note')
+    WHERE json_extract(NEW.payload, '$.type') IN ('attribution', 'correction');
+
+    INSERT INTO attribution_search (rowid, claim, quote)
+    SELECT NEW.seq, json_extract(NEW.payload, '$.claim'), json_extract(NEW.payload, '$.quote')
+    WHERE json_extract(NEW.payload, '$.type') IN ('attribution', 'correction');
+
+    INSERT INTO corrections (seq, target, reason)
+    SELECT NEW.seq, json_extract(NEW.payload, '$.target'), json_extract(NEW.payload, '$.reason')
+    WHERE json_extract(NEW.payload, '$.type') = 'correction';
+
+    INSERT INTO retractions (seq, target, reason)
+    SELECT NEW.seq, json_extract(NEW.payload, '$.target'), json_extract(NEW.payload, '$.reason')
+    WHERE json_extract(NEW.payload, '$.type') = 'retraction';
+
+    INSERT INTO name_aliases (seq, name_id, of_id)
+    SELECT NEW.seq,
+        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.name')),
+        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.of'))
+    WHERE json_extract(NEW.payload, '$.type') = 'alias';
+
+    INSERT INTO fact_checkers (seq, name_id)
+    SELECT NEW.seq, (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.name'))
+    WHERE json_extract(NEW.payload, '$.type') = 'fact_checker';
+END;
+
+-- Only a current attribution can be retracted or corrected, and only once.
+CREATE TRIGGER retractions_target_current BEFORE INSERT ON retractions
+WHEN NEW.target NOT IN (SELECT seq FROM attribution_records)
+  OR NEW.target IN (SELECT target FROM retractions)
+  OR NEW.target IN (SELECT target FROM corrections)
+BEGIN SELECT RAISE(ABORT, 'only a current attribution can be retracted'); END;
+CREATE TRIGGER corrections_target_current BEFORE INSERT ON corrections
+WHEN NEW.target NOT IN (SELECT seq FROM attribution_records)
+  OR NEW.target IN (SELECT target FROM retractions)
+  OR NEW.target IN (SELECT target FROM corrections)
+BEGIN SELECT RAISE(ABORT, 'only a current attribution can be corrected'); END;
+
+-- An alias may not close a cycle: the chain from `of` must not pass through `name`.
+CREATE TRIGGER name_aliases_no_cycle BEFORE INSERT ON name_aliases
+WHEN NEW.name_id IN (SELECT step_id FROM alias_chains WHERE name_id = NEW.of_id)
+BEGIN SELECT RAISE(ABORT, 'an alias may not make a cycle of names'); END;
+
+---------------------------------------------------------------------------------
+-- 3. Append-only: no update, no delete, no INSERT OR REPLACE on any projection
+---------------------------------------------------------------------------------
+
+CREATE TRIGGER names_no_update BEFORE UPDATE ON names
+BEGIN SELECT RAISE(ABORT, 'names is append-only: rows cannot be updated'); END;
+CREATE TRIGGER names_no_delete BEFORE DELETE ON names
+BEGIN SELECT RAISE(ABORT, 'names is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER names_no_replace BEFORE INSERT ON names
+WHEN EXISTS (SELECT 1 FROM names WHERE id = NEW.id OR name = NEW.name)
+BEGIN SELECT RAISE(ABORT, 'names is append-only: rows cannot be replaced'); END;
+
+CREATE TRIGGER claim_texts_no_update BEFORE UPDATE ON claim_texts
+BEGIN SELECT RAISE(ABORT, 'claim_texts is append-only: rows cannot be updated'); END;
+CREATE TRIGGER claim_texts_no_delete BEFORE DELETE ON claim_texts
+BEGIN SELECT RAISE(ABORT, 'claim_texts is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER claim_texts_no_replace BEFORE INSERT ON claim_texts
+WHEN EXISTS (SELECT 1 FROM claim_texts WHERE id = NEW.id OR key = NEW.key)
+BEGIN SELECT RAISE(ABORT, 'claim_texts is append-only: rows cannot be replaced'); END;
+
+CREATE TRIGGER attribution_records_no_update BEFORE UPDATE ON attribution_records
+BEGIN SELECT RAISE(ABORT, 'attribution_records is append-only: rows cannot be updated'); END;
+CREATE TRIGGER attribution_records_no_delete BEFORE DELETE ON attribution_records
+BEGIN SELECT RAISE(ABORT, 'attribution_records is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER attribution_records_no_replace BEFORE INSERT ON attribution_records
+WHEN EXISTS (SELECT 1 FROM attribution_records WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'attribution_records is append-only: rows cannot be replaced'); END;
+
+CREATE TRIGGER retractions_no_update BEFORE UPDATE ON retractions
+BEGIN SELECT RAISE(ABORT, 'retractions is append-only: rows cannot be updated'); END;
+CREATE TRIGGER retractions_no_delete BEFORE DELETE ON retractions
+BEGIN SELECT RAISE(ABORT, 'retractions is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER retractions_no_replace BEFORE INSERT ON retractions
+WHEN EXISTS (SELECT 1 FROM retractions WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'retractions is append-only: rows cannot be replaced'); END;
+
+CREATE TRIGGER corrections_no_update BEFORE UPDATE ON corrections
+BEGIN SELECT RAISE(ABORT, 'corrections is append-only: rows cannot be updated'); END;
+CREATE TRIGGER corrections_no_delete BEFORE DELETE ON corrections
+BEGIN SELECT RAISE(ABORT, 'corrections is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER corrections_no_replace BEFORE INSERT ON corrections
+WHEN EXISTS (SELECT 1 FROM corrections WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'corrections is append-only: rows cannot be replaced'); END;
+
+CREATE TRIGGER name_aliases_no_update BEFORE UPDATE ON name_aliases
+BEGIN SELECT RAISE(ABORT, 'name_aliases is append-only: rows cannot be updated'); END;
+CREATE TRIGGER name_aliases_no_delete BEFORE DELETE ON name_aliases
+BEGIN SELECT RAISE(ABORT, 'name_aliases is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER name_aliases_no_replace BEFORE INSERT ON name_aliases
+WHEN EXISTS (SELECT 1 FROM name_aliases WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'name_aliases is append-only: rows cannot be replaced'); END;
+
+CREATE TRIGGER fact_checkers_no_update BEFORE UPDATE ON fact_checkers
+BEGIN SELECT RAISE(ABORT, 'fact_checkers is append-only: rows cannot be updated'); END;
+CREATE TRIGGER fact_checkers_no_delete BEFORE DELETE ON fact_checkers
+BEGIN SELECT RAISE(ABORT, 'fact_checkers is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER fact_checkers_no_replace BEFORE INSERT ON fact_checkers
+WHEN EXISTS (SELECT 1 FROM fact_checkers WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'fact_checkers is append-only: rows cannot be replaced'); END;
+
+---------------------------------------------------------------------------------
+-- 4. Views: what Datasette publishes
+---------------------------------------------------------------------------------
+
+CREATE VIEW current_aliases AS
+SELECT name_id, of_id, seq FROM name_aliases AS newest
+WHERE seq = (SELECT max(seq) FROM name_aliases AS older WHERE older.name_id = newest.name_id);
+
+-- Every step of every alias chain; the depth bound only guards against a cycle
+-- smuggled past the trigger above.
+CREATE VIEW alias_chains AS
+WITH RECURSIVE chain(name_id, step_id, depth) AS (
+    SELECT name_id, name_id, 0 FROM current_aliases
+    UNION ALL
+    SELECT chain.name_id, current_aliases.of_id, chain.depth + 1
+    FROM chain JOIN current_aliases ON current_aliases.name_id = chain.step_id
+    WHERE chain.depth < 1000
+)
+SELECT name_id, step_id, depth FROM chain;
+
+-- Every name written, with the canonical name it resolves to.
+CREATE VIEW entities AS
+SELECT names.id, names.name, canonical.id AS canonical_id, canonical.name AS canonical, names.seq
+FROM names
+LEFT JOIN alias_chains AS resolved
+    ON resolved.name_id = names.id
+    AND resolved.step_id NOT IN (SELECT name_id FROM current_aliases)
+JOIN names AS canonical ON canonical.id = coalesce(resolved.step_id, names.id);
+
+CREATE VIEW attributions AS
+SELECT
+    r.seq AS id,
+    r.claim_id,
+    c.text AS claim,
+    coalesce(speaker.canonical, outlet.canonical) AS claimant,
+    speaker.canonical AS speaker,
+    outlet.canonical AS outlet,
+    via.canonical AS via,
+    r.date,
+    substr(r.date, 1, 7) AS month,
+    r.stance,
+    r.url,
+    r.quote,
+    r.note,
+    CASE
+        WHEN r.seq IN (SELECT target FROM retractions) THEN 'retracted'
+        WHEN r.seq IN (SELECT target FROM corrections) THEN 'superseded'
+        ELSE 'current'
+    END AS status
+FROM attribution_records AS r
+JOIN claim_texts AS c ON c.id = r.claim_id
+JOIN entities AS outlet ON outlet.id = r.outlet_id
+LEFT JOIN entities AS speaker ON speaker.id = r.speaker_id
+LEFT JOIN entities AS via ON via.id = r.via_id;
+
+CREATE VIEW current_attributions AS
+SELECT * FROM attributions WHERE status = 'current';
+
+CREATE VIEW claims AS
+SELECT
+    c.id,
+    c.text,
+    min(a.date) AS first_seen,
+    (SELECT first.outlet FROM current_attributions AS first
+     WHERE first.claim_id = c.id ORDER BY first.date, first.id LIMIT 1) AS first_outlet,
+    count(a.id) AS attributions,
+    coalesce(sum(a.stance = 'asserts'), 0) AS asserts,
+    coalesce(sum(a.stance = 'reports'), 0) AS reports,
+    coalesce(sum(a.stance = 'questions'), 0) AS questions,
+    coalesce(sum(a.stance = 'disputes'), 0) AS disputes,
+    (coalesce(sum(a.stance = 'asserts'), 0) > 0 AND coalesce(sum(a.stance = 'disputes'), 0) > 0) AS contested
+FROM claim_texts AS c
+LEFT JOIN current_attributions AS a ON a.claim_id = c.id
+GROUP BY c.id;
