@@ -189,7 +189,7 @@ def export(ctx, fmt, include_all):
     """Write the current attributions as import records, names as written."""
     with _open(ctx) as ledger:
         records = (record for _, record in ledger.records(include_all=include_all))
-        exporters.WRITERS[fmt](records, click.get_text_stream("stdout"))
+        exporters.WRITERS[fmt](records, sys.stdout)
 
 
 @cli.command()

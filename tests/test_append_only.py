@@ -1,0 +1,86 @@
+"""What the database itself refuses, seen through a plain sqlite3 connection that
+never set PRAGMA recursive_triggers (so INSERT OR REPLACE would bypass DELETE triggers)."""
+import sqlite3
+
+import pytest
+
+from ledger.db import Ledger
+from ledger.records import claim_key
+
+from .helpers import SAMPLE
+
+TABLES = {
+    # table: (a column to update, a row to re-insert with INSERT OR REPLACE)
+    "journal": ("payload", "SELECT seq, payload, prev_hash, hash FROM journal WHERE seq = 1"),
+    "names": ("name", "SELECT id, name, seq FROM names LIMIT 1"),
+    "claim_texts": ("text", "SELECT id, key, text, seq FROM claim_texts LIMIT 1"),
+    "attribution_records": ("stance", "SELECT * FROM attribution_records LIMIT 1"),
+    "retractions": ("reason", "SELECT * FROM retractions LIMIT 1"),
+    "corrections": ("reason", "SELECT * FROM corrections LIMIT 1"),
+    "name_aliases": ("of_id", "SELECT * FROM name_aliases LIMIT 1"),
+    "fact_checkers": ("name_id", "SELECT * FROM fact_checkers LIMIT 1"),
+}
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "ledger.db"
+    with Ledger(path, create=True) as ledger:
+        first, _ = ledger.add(SAMPLE)
+        second, _ = ledger.add({**SAMPLE, "outlet": "Global Times", "stance": "reports"})
+        ledger.retract(first, "misread")
+        ledger.correct(second, "wrong date", {"date": "2024-07-31"})
+        ledger.alias("Hill", "Yván Gil")
+        ledger.fact_checker("Chequeado")
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert conn.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
+    yield conn
+    conn.close()
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_update_is_refused(db, table):
+    column = TABLES[table][0]
+    with pytest.raises(sqlite3.IntegrityError, match=f"{table} is append-only: .* cannot be updated"):
+        db.execute(f"UPDATE {table} SET {column} = {column}")
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_delete_is_refused(db, table):
+    with pytest.raises(sqlite3.IntegrityError, match=f"{table} is append-only: .* cannot be deleted"):
+        db.execute(f"DELETE FROM {table}")
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_insert_or_replace_cannot_overwrite(db, table):
+    # Any write to the journal compiles the projection trigger, which calls a function
+    # only `ledger` registers; a tamperer could register it too, so do that here.
+    db.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
+    row = db.execute(TABLES[table][1]).fetchone()
+    assert row is not None
+    before = db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({', '.join('?' * len(row))})", row)
+    assert db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() == before
+
+
+def test_a_plain_connection_cannot_append_to_the_journal(db):
+    seq, head = db.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    with pytest.raises(sqlite3.OperationalError, match="no such function: ledger_claim_key"):
+        db.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, head, "a" * 64))
+    assert db.execute("SELECT max(seq) FROM journal").fetchone()[0] == seq
+
+
+def test_journal_refuses_an_entry_that_does_not_extend_the_tip(db):
+    db.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
+    seq, head = db.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    with pytest.raises(sqlite3.IntegrityError, match="must extend the newest entry"):
+        db.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 2, head, "a" * 64))
+    with pytest.raises(sqlite3.IntegrityError, match="must extend the newest entry"):
+        db.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, "0" * 64, "a" * 64))
+
+
+def test_retracting_a_superseded_attribution_is_refused_by_the_database(db):
+    target = db.execute("SELECT target FROM corrections").fetchone()[0]
+    with pytest.raises(sqlite3.IntegrityError, match="only a current attribution"):
+        db.execute("INSERT INTO retractions (seq, target, reason) VALUES (999, ?, 'x')", (target,))

@@ -1,0 +1,170 @@
+"""Every command of CONTRACT section 2 through click's CliRunner: output and exit status."""
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.cli import cli
+
+from .helpers import SAMPLE
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "ledger.db"
+
+
+def ledger(db, *args, input=None):
+    return CliRunner().invoke(cli, ["--db", str(db), *map(str, args)], input=input)
+
+
+def add(db, record=SAMPLE, **changes):
+    fields = {**record, **changes}
+    return ledger(db, "add", *[part for key, value in fields.items() for part in (f"--{key}", value)])
+
+
+def test_every_command_has_help(db):
+    for command in cli.commands:
+        result = ledger(db, command, "--help")
+        assert result.exit_code == 0, command
+        assert "Usage:" in result.output
+
+
+def test_init_creates_and_then_changes_nothing(db):
+    result = ledger(db, "init")
+    assert result.exit_code == 0 and "created" in result.output
+    before = db.read_bytes()
+    result = ledger(db, "init")
+    assert result.exit_code == 0 and "nothing changed" in result.output
+    assert db.read_bytes() == before
+
+
+def test_init_refuses_a_database_that_is_not_a_ledger(db):
+    import sqlite3
+
+    sqlite3.connect(db).execute("CREATE TABLE other (x)")
+    result = ledger(db, "init")
+    assert result.exit_code == 1 and "not a ledger" in result.output
+
+
+def test_db_defaults_to_env_then_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LEDGER_DB", raising=False)
+    assert CliRunner().invoke(cli, ["init"]).exit_code == 0
+    assert (tmp_path / "ledger.db").exists()
+    monkeypatch.setenv("LEDGER_DB", str(tmp_path / "env.db"))
+    assert CliRunner().invoke(cli, ["init"]).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_add_prints_the_id_and_creates_the_database(db):
+    result = add(db)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "1"
+    assert add(db, stance="reports").output.strip() == "2"
+
+
+def test_add_of_a_recorded_attribution_prints_the_existing_id(db):
+    add(db, speaker="Hill")
+    add(db, stance="reports")
+    result = add(db, speaker="Hill")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "1"
+    assert ledger(db, "digest").output.startswith("2:")
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"stance": "maybe"}, "stance: 'maybe' is not one of asserts, reports, questions, disputes"),
+        ({"date": "2024-02-30"}, "date: '2024-02-30' is not a real calendar day"),
+        ({"claim": "  "}, "claim: is required"),
+        ({"url": "ftp://x.org/a"}, "url: 'ftp://x.org/a' is not an http or https address"),
+    ],
+)
+def test_add_refuses_bad_data_with_exit_1(db, changes, message):
+    ledger(db, "init")
+    before = db.read_bytes()
+    result = add(db, **changes)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert db.read_bytes() == before
+
+
+def test_add_missing_required_option_is_usage_error(db):
+    result = ledger(db, "add", "--claim", "x", "--outlet", "BBC", "--date", "2024-07-30")
+    assert result.exit_code == 2
+    assert "--stance" in result.output
+
+
+def test_unknown_command_and_option_are_usage_errors(db):
+    assert ledger(db, "frobnicate").exit_code == 2
+    assert add(db, author="x").exit_code == 2
+
+
+def test_alias_chain_cycle_and_self(db):
+    add(db, speaker="Hill")
+    assert ledger(db, "alias", "Hill", "--of", "Gil").exit_code == 0
+    assert ledger(db, "alias", "Gil", "--of", "Yván Gil").exit_code == 0
+    result = ledger(db, "alias", "Yván Gil", "--of", "Hill")
+    assert result.exit_code == 1 and "cycle" in result.output
+    result = ledger(db, "alias", "Hill", "--of", "Hill")
+    assert result.exit_code == 1 and "itself" in result.output
+    result = ledger(db, "alias", "Hill", "--of", "Gil")
+    assert result.exit_code == 0 and "already" in result.output
+    assert ledger(db, "verify").exit_code == 0
+
+
+def test_retract_and_correct(db):
+    add(db, speaker="Hill")
+    add(db, stance="reports")
+    assert ledger(db, "retract", 1, "--reason", "misread").output.strip() == "3"
+    result = ledger(db, "retract", 1, "--reason", "again")
+    assert result.exit_code == 1 and "retracted" in result.output
+    result = ledger(db, "correct", 2, "--reason", "it was the Global Times", "--outlet", "Global Times", "--speaker", "")
+    assert result.exit_code == 0 and result.output.strip() == "4"
+    result = ledger(db, "correct", 2, "--reason", "again", "--stance", "asserts")
+    assert result.exit_code == 1 and "superseded" in result.output
+    result = ledger(db, "correct", 4, "--reason", "no change")
+    assert result.exit_code == 1 and "changes nothing" in result.output
+    result = ledger(db, "correct", 4, "--reason", "x", "--claim", "")
+    assert result.exit_code == 1 and "claim: is required" in result.output
+    assert ledger(db, "retract", 99, "--reason", "x").exit_code == 1
+    exported = [json.loads(line) for line in ledger(db, "export").output.splitlines()]
+    assert exported == [{**SAMPLE, "outlet": "Global Times", "stance": "reports"}]
+    everything = ledger(db, "export", "--all").output.splitlines()
+    assert len(everything) == 3
+
+
+def test_verify_and_digest(db):
+    add(db)
+    result = ledger(db, "verify")
+    assert result.exit_code == 0 and result.output.startswith("ok: 1 entries")
+    digest = ledger(db, "digest").output.strip()
+    seq, head = digest.split(":")
+    assert seq == "1" and len(head) == 64
+    assert ledger(db, "verify", "--digest", digest).exit_code == 0
+    result = ledger(db, "verify", "--digest", f"1:{'f' * 64}")
+    assert result.exit_code == 1 and result.output.startswith("seq 1: ")
+    result = ledger(db, "verify", "--digest", f"5:{head}")
+    assert result.exit_code == 1 and result.output.startswith("seq 5: ")
+    assert ledger(db, "verify", "--digest", "nonsense").exit_code == 1
+
+
+def test_read_commands_do_not_create_a_ledger(db):
+    for command in ("verify", "digest", "export"):
+        result = ledger(db, command)
+        assert result.exit_code == 1 and "no ledger" in result.output
+    assert not db.exists()
+
+
+def test_fact_checker(db):
+    assert ledger(db, "fact-checker", "Chequeado").output.strip() == "1"
+    assert "already" in ledger(db, "fact-checker", "Chequeado").output
+
+
+def test_rebuild(db, tmp_path):
+    add(db)
+    result = ledger(db, "rebuild", tmp_path / "copy.db")
+    assert result.exit_code == 0 and "rebuilt from 1" in result.output
+    assert ledger(db, "rebuild", tmp_path / "copy.db").exit_code == 1
