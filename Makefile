@@ -4,7 +4,6 @@
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-LEDGER := $(BIN)/ledger --db ledger.db
 
 .PHONY: install demo test bench browser clean
 
@@ -17,17 +16,13 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 # The demo ledger, built from seeds/ with ledger commands only.
-ledger.db: $(INSTALLED) seeds/attributions.jsonl seeds/aliases.tsv schema.sql
+ledger.db: $(INSTALLED) seeds/build seeds/*.jsonl seeds/aliases.tsv schema.sql
 	rm -f ledger.db ledger.db-wal ledger.db-shm
-	$(LEDGER) init
-	$(LEDGER) import seeds/attributions.jsonl
-	tab=$$(printf '\t'); grep -v '^#' seeds/aliases.tsv | while IFS="$$tab" read -r name canonical; do \
-		[ -n "$$name" ] && $(LEDGER) alias "$$name" --of "$$canonical" || exit 1; done
-	$(LEDGER) verify
+	sh seeds/build ledger.db $(BIN)/ledger
 
 demo: ledger.db
 	@echo "Serving the seed ledger on http://127.0.0.1:8001 (Ctrl-C stops it)"
-	$(LEDGER) serve --host 127.0.0.1 --port 8001
+	$(BIN)/ledger --db ledger.db serve --host 127.0.0.1 --port 8001
 
 browser:
 	@sh scripts/install-chromium
