@@ -1,0 +1,75 @@
+"""The installed `ledger` command as real processes: exit statuses, streams, concurrency."""
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from .helpers import LEDGER_BIN, SAMPLE, run_ledger
+
+ADD = ["add", "--claim", SAMPLE["claim"], "--outlet", "BBC", "--date", "2024-07-30", "--stance", "asserts"]
+
+
+def test_a_session_of_every_command(tmp_path):
+    db = tmp_path / "l.db"
+    assert run_ledger(db, "init").returncode == 0
+    added = run_ledger(db, *ADD, "--speaker", "Hill", "--via", "Global Times")
+    assert (added.returncode, added.stdout) == (0, "1\n")
+    records = tmp_path / "more.jsonl"
+    records.write_text(json.dumps({**SAMPLE, "outlet": "Gestión", "stance": "reports"}, ensure_ascii=False) + "\n",
+                       encoding="utf-8")
+    imported = run_ledger(db, "import", records)
+    assert imported.returncode == 0 and "1 new, 0 already recorded" in imported.stdout
+    assert run_ledger(db, "import", "-", "--format", "jsonl", input=records.read_text(encoding="utf-8")).stdout.endswith(
+        "0 new, 1 already recorded\n")
+    assert run_ledger(db, "alias", "Hill", "--of", "Yván Gil").stdout == "3\n"
+    assert run_ledger(db, "fact-checker", "Chequeado").stdout == "4\n"
+    assert run_ledger(db, "correct", "2", "--reason", "dated wrong", "--date", "2024-07-31").stdout == "5\n"
+    assert run_ledger(db, "retract", "1", "--reason", "misread").stdout == "6\n"
+    verified = run_ledger(db, "verify")
+    assert verified.returncode == 0 and verified.stdout.startswith("ok: 6 entries")
+    digest = run_ledger(db, "digest").stdout.strip()
+    assert digest.startswith("6:") and run_ledger(db, "verify", "--digest", digest).returncode == 0
+    exported = [json.loads(line) for line in run_ledger(db, "export").stdout.splitlines()]
+    assert exported == [{**SAMPLE, "outlet": "Gestión", "stance": "reports", "date": "2024-07-31"}]
+    assert run_ledger(db, "export", "--format", "csv").stdout.startswith("claim,outlet,date,stance,")
+    assert run_ledger(db, "serve", "--help").returncode == 0
+
+
+def test_exit_statuses(tmp_path):
+    db = tmp_path / "l.db"
+    refused = run_ledger(db, *ADD[:-1], "perhaps")
+    assert refused.returncode == 1 and "stance: 'perhaps' is not one of" in refused.stderr
+    assert refused.stdout == ""
+    assert run_ledger(db, "add", "--claim", "x").returncode == 2
+    assert run_ledger(db, "no-such-command").returncode == 2
+    assert run_ledger(db, "import", tmp_path / "missing.jsonl").returncode == 2
+    assert run_ledger(tmp_path / "none.db", "verify").returncode == 1
+
+
+def test_ledger_db_environment_variable(tmp_path):
+    db = tmp_path / "env.db"
+    result = subprocess.run([str(LEDGER_BIN), *ADD], capture_output=True, text=True,
+                            env={"LEDGER_DB": str(db), "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    assert result.returncode == 0 and db.exists()
+
+
+def test_add_does_not_import_datasette(tmp_path):
+    code = (
+        "import sys; from ledger.cli import cli\n"
+        f"cli.main(['--db', {str(tmp_path / 'l.db')!r}, *{ADD!r}], standalone_mode=False)\n"
+        "assert 'datasette' not in sys.modules, 'datasette was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_concurrent_appenders_leave_one_linear_chain(tmp_path):
+    db = tmp_path / "l.db"  # created by the racing processes themselves
+
+    def appender(worker):
+        return [run_ledger(db, *ADD[:2], f"claim {worker}-{n}", *ADD[3:]).returncode for n in range(10)]
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = [status for batch in pool.map(appender, range(4)) for status in batch]
+    assert statuses == [0] * 40
+    assert run_ledger(db, "verify").stdout.startswith("ok: 40 entries")
