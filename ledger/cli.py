@@ -186,8 +186,17 @@ def digest(ctx):
 @click.option("--all", "include_all", is_flag=True, help="Include retracted and superseded attributions.")
 @click.pass_context
 def export(ctx, fmt, include_all):
-    """Write the current attributions as import records, names as written."""
+    """Write the current attributions as import records, names as written.
+
+    claim-jsonld writes each claim as a schema.org Claim, claimreview each fact-checker's
+    stance as a ClaimReview: both from current attributions only.
+    """
     with _open(ctx) as ledger:
+        if fmt in exporters.LEDGER_WRITERS:
+            if include_all:
+                raise click.UsageError(f"--all does not apply to --format {fmt}: it writes current attributions")
+            exporters.LEDGER_WRITERS[fmt](ledger, sys.stdout)
+            return
         records = (record for _, record in ledger.records(include_all=include_all))
         exporters.WRITERS[fmt](records, sys.stdout)
 

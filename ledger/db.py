@@ -59,7 +59,8 @@ class Ledger:
         """Append every record of an import in one transaction: all or nothing.
 
         `items` are `importers.Item`s; bad ones are collected, and if there is any,
-        the transaction is rolled back and ImportRefused names each.
+        the transaction is rolled back and ImportRefused names each. An item marked
+        `fact_checker` also records its outlet as a fact-checker, in the same transaction.
         """
         result, problems = ImportResult(), []
         recorded_at = utc_now()
@@ -81,6 +82,8 @@ class Ledger:
                 else:
                     appender.append(_entry("attribution", record, recorded_at))
                     result.new += 1
+                if item.fact_checker:
+                    self._append_fact_checker(appender, record["outlet"], recorded_at)
             if problems:
                 raise ImportRefused(problems)
         return result
@@ -111,11 +114,7 @@ class Ledger:
         """Record that the outlet `name` is a fact-checker; returns the seq, or None if already so."""
         name = _name("name", name)
         with write_transaction(self.conn):
-            if self.conn.execute(
-                "SELECT 1 FROM fact_checkers AS f JOIN names AS n ON n.id = f.name_id WHERE n.name = ?", (name,)
-            ).fetchone():
-                return None
-            return Appender(self.conn).append({"type": "fact_checker", "name": name, "recorded_at": utc_now()})
+            return self._append_fact_checker(Appender(self.conn), name, utc_now())
 
     def retract(self, target, reason):
         reason = _reason(reason)
@@ -160,6 +159,14 @@ class Ledger:
         return count, head
 
     # Helpers -------------------------------------------------------------------
+
+    def _append_fact_checker(self, appender, name, recorded_at):
+        """Inside a write transaction: record `name` as a fact-checker unless it is one; the seq or None."""
+        if self.conn.execute(
+            "SELECT 1 FROM fact_checkers AS f JOIN names AS n ON n.id = f.name_id WHERE n.name = ?", (name,)
+        ).fetchone():
+            return None
+        return appender.append({"type": "fact_checker", "name": name, "recorded_at": recorded_at})
 
     def _recorded_id(self, record):
         """The id of an attribution already holding exactly `record`, if any."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .records import FIELDS, REQUIRED
 
-FORMATS = ("csv", "jsonl", "json")
+FORMATS = ("csv", "jsonl", "json", "claimreview")
 # Larger than every field limit, so an over-long field is reported by validation, not by csv.
 csv.field_size_limit(10_000_000)
 
@@ -21,15 +21,20 @@ class Item:
     line: int
     record: dict = None
     problems: list = field(default_factory=list)  # (field, reason) pairs
+    fact_checker: bool = False  # the import also records the record's outlet as a fact-checker (ClaimReview)
 
 
 def format_from_name(name):
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return {"csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl", "json": "json"}.get(suffix)
+    return {"csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl", "json": "json", "jsonld": "claimreview"}.get(suffix)
 
 
 def read(stream, fmt):
-    """Items of a binary stream in format `fmt` (csv, jsonl or json)."""
+    """Items of a binary stream in format `fmt` (one of FORMATS)."""
+    if fmt == "claimreview":
+        from .claimreview import read_claimreview  # imported here: it builds on this module
+
+        return read_claimreview(stream)
     return {"csv": read_csv, "jsonl": read_jsonl, "json": read_json}[fmt](stream)
 
 

@@ -1,0 +1,490 @@
+"""ClaimReview in and out (CONTRACT section 5): schema.org JSON-LD and the Fact Check Tools API shape.
+
+Reading: every review found in the input gives `Item`s at the line where the review
+object starts: the claimant's `asserts` attribution (when the claim names one) and
+the reviewer's attribution, which asks the import to record the reviewer as a
+fact-checker. Writing: claims as schema.org `Claim`, fact-checkers' stances as
+`ClaimReview`, each written as one JSON array, one document a line.
+
+The rating table and every decision behind it are in docs/claimreview.md.
+"""
+import bisect
+import itertools
+import json
+import re
+import unicodedata
+from fractions import Fraction
+
+from .importers import Item, _decoder, _json_reason, _skip_space
+from .records import Refused, check_date, record_of
+
+SCHEMA_ORG = "https://schema.org"
+DEFAULT_WORST, DEFAULT_BEST = 1, 5  # worstRating and bestRating when a review gives none
+
+# Rating texts by the stance they give; matched after `rating_key` normalisation.
+RATING_TEXTS = {
+    "disputes": (
+        # English
+        "false", "mostly false", "pants on fire", "pants on fire!", "fake", "fake news", "misleading",
+        "incorrect", "wrong", "fabricated", "not true", "untrue", "inaccurate", "hoax", "scam",
+        "altered", "altered photo", "altered video", "manipulated", "doctored", "miscaptioned",
+        "misattributed", "baseless", "debunked", "bogus", "four pinocchios", "three pinocchios",
+        # Spanish, Portuguese, Catalan
+        "falso", "falsa", "mayormente falso", "engañoso", "engañosa", "enganoso", "enganosa",
+        "incorrecto", "incorrecta", "incorreto", "incorreta", "bulo", "mentira", "montaje", "fals",
+        # French
+        "faux", "fausse", "plutôt faux", "c'est faux", "trompeur", "trompeuse", "infox", "intox",
+        # German
+        "falsch", "größtenteils falsch", "irreführend", "frei erfunden", "manipuliert",
+        # Italian
+        "sbagliato", "fuorviante", "notizia falsa", "bufala",
+        # Dutch, Polish, Turkish, Indonesian
+        "onwaar", "niet waar", "misleidend", "fałsz", "nieprawda", "manipulacja", "yanlış",
+        "salah", "hoaks", "keliru",
+        # Russian, Ukrainian
+        "фейк", "неправда", "ложь", "маніпуляція", "манипуляция",
+    ),
+    "asserts": (
+        "true", "mostly true", "correct", "accurate", "correct attribution", "verified", "largely accurate",
+        "verdadero", "verdadera", "mayormente verdadero", "cierto", "cierta", "correcto", "correcta",
+        "verdadeiro", "verdadeira", "correto", "correta", "verdade",
+        "vrai", "vraie", "plutôt vrai", "exact",
+        "richtig", "wahr", "korrekt", "stimmt", "größtenteils richtig",
+        "vero", "vera", "corretto",
+        "waar", "klopt", "prawda", "doğru", "benar", "правда",
+    ),
+    "questions": (
+        "mixed", "mixture", "half true", "half-true", "unproven", "unverified", "needs context",
+        "missing context", "lacks context", "out of context", "disputed", "partly false", "partly true",
+        "partially false", "partially true", "exaggerated", "unsupported",
+        "verdad a medias", "parcialmente falso", "parcialmente verdadero", "impreciso", "exagerado",
+        "falta contexto", "sin contexto", "dudoso", "fora de contexto", "sem contexto",
+        "partiellement faux", "partiellement vrai", "à nuancer", "manque de contexte", "non prouvé",
+        "teilweise falsch", "halbwahr", "fehlender kontext", "unbelegt",
+        "parzialmente falso", "mezza verità", "non dimostrato",
+        "half waar", "deels onwaar", "ontbrekende context", "полуправда",
+    ),
+}
+# Where a rating text is a sentence ("False. The video is from 2019."), its first phrase is the rating.
+_PHRASE_END = re.compile(r"[.:;|()\u2013\u2014]")
+# The ledger's own stance words, which `--format claimreview` writes when an attribution has no quote.
+STANCE_WORDS = ("asserts", "questions", "disputes")
+# The numbers `--format claimreview` writes for each stance, on the default 1..5 scale.
+STANCE_RATINGS = {"disputes": 1, "questions": 3, "asserts": 5}
+
+
+def rating_key(text):
+    """Case, accents, punctuation and spacing folded away, so "Pants on Fire!" matches "pants on fire"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(re.sub(r"[\W_]+", " ", letters).split())
+
+
+STANCE_OF_RATING = {rating_key(text): stance for stance, texts in RATING_TEXTS.items() for text in texts}
+STANCE_OF_RATING.update({word: word for word in STANCE_WORDS})
+
+
+def stance_of_text(text):
+    """The stance a rating text gives, or None when the table does not know it."""
+    stance = STANCE_OF_RATING.get(rating_key(text))
+    if stance is None:
+        stance = STANCE_OF_RATING.get(rating_key(_PHRASE_END.split(text, 1)[0]))
+    return stance
+
+
+def stance_of_number(value, worst, best):
+    """The stance of `value` on worst..best, or None when the scale cannot place it."""
+    if best == worst or not min(worst, best) <= value <= max(worst, best):
+        return None
+    scaled = (value - worst) / (best - worst)  # also right for a scale written best-first
+    if scaled <= Fraction(1, 3):
+        return "disputes"
+    if scaled >= Fraction(2, 3):
+        return "asserts"
+    return "questions"
+
+
+def rating_stance(rating, textual_rating=None):
+    """(stance, quote) of a schema.org Rating (a mapping) or a Fact Check Tools `textualRating`.
+
+    The number decides when the scale can place it; else the rating text does. Raises
+    Refused naming the rating when neither gives a stance.
+    """
+    text = _text(rating.get("alternateName")) or _text(rating.get("name")) or _text(textual_rating)
+    value = _number(rating.get("ratingValue"))
+    if value is None and text is None:
+        text = _text(rating.get("ratingValue"))  # some publishers write the verdict there
+    worst = _number(rating.get("worstRating"), DEFAULT_WORST)
+    best = _number(rating.get("bestRating"), DEFAULT_BEST)
+    stance = stance_of_number(value, worst, best) if None not in (value, worst, best) else None
+    if stance is None and text is not None:
+        stance = stance_of_text(text)
+        if stance is None:
+            raise Refused([("reviewRating", f"{text!r} is not a rating the ledger can map to a stance "
+                                            "(see docs/claimreview.md)")])
+    if stance is None:
+        reason = "has neither a ratingValue nor a rating text (alternateName)"
+        if value is not None:
+            reason = (f"ratingValue {rating['ratingValue']!r} cannot be placed on worstRating..bestRating "
+                      f"({rating.get('worstRating', DEFAULT_WORST)}..{rating.get('bestRating', DEFAULT_BEST)}) "
+                      "and there is no rating text")
+        raise Refused([("reviewRating", reason)])
+    quote = None if text is None or rating_key(text) in STANCE_WORDS else text
+    return stance, quote
+
+
+# Reading ------------------------------------------------------------------------
+
+_DAY = re.compile(
+    r"(\d{4}-\d{2}-\d{2})"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?",
+    re.IGNORECASE,
+)
+
+
+def calendar_day(value):
+    """The calendar day, as written, of a published date: `2022-12-09T09:29:19.82+01:00` is 2022-12-09."""
+    match = _DAY.fullmatch(value.strip())
+    if not match:
+        raise Refused([("date", f"{value!r} is not a date of the form YYYY-MM-DD, with or without a time")])
+    check_date(match.group(1))
+    return match.group(1)
+
+
+def read_claimreview(stream):
+    """Items of ClaimReview JSON-LD: one JSON document, or several (JSON Lines), each holding reviews.
+
+    The input is read whole, as JSON requires, and reading stops at the first JSON syntax error.
+    """
+    data = stream.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        yield Item(data.count(b"\n", 0, error.start) + 1, problems=[("text", "invalid UTF-8")])
+        return
+    lines = _LineIndex(text)
+    decoder = _locating_decoder(lines)
+    position = _skip_space(text, 0)
+    while position < len(text):
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            yield Item(lines.line_at(error.pos), problems=[("json", _json_reason(error))])
+            return
+        except ValueError as error:  # NaN and the like, which carry no position
+            yield Item(lines.line_at(position), problems=[("json", _json_reason(error))])
+            return
+        items = [item for review in _reviews(value, _NodeIndex(value)) for item in _review_items(review)]
+        yield from items or [Item(lines.line_at(position),
+                                  problems=[("record", "holds no ClaimReview and no Fact Check Tools claim")])]
+        position = _skip_space(text, end)
+
+
+class _LineIndex:
+    def __init__(self, text):
+        self.newlines = [match.start() for match in re.finditer("\n", text)]
+
+    def line_at(self, position):
+        return bisect.bisect_left(self.newlines, position) + 1
+
+
+class _Located(dict):
+    """A JSON object that knows the line on which it starts."""
+
+    line = 1
+
+
+def _locating_decoder(lines):
+    """The importers' strict decoder, with every object remembering its starting line.
+
+    Only the pure-Python scanner lets an object's start be seen, through `parse_object`.
+    """
+    decoder = _decoder()
+
+    def parse_object(text_and_end, *args):
+        text, after_brace = text_and_end
+        try:
+            value, end = json.decoder.JSONObject(text_and_end, *args)
+        except json.JSONDecodeError:
+            raise
+        except ValueError as error:  # a duplicate key: place it at its object
+            raise json.JSONDecodeError(_json_reason(error), text, after_brace - 1) from None
+        located = _Located(value)
+        located.line = lines.line_at(after_brace - 1)
+        return located, end
+
+    decoder.parse_object = parse_object
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    return decoder
+
+
+class _NodeIndex:
+    """JSON-LD nodes by `@id`, so a reference such as {"@id": "#claim"} reads as the node it names."""
+
+    def __init__(self, value):
+        self.nodes = {}
+        pending = [value]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, dict):
+                if isinstance(node.get("@id"), str) and len(node) > 1:
+                    self.nodes.setdefault(node["@id"], node)
+                pending.extend(node.values())
+            elif isinstance(node, list):
+                pending.extend(node)
+
+    def resolve(self, node):
+        if isinstance(node, list):
+            node = next((item for item in node if isinstance(item, (dict, str))), None)
+        if isinstance(node, dict) and set(node) == {"@id"}:
+            return self.nodes.get(node["@id"], node)
+        return node
+
+
+def _reviews(value, index):
+    """Every ClaimReview, with its itemReviewed, and every review of a Fact Check Tools claim,
+    with that claim, wherever they sit in the JSON value."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _reviews(item, index)
+    elif isinstance(value, dict):
+        if _has_type(value, "ClaimReview"):
+            claim = index.resolve(value.get("itemReviewed"))
+            yield _Review(value, claim if isinstance(claim, dict) else {}, index)
+        elif isinstance(value.get("claimReview"), list):
+            for review in value["claimReview"]:
+                if isinstance(review, dict):
+                    yield _Review(review, value, index)
+        else:
+            for item in value.values():
+                yield from _reviews(item, index)
+
+
+def _has_type(node, name):
+    types = node.get("@type")
+    types = types if isinstance(types, list) else [types]
+    return any(isinstance(kind, str) and re.split(r"[/:#]", kind)[-1] == name for kind in types)
+
+
+class _Review:
+    """One review and the claim it reviews, read through either vocabulary.
+
+    schema.org names come first, the Fact Check Tools API's second: claimReviewed / text,
+    itemReviewed.author / claimant, datePublished / claimDate and reviewDate, author / publisher.
+    """
+
+    def __init__(self, review, claim, index):
+        self.review, self.claim, self.index = review, claim, index
+        self.line = review.line
+
+    def field(self, node, *names):
+        """(name, value) of the first of `names` that `node` holds, resolved; (names[0], None) if none."""
+        for name in names:
+            if node.get(name) not in (None, "", []):
+                return name, self.index.resolve(node[name])
+        return names[0], None
+
+    def name(self, node, *fields):
+        _, value = self.field(node, *fields)
+        if isinstance(value, dict):
+            return _text(value.get("name")) or _text(value.get("site"))
+        return _text(value)
+
+
+def _review_items(review):
+    """The Items one review gives: its refusal, or the claimant's and the reviewer's attributions."""
+    claim, problems = review.claim, []
+    _, claim_text = review.field(review.review, "claimReviewed")
+    claim_text = _text(claim_text) or _text(claim.get("text"))
+    if claim_text is None:
+        problems.append(("claimReviewed", "is required: the review gives no claim text (claimReviewed or text)"))
+    claim_day = _day(review, claim, ("datePublished", "claimDate"), problems)
+    review_day = _day(review, review.review, ("datePublished", "reviewDate"), problems)
+    if claim_day is None and review_day is None and not problems:
+        problems.append(("datePublished", "neither the review nor its claim has a date"))
+    reviewer = review.name(review.review, "author", "publisher")
+    if reviewer is None:
+        problems.append(("author", "the review names no reviewer (author or publisher)"))
+    _, rating = review.field(review.review, "reviewRating")
+    try:
+        stance, quote = rating_stance(rating if isinstance(rating, dict) else {}, review.review.get("textualRating"))
+    except Refused as refused:
+        problems += refused.problems
+    if problems:
+        return [Item(review.line, problems=problems)]
+
+    items = []
+    claimant = review.name(claim, "author", "claimant")
+    if claimant is not None:
+        _, appearance = review.field(claim, "firstAppearance", "appearance")
+        appearance = appearance if isinstance(appearance, dict) else {"url": appearance}
+        publisher = review.name(appearance, "publisher")
+        items.append(Item(review.line, record=_present({
+            "claim": claim_text,
+            "outlet": publisher or claimant,
+            "speaker": claimant if publisher not in (None, claimant) else None,
+            "date": claim_day or review_day,
+            "stance": "asserts",
+            "url": _text(appearance.get("url")),
+        })))
+    items.append(Item(review.line, fact_checker=True, record=_present({
+        "claim": claim_text,
+        "outlet": reviewer,
+        "date": review_day or claim_day,
+        "stance": stance,
+        "url": _text(review.review.get("url")),
+        "quote": quote,
+    })))
+    return items
+
+
+def _day(review, node, fields, problems):
+    field, value = review.field(node, *fields)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.append((field, "must be a date written as text"))
+        return None
+    try:
+        return calendar_day(value)
+    except Refused as refused:
+        problems += [(field, reason) for _, reason in refused.problems]
+        return None
+
+
+def _text(value):
+    if isinstance(value, str) and value.strip():
+        return value
+    return None
+
+
+def _number(value, default=None):
+    """A JSON number, or a number written as text ("4", "2.5"), exactly; `default` when absent; None if not a number."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return None
+    try:
+        return Fraction(str(value).strip())
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _present(record):
+    return {field: value for field, value in record.items() if value is not None}
+
+
+# Writing ------------------------------------------------------------------------
+
+_CURRENT = """
+SELECT a.claim_id, a.claim, a.id, j.payload,
+       a.speaker IS NULL AND a.outlet IN (
+           SELECT e.canonical FROM fact_checkers AS f JOIN entities AS e ON e.id = f.name_id
+       ) AS by_fact_checker
+FROM current_attributions AS a JOIN journal AS j ON j.seq = a.id
+ORDER BY a.claim_id, a.date, a.id
+"""
+
+
+def _claims(ledger):
+    """(claim text, [(id, record, by_fact_checker)]) of every claim with current attributions, in date order.
+
+    Records are as written; `by_fact_checker` says the attribution is a fact-checker's own
+    stance: its outlet resolves, through aliases, to a fact-checker, and no speaker is named.
+    """
+    rows = ledger.conn.execute(_CURRENT)
+    for (_, text), group in itertools.groupby(rows, key=lambda row: row[:2]):
+        yield text, [(seq, record_of(json.loads(payload)), bool(by_fact_checker)) for _, _, seq, payload, by_fact_checker in group]
+
+
+def _claimant(record):
+    if "speaker" in record:
+        return {"@type": "Person", "name": record["speaker"]}
+    return {"@type": "Organization", "name": record["outlet"]}
+
+
+def _appearance(record):
+    work = {"@type": "CreativeWork"}
+    if "url" in record:
+        work["url"] = record["url"]
+    work["datePublished"] = record["date"]
+    work["publisher"] = {"@type": "Organization", "name": record["outlet"]}
+    return work
+
+
+def claim_documents(ledger):
+    """Every claim with current attributions as a schema.org Claim.
+
+    Its author is the first claimant to carry the claim (asserting or reporting it): a
+    fact-checker disputing it first is not the claim's author.
+    """
+    for text, attributions in _claims(ledger):
+        records = [record for _, record, _ in attributions]
+        appearances = [_appearance(record) for record in records]
+        document = {"@context": SCHEMA_ORG, "@type": "Claim", "text": text}
+        author = next((record for record in records if record["stance"] in ("asserts", "reports")), None)
+        if author:
+            document["author"] = _claimant(author)
+        document.update(datePublished=records[0]["date"], appearance=appearances, firstAppearance=appearances[0])
+        yield document
+
+
+def review_documents(ledger):
+    """Each current stance of a fact-checker (`reports` is no verdict, so none) as a ClaimReview.
+
+    Its itemReviewed names a claimant asserting the same claim; claimants are paired with
+    reviews in the order they were recorded, so each claimant of an imported review comes
+    back with it, and reviews beyond the claimants repeat the first.
+    """
+    for _, attributions in _claims(ledger):
+        reviews = sorted((seq, record) for seq, record, by_fact_checker in attributions
+                         if by_fact_checker and record["stance"] in STANCE_RATINGS)
+        claimants = sorted((seq, record) for seq, record, by_fact_checker in attributions
+                           if not by_fact_checker and record["stance"] == "asserts")
+        for number, (_, review) in enumerate(reviews):
+            claimant = claimants[number if number < len(claimants) else 0][1] if claimants else None
+            yield _review_document(review, claimant)
+
+
+def _review_document(review, claimant):
+    item = {"@type": "Claim"}
+    if claimant:
+        item["author"] = _claimant(claimant)
+        item["datePublished"] = claimant["date"]
+        if "url" in claimant or "speaker" in claimant:
+            item["appearance"] = _appearance(claimant)
+    document = {
+        "@context": SCHEMA_ORG,
+        "@type": "ClaimReview",
+        "claimReviewed": review["claim"],
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": STANCE_RATINGS[review["stance"]],
+            "bestRating": DEFAULT_BEST,
+            "worstRating": DEFAULT_WORST,
+            "alternateName": review.get("quote", review["stance"]),
+        },
+        "author": {"@type": "Organization", "name": review["outlet"]},
+        "datePublished": review["date"],
+        "url": review.get("url"),  # Google requires it, but a ledger attribution may have none
+        "itemReviewed": item,
+    }
+    return _present(document)
+
+
+def write_json_array(documents, out):
+    """A JSON array written as it is produced, one document a line."""
+    out.write("[")
+    for number, document in enumerate(documents):
+        out.write(("\n" if number == 0 else ",\n") + json.dumps(document, ensure_ascii=False))
+    out.write("\n]\n")
+
+
+def write_claims(ledger, out):
+    write_json_array(claim_documents(ledger), out)
+
+
+def write_reviews(ledger, out):
+    write_json_array(review_documents(ledger), out)
