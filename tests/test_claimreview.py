@@ -1,0 +1,431 @@
+"""ClaimReview in and out (CONTRACT section 5): fact-checkers' published markup, refusals, JSON-LD export, round trip."""
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ledger.claimreview import RATING_TEXTS, calendar_day, rating_stance, stance_of_text
+from ledger.db import Ledger
+from ledger.records import Refused
+
+from .helpers import run_ledger
+from .test_cli import ledger
+
+FIXTURES = Path(__file__).with_name("fixtures") / "claimreview"
+ALL_FIXTURES = sorted(FIXTURES.iterdir())
+
+REVIEW = {
+    "@context": "https://schema.org",
+    "@type": "ClaimReview",
+    "datePublished": "2024-07-30",
+    "url": "https://www.politifact.com/factchecks/2024/jul/30/example/",
+    "author": {"@type": "Organization", "name": "PolitiFact"},
+    "claimReviewed": "The moon is made of cheese.",
+    "reviewRating": {"@type": "Rating", "alternateName": "False"},
+    "itemReviewed": {"@type": "Claim", "author": {"@type": "Person", "name": "Jane Example"},
+                     "datePublished": "2024-07-28"},
+}
+
+
+def attributions(db):
+    """Current attributions as (claimant, speaker, outlet, date, stance, url, quote), in id order."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT claimant, speaker, outlet, date, stance, url, quote FROM attributions"
+            " WHERE status = 'current' ORDER BY id"
+        ).fetchall()
+
+
+def fact_checkers(db):
+    with sqlite3.connect(db) as conn:
+        return [name for (name,) in conn.execute(
+            "SELECT n.name FROM fact_checkers AS f JOIN names AS n ON n.id = f.name_id ORDER BY f.seq")]
+
+
+def journal_size(db):
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM journal").fetchone()[0]
+
+
+def import_reviews(db, path):
+    return ledger(db, "import", path, "--format", "claimreview")
+
+
+def write_json(path, value):
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def exported(db, fmt):
+    result = ledger(db, "export", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+# Import ------------------------------------------------------------------------------
+
+def test_graph_with_numeric_rating_id_reference_and_appearance_array(tmp_path):
+    db = tmp_path / "l.db"
+    result = import_reviews(db, FIXTURES / "politifact-graph.json")
+    assert result.exit_code == 0, result.output
+    assert "2 new, 0 already recorded" in result.output
+    assert attributions(db) == [
+        ("Jane Example", "Jane Example", "Facebook", "2024-07-28", "asserts",
+         "https://www.facebook.com/example/posts/123", None),
+        ("PolitiFact", None, "PolitiFact", "2024-07-30", "disputes",
+         "https://www.politifact.com/factchecks/2024/jul/30/example-senator/example-ballots-claim/", "Pants on Fire!"),
+    ]
+    assert fact_checkers(db) == ["PolitiFact"]
+    with Ledger(db) as opened:
+        assert opened.verify()[0] == 3  # two attributions and the fact_checker entry
+
+
+def test_single_spanish_review_without_claim_date_or_publisher(tmp_path):
+    db = tmp_path / "l.db"
+    assert import_reviews(db, FIXTURES / "afp-factual-es.json").exit_code == 0
+    assert attributions(db) == [
+        ("Publicaciones en redes sociales", None, "Publicaciones en redes sociales", "2022-01-28", "asserts",
+         "https://www.facebook.com/example/posts/789", None),
+        ("AFP Factual", None, "AFP Factual", "2022-01-28", "disputes",
+         "https://factual.afp.com/doc.afp.com.example-vacuna", "Falso"),
+    ]
+
+
+def test_array_in_french_german_and_portuguese(tmp_path):
+    db = tmp_path / "l.db"
+    result = import_reviews(db, FIXTURES / "europe-array.json")
+    assert result.exit_code == 0, result.output
+    assert attributions(db) == [
+        ("Jean Exemple", "Jean Exemple", "BFMTV", "2017-02-27", "asserts",
+         "https://www.bfmtv.com/politique/exemple.html", None),
+        ("Les Décodeurs", None, "Les Décodeurs", "2017-03-01", "disputes",
+         "https://www.lemonde.fr/les-decodeurs/article/2017/03/01/exemple_faux.html", "Faux"),
+        # the day as written, not converted to UTC (which would be 2022-12-06)
+        ("Telegram-Kanal Beispiel", None, "Telegram-Kanal Beispiel", "2022-12-05", "asserts", None, None),
+        ("CORRECTIV.Faktencheck", None, "CORRECTIV.Faktencheck", "2022-12-09", "disputes",
+         "https://correctiv.org/faktencheck/2022/12/09/beispiel-windkraft/",
+         "Falsch. Windräder erzeugen ein Vielfaches der Energie, die ihr Bau kostet."),
+        # no claimant: the reviewer's attribution alone
+        ("Agência Lupa", None, "Agência Lupa", "2024-07-30", "asserts",
+         "https://piaui.folha.uol.com.br/lupa/2024/07/30/exemplo-verdadeiro/", "Verdadeiro"),
+    ]
+    assert fact_checkers(db) == ["Les Décodeurs", "CORRECTIV.Faktencheck", "Agência Lupa"]
+
+
+def test_fact_check_tools_api_response(tmp_path):
+    db = tmp_path / "l.db"
+    result = import_reviews(db, FIXTURES / "factcheck-tools-api.json")
+    assert result.exit_code == 0, result.output
+    assert "4 new, 1 already recorded" in result.output  # the claimant of both reviews is recorded once
+    assert attributions(db) == [
+        ("Viral WhatsApp message", None, "Viral WhatsApp message", "2020-03-14", "asserts", None, None),
+        ("Full Fact", None, "Full Fact", "2020-03-16", "disputes", "https://fullfact.org/health/example-hot-water/",
+         "Incorrect"),
+        ("maldita.es", None, "maldita.es", "2020-03-17", "disputes",
+         "https://maldita.es/malditobulo/ejemplo-agua-caliente/", "Engañoso"),
+        ("Example Check", None, "Example Check", "2021-03-05", "questions", "https://check.example.org/budget",
+         "Half True"),
+    ]
+    assert fact_checkers(db) == ["Full Fact", "maldita.es", "Example Check"]
+
+
+def test_json_lines_of_reviews_and_bare_api_claims(tmp_path):
+    db = tmp_path / "l.db"
+    assert import_reviews(db, FIXTURES / "mixed.jsonl").exit_code == 0
+    assert [row[0] + ":" + row[4] for row in attributions(db)] == [
+        "Example Photographer:asserts", "Snopes:questions", "Science blog:asserts", "Open Checks:asserts"]
+
+
+def test_reimport_adds_nothing_and_records_each_fact_checker_once(tmp_path):
+    db = tmp_path / "l.db"
+    for path in ALL_FIXTURES:
+        assert import_reviews(db, path).exit_code == 0
+    size = journal_size(db)
+    for path in ALL_FIXTURES:
+        result = import_reviews(db, path)
+        assert result.exit_code == 0 and " 0 new," in result.output
+    assert journal_size(db) == size
+    assert len(fact_checkers(db)) == len(set(fact_checkers(db))) == 10
+
+
+def test_a_reviewer_already_a_fact_checker_is_not_recorded_again(tmp_path):
+    db = tmp_path / "l.db"
+    assert ledger(db, "fact-checker", "PolitiFact").exit_code == 0
+    assert import_reviews(db, write_json(tmp_path / "r.json", REVIEW)).exit_code == 0
+    assert fact_checkers(db) == ["PolitiFact"]
+    assert journal_size(db) == 3
+
+
+def test_a_claim_without_date_takes_the_reviews_and_a_review_without_date_the_claims(tmp_path):
+    db = tmp_path / "l.db"
+    claim_undated = {**REVIEW, "itemReviewed": {**REVIEW["itemReviewed"], "datePublished": None}}
+    review_undated = {**REVIEW, "claimReviewed": "Another claim.", "datePublished": ""}
+    assert import_reviews(db, write_json(tmp_path / "r.json", [claim_undated, review_undated])).exit_code == 0
+    assert [(row[0], row[3]) for row in attributions(db)] == [
+        ("Jane Example", "2024-07-30"), ("PolitiFact", "2024-07-30"),
+        ("Jane Example", "2024-07-28"), ("PolitiFact", "2024-07-28")]
+
+
+def test_format_from_jsonld_ending_and_standard_input(tmp_path):
+    db = tmp_path / "l.db"
+    path = write_json(tmp_path / "reviews.jsonld", REVIEW)
+    assert "2 new" in ledger(db, "import", path).output
+    assert "0 new, 2 already recorded" in ledger(db, "import", "-", "--format", "claimreview",
+                                                 input=path.read_text(encoding="utf-8")).output
+
+
+# Refusals -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("change, message", [
+    ({"claimReviewed": None}, "claimReviewed: is required"),
+    ({"claimReviewed": "   "}, "claimReviewed: is required"),
+    ({"datePublished": None, "itemReviewed": {"@type": "Claim", "author": "Jane Example"}},
+     "datePublished: neither the review nor its claim has a date"),
+    ({"reviewRating": {"@type": "Rating", "alternateName": "Satire"}}, "reviewRating: 'Satire' is not a rating"),
+    ({"reviewRating": {"@type": "Rating", "ratingValue": 9}},
+     "reviewRating: ratingValue 9 cannot be placed on worstRating..bestRating (1..5)"),
+    ({"reviewRating": {"@type": "Rating"}}, "reviewRating: has neither a ratingValue nor a rating text"),
+    ({"datePublished": "30/07/2024"}, "datePublished: '30/07/2024' is not a date of the form YYYY-MM-DD"),
+    ({"datePublished": "2024-02-30"}, "datePublished: '2024-02-30' is not a real calendar day"),
+    ({"author": None}, "author: the review names no reviewer"),
+    ({"url": "ftp://example.org/x"}, "url: 'ftp://example.org/x' is not an http or https address"),
+])
+def test_a_bad_review_is_refused_at_its_line_and_nothing_is_written(tmp_path, change, message):
+    db = tmp_path / "l.db"
+    assert ledger(db, "add", "--claim", "Kept.", "--outlet", "BBC", "--date", "2024-07-30",
+                  "--stance", "asserts").exit_code == 0
+    bad = {key: value for key, value in {**REVIEW, **change}.items() if value is not None}
+    path = write_json(tmp_path / "r.json", [REVIEW | {"claimReviewed": "Good."}, bad])
+    result = import_reviews(db, path)
+    assert result.exit_code == 1
+    bad_line = [number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if line == "  {"][1]
+    assert f"r.json:{bad_line}: {message}" in result.output
+    assert journal_size(db) == 1 and fact_checkers(db) == []
+
+
+def test_json_lines_are_refused_by_line_and_every_bad_review_is_named(tmp_path):
+    db = tmp_path / "l.db"
+    lines = [REVIEW, {**REVIEW, "claimReviewed": None}, {"@type": "WebPage"}, {**REVIEW, "author": None}]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(json.dumps({k: v for k, v in line.items() if v is not None}) for line in lines) + "\n",
+                    encoding="utf-8")
+    result = import_reviews(db, path)
+    assert result.exit_code == 1
+    assert "r.jsonl:2: claimReviewed: is required" in result.output
+    assert "r.jsonl:3: record: holds no ClaimReview and no Fact Check Tools claim" in result.output
+    assert "r.jsonl:4: author: the review names no reviewer" in result.output
+    assert journal_size(db) == 0
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ('{"@type": "ClaimReview",\n "claimReviewed": "x",\n "url": }', 3, "json: Expecting value"),
+    ('[\n {"@type": "ClaimReview",\n  "author": "A",\n  "author": "B"}\n]', 2,
+     "json: the key 'author' appears twice in one object"),
+    ('{"@type": "ClaimReview"}\n{"reviewRating": NaN}\n', 2, "json: NaN is not valid JSON"),
+])
+def test_json_errors_name_their_line(tmp_path, text, line, message):
+    path = tmp_path / "r.json"
+    path.write_text(text, encoding="utf-8")
+    result = import_reviews(tmp_path / "l.db", path)
+    assert result.exit_code == 1
+    assert f"r.json:{line}: {message}" in result.output
+
+
+def test_the_review_line_in_a_fact_check_tools_response(tmp_path):
+    response = {"claims": [{"text": "x", "claimReview": [{"publisher": {"name": "P"}, "textualRating": "Nonsense",
+                                                          "reviewDate": "2024-01-01"}]}]}
+    path = write_json(tmp_path / "r.json", response)
+    result = import_reviews(tmp_path / "l.db", path)
+    review_line = path.read_text(encoding="utf-8").splitlines().index('        {') + 1
+    assert f"r.json:{review_line}: reviewRating: 'Nonsense' is not a rating" in result.output
+
+
+# Ratings and dates ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("rating, stance, quote", [
+    ({"ratingValue": 1}, "disputes", None),
+    ({"ratingValue": "2.33", "worstRating": 1, "bestRating": 5}, "disputes", None),
+    ({"ratingValue": 2, "worstRating": 1, "bestRating": 4}, "disputes", None),  # exactly 1/3
+    ({"ratingValue": 3, "worstRating": 1, "bestRating": 4}, "asserts", None),  # exactly 2/3
+    ({"ratingValue": "3"}, "questions", None),
+    ({"ratingValue": 4, "worstRating": 0, "bestRating": 10}, "questions", None),
+    ({"ratingValue": 5, "worstRating": 5, "bestRating": 1}, "disputes", None),  # a scale written best-first
+    ({"ratingValue": 5, "alternateName": "False"}, "asserts", "False"),  # the number decides
+    ({"ratingValue": 1, "bestRating": 1, "worstRating": 1, "alternateName": "True"}, "asserts", "True"),  # degenerate
+    ({"ratingValue": -1, "alternateName": "Misleading"}, "disputes", "Misleading"),  # off the scale: the text
+    ({"ratingValue": "False"}, "disputes", "False"),  # a verdict written as the value
+    ({"name": "Mostly True"}, "asserts", "Mostly True"),
+    ({"alternateName": "disputes"}, "disputes", None),  # the ledger's own stance word is no quote
+])
+def test_rating_stance(rating, stance, quote):
+    assert rating_stance(rating) == (stance, quote)
+
+
+def test_fact_check_tools_textual_rating():
+    assert rating_stance({}, "Pants on Fire") == ("disputes", "Pants on Fire")
+
+
+@pytest.mark.parametrize("text, stance", [
+    ("PANTS ON FIRE!", "disputes"), ("Half-True", "questions"), ("half true", "questions"),
+    ("Mostly false", "disputes"), ("Partly false", "questions"), ("Needs context", "questions"),
+    ("Falso", "disputes"), ("Engañoso", "disputes"), ("enganoso", "disputes"), ("Faux", "disputes"),
+    ("Plutôt faux", "disputes"), ("Falsch", "disputes"), ("Größtenteils falsch", "disputes"),
+    ("Verdadeiro", "asserts"), ("vrai", "asserts"), ("Richtig", "asserts"), ("Фейк", "disputes"),
+    ("False. The video is from 2019.", "disputes"), ("Falso: el video es de 2019", "disputes"),
+    ("Satire", None), ("True, but misleading", None),
+])
+def test_stance_of_text(text, stance):
+    assert stance_of_text(text) == stance
+
+
+def test_no_rating_text_is_listed_under_two_stances():
+    for stance, texts in RATING_TEXTS.items():
+        for text in texts:
+            assert stance_of_text(text) == stance, text
+
+
+@pytest.mark.parametrize("written, day", [
+    ("2024-07-30", "2024-07-30"), ("2022-01-28 18:35", "2022-01-28"), ("2017-03-01 20:30:17 UTC", "2017-03-01"),
+    ("2022-12-09T09:29:19.82+01:00", "2022-12-09"), ("2020-03-14T00:00:00Z", "2020-03-14"),
+    ("2022-12-05T23:30:00-0500", "2022-12-05"), (" 2024-07-30T10:00 ", "2024-07-30"),
+])
+def test_calendar_day_as_written(written, day):
+    assert calendar_day(written) == day
+
+
+@pytest.mark.parametrize("written", ["July 30, 2024", "2024-07-30T", "2024-07-30 later", "2024-13-01", "9999-01-01"])
+def test_calendar_day_refuses(written):
+    with pytest.raises(Refused):
+        calendar_day(written)
+
+
+# Export --------------------------------------------------------------------------------
+
+def _imported_ledger(tmp_path):
+    db = tmp_path / "l.db"
+    for path in ALL_FIXTURES:
+        assert import_reviews(db, path).exit_code == 0
+    return db
+
+
+def test_claimreview_export_has_the_fields_google_requires(tmp_path):
+    db = _imported_ledger(tmp_path)
+    reviews = exported(db, "claimreview")
+    assert len(reviews) == 10
+    for review in reviews:
+        assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
+        assert review["claimReviewed"] and review["url"].startswith("https://")
+        assert len(review["datePublished"]) == 10
+        assert review["author"]["@type"] == "Organization" and review["author"]["name"]
+        rating = review["reviewRating"]
+        assert rating["@type"] == "Rating" and rating["alternateName"]
+        assert rating["worstRating"] <= rating["ratingValue"] <= rating["bestRating"]
+        assert review["itemReviewed"]["@type"] == "Claim"
+    by_reviewer = {review["author"]["name"]: review for review in reviews}
+    assert by_reviewer["PolitiFact"]["itemReviewed"] == {
+        "@type": "Claim",
+        "author": {"@type": "Person", "name": "Jane Example"},
+        "datePublished": "2024-07-28",
+        "appearance": {"@type": "CreativeWork", "url": "https://www.facebook.com/example/posts/123",
+                       "datePublished": "2024-07-28", "publisher": {"@type": "Organization", "name": "Facebook"}},
+    }
+    assert by_reviewer["PolitiFact"]["reviewRating"]["alternateName"] == "Pants on Fire!"
+    assert by_reviewer["Agência Lupa"]["itemReviewed"] == {"@type": "Claim"}  # it named no claimant
+    both = [review["itemReviewed"]["author"]["name"] for review in reviews
+            if review["claimReviewed"] == "Drinking hot water cures the flu."]
+    assert both == ["Viral WhatsApp message", "Viral WhatsApp message"]
+
+
+def test_round_trip_into_a_new_ledger_and_back_into_the_same(tmp_path):
+    db = _imported_ledger(tmp_path)
+    out = tmp_path / "out.json"
+    out.write_text(ledger(db, "export", "--format", "claimreview").output, encoding="utf-8")
+    copy = tmp_path / "copy.db"
+    assert import_reviews(copy, out).exit_code == 0
+    with Ledger(db) as original, Ledger(copy) as rebuilt:
+        assert sorted(map(json.dumps, (r for _, r in original.records()))) == sorted(
+            map(json.dumps, (r for _, r in rebuilt.records())))
+    assert sorted(fact_checkers(copy)) == sorted(fact_checkers(db))
+    again = import_reviews(db, out)
+    assert again.exit_code == 0 and " 0 new," in again.output
+
+
+def test_round_trip_keeps_each_claimant_of_a_claim_reviewed_twice(tmp_path):
+    db = tmp_path / "l.db"
+    snopes = {**REVIEW, "author": {"@type": "Organization", "name": "Snopes"}, "url": "https://www.snopes.com/x/",
+              "itemReviewed": {"@type": "Claim", "author": {"@type": "Organization", "name": "Cheese Facts"},
+                               "datePublished": "2024-07-29"}}
+    assert import_reviews(db, write_json(tmp_path / "in.json", [REVIEW, snopes])).exit_code == 0
+    out = tmp_path / "out.json"
+    out.write_text(ledger(db, "export", "--format", "claimreview").output, encoding="utf-8")
+    assert [(review["author"]["name"], review["itemReviewed"]["author"]["name"]) for review in json.loads(
+        out.read_text(encoding="utf-8"))] == [("PolitiFact", "Jane Example"), ("Snopes", "Cheese Facts")]
+    copy = tmp_path / "copy.db"
+    assert import_reviews(copy, out).exit_code == 0
+    assert attributions(copy) == attributions(db)
+
+
+def test_export_finds_fact_checkers_through_aliases_and_writes_names_as_written(tmp_path):
+    db = tmp_path / "l.db"
+    base = ["--claim", "The moon is made of cheese.", "--date", "2024-07-30"]
+    assert ledger(db, "fact-checker", "PolitiFact").exit_code == 0
+    assert ledger(db, "add", *base, "--outlet", "Politifact.com", "--stance", "disputes").exit_code == 0
+    assert ledger(db, "add", *base, "--outlet", "PolitiFact", "--stance", "reports").exit_code == 0
+    assert ledger(db, "add", *base, "--outlet", "PolitiFact", "--speaker", "A. Scientist",
+                  "--stance", "questions").exit_code == 0
+    assert exported(db, "claimreview") == []  # "Politifact.com" is not known as a fact-checker yet
+    assert ledger(db, "alias", "Politifact.com", "--of", "PolitiFact").exit_code == 0
+    (review,) = exported(db, "claimreview")  # neither the report nor the quoted speaker is a verdict
+    assert review["author"]["name"] == "Politifact.com"
+    assert review["reviewRating"] == {"@type": "Rating", "ratingValue": 1, "bestRating": 5, "worstRating": 1,
+                                      "alternateName": "disputes"}
+    assert review["itemReviewed"] == {"@type": "Claim"}  # nobody asserts it
+    assert "url" not in review
+
+
+def test_claim_jsonld_export(tmp_path):
+    db = tmp_path / "l.db"
+    base = ["--claim", "The moon is made of cheese.", "--date"]
+    assert ledger(db, "add", *base, "2024-07-01", "--outlet", "Fact Desk", "--stance", "disputes").exit_code == 0
+    assert ledger(db, "add", *base, "2024-07-02", "--outlet", "Daily Example", "--speaker", "Jane Example",
+                  "--stance", "asserts", "--url", "https://daily.example.org/moon").exit_code == 0
+    assert ledger(db, "add", *base, "2024-07-03", "--outlet", "Retracted Post", "--stance", "asserts").exit_code == 0
+    assert ledger(db, "retract", "3", "--reason", "misread").exit_code == 0
+    assert exported(db, "claim-jsonld") == [{
+        "@context": "https://schema.org",
+        "@type": "Claim",
+        "text": "The moon is made of cheese.",
+        "author": {"@type": "Person", "name": "Jane Example"},  # the first to carry it, not the first to dispute it
+        "datePublished": "2024-07-01",
+        "appearance": [
+            {"@type": "CreativeWork", "datePublished": "2024-07-01",
+             "publisher": {"@type": "Organization", "name": "Fact Desk"}},
+            {"@type": "CreativeWork", "url": "https://daily.example.org/moon", "datePublished": "2024-07-02",
+             "publisher": {"@type": "Organization", "name": "Daily Example"}},
+        ],
+        "firstAppearance": {"@type": "CreativeWork", "datePublished": "2024-07-01",
+                            "publisher": {"@type": "Organization", "name": "Fact Desk"}},
+    }]
+
+
+def test_json_ld_exports_of_an_empty_ledger_and_all_is_a_usage_error(tmp_path):
+    db = tmp_path / "l.db"
+    assert ledger(db, "init").exit_code == 0
+    assert exported(db, "claim-jsonld") == [] and exported(db, "claimreview") == []
+    assert ledger(db, "export", "--format", "claimreview", "--all").exit_code == 2
+
+
+def test_real_process_imports_exports_and_verifies(tmp_path):
+    db = tmp_path / "l.db"
+    imported = run_ledger(db, "import", FIXTURES / "europe-array.json", "--format", "claimreview")
+    assert imported.returncode == 0 and "5 new, 0 already recorded" in imported.stdout
+    refused = run_ledger(db, "import", "-", "--format", "claimreview",
+                         input=json.dumps({**REVIEW, "reviewRating": {"alternateName": "Satire"}}))
+    assert refused.returncode == 1 and "-:1: reviewRating: 'Satire' is not a rating" in refused.stderr
+    out = run_ledger(db, "export", "--format", "claimreview")
+    assert out.returncode == 0
+    assert [review["author"]["name"] for review in json.loads(out.stdout)] == [
+        "Les Décodeurs", "CORRECTIV.Faktencheck", "Agência Lupa"]
+    assert run_ledger(db, "verify").returncode == 0
