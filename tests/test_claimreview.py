@@ -9,7 +9,7 @@ from ledger.claimreview import RATING_TEXTS, calendar_day, rating_stance, stance
 from ledger.db import Ledger
 from ledger.records import Refused
 
-from .helpers import run_ledger
+from .helpers import ROOT, run_ledger
 from .test_cli import ledger
 
 FIXTURES = Path(__file__).with_name("fixtures") / "claimreview"
@@ -429,3 +429,19 @@ def test_real_process_imports_exports_and_verifies(tmp_path):
     assert [review["author"]["name"] for review in json.loads(out.stdout)] == [
         "Les Décodeurs", "CORRECTIV.Faktencheck", "Agência Lupa"]
     assert run_ledger(db, "verify").returncode == 0
+
+
+def test_the_rating_table_in_the_docs_is_the_one_in_the_code():
+    documented, stance = {}, None
+    for row in (ROOT / "docs" / "claimreview.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in row.split("|")[1:-1]]
+        if cells[:1] == [""] and stance:  # a continuation row: "| | Language: texts |"
+            pass
+        elif cells and cells[0].strip("`") in RATING_TEXTS:
+            stance = cells[0].strip("`")
+        else:
+            stance = None
+            continue
+        documented.setdefault(stance, []).extend(cells[1].split(": ", 1)[1].split(", "))
+    assert {key: sorted(texts) for key, texts in documented.items()} == {
+        key: sorted(texts) for key, texts in RATING_TEXTS.items()}
