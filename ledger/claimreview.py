@@ -15,7 +15,7 @@ import re
 import unicodedata
 from fractions import Fraction
 
-from .importers import Item, _decoder, _json_reason, _skip_space
+from .importers import Item, _decoder, _json_reason, _skip_space, whole_text
 from .records import Refused, check_date, record_of
 
 SCHEMA_ORG = "https://schema.org"
@@ -156,13 +156,9 @@ def read_claimreview(stream):
 
     The input is read whole, as JSON requires, and reading stops at the first JSON syntax error.
     """
-    data = stream.read()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        yield Item(data.count(b"\n", 0, error.start) + 1, problems=[("text", "invalid UTF-8")])
+    text, not_utf8 = whole_text(stream)
+    if not_utf8:
+        yield not_utf8
         return
     lines = _LineIndex(text)
     decoder = _locating_decoder(lines)

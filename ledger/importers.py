@@ -146,15 +146,22 @@ def read_jsonl(stream):
         yield _record_item(number, value)
 
 
-def read_json(stream):
-    """A JSON array of records; each item's line is where its value starts."""
+def whole_text(stream):
+    """(text, None) of a whole binary stream, a byte order mark dropped; (None, Item) if it is not UTF-8."""
     data = stream.read()
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8"), None
     except UnicodeDecodeError as error:
-        yield Item(data.count(b"\n", 0, error.start) + 1, problems=[("text", "invalid UTF-8")])
+        return None, Item(data.count(b"\n", 0, error.start) + 1, problems=[("text", "invalid UTF-8")])
+
+
+def read_json(stream):
+    """A JSON array of records; each item's line is where its value starts."""
+    text, not_utf8 = whole_text(stream)
+    if not_utf8:
+        yield not_utf8
         return
     decoder = _decoder()
     line, counted = 1, 0

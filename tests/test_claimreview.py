@@ -233,6 +233,12 @@ def test_json_errors_name_their_line(tmp_path, text, line, message):
     assert f"r.json:{line}: {message}" in result.output
 
 
+def test_invalid_utf8_names_its_line(tmp_path):
+    path = tmp_path / "r.json"
+    path.write_bytes(b'[\n {"claimReviewed": "caf\xe9"}\n]')
+    assert "r.json:2: text: invalid UTF-8" in import_reviews(tmp_path / "l.db", path).output
+
+
 def test_the_review_line_in_a_fact_check_tools_response(tmp_path):
     response = {"claims": [{"text": "x", "claimReview": [{"publisher": {"name": "P"}, "textualRating": "Nonsense",
                                                           "reviewDate": "2024-01-01"}]}]}
