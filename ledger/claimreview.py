@@ -172,6 +172,9 @@ def read_claimreview(stream):
         except ValueError as error:  # NaN and the like, which carry no position
             yield Item(lines.line_at(position), problems=[("json", _json_reason(error))])
             return
+        except RecursionError:
+            yield Item(lines.line_at(position), problems=[("json", "nested too deeply")])
+            return
         items = [item for review in _reviews(value, _NodeIndex(value)) for item in _review_items(review)]
         yield from items or [Item(lines.line_at(position),
                                   problems=[("record", "holds no ClaimReview and no Fact Check Tools claim")])]
@@ -205,7 +208,7 @@ def _locating_decoder(lines):
             value, end = json.decoder.JSONObject(text_and_end, *args)
         except json.JSONDecodeError:
             raise
-        except ValueError as error:  # a duplicate key: place it at its object
+        except ValueError as error:  # a duplicate key or NaN: place it at its object
             raise json.JSONDecodeError(_json_reason(error), text, after_brace - 1) from None
         located = _Located(value)
         located.line = lines.line_at(after_brace - 1)
@@ -271,9 +274,9 @@ class _Review:
     itemReviewed.author / claimant, datePublished / claimDate and reviewDate, author / publisher.
     """
 
-    def __init__(self, review, claim, index):
-        self.review, self.claim, self.index = review, claim, index
-        self.line = review.line
+    def __init__(self, node, claim, index):
+        self.node, self.claim, self.index = node, claim, index
+        self.line = node.line
 
     def field(self, node, *names):
         """(name, value) of the first of `names` that `node` holds, resolved; (names[0], None) if none."""
@@ -292,20 +295,20 @@ class _Review:
 def _review_items(review):
     """The Items one review gives: its refusal, or the claimant's and the reviewer's attributions."""
     claim, problems = review.claim, []
-    _, claim_text = review.field(review.review, "claimReviewed")
-    claim_text = _text(claim_text) or _text(claim.get("text"))
+    claim_text = _text(review.node.get("claimReviewed")) or _text(claim.get("text"))
     if claim_text is None:
         problems.append(("claimReviewed", "is required: the review gives no claim text (claimReviewed or text)"))
-    claim_day = _day(review, claim, ("datePublished", "claimDate"), problems)
-    review_day = _day(review, review.review, ("datePublished", "reviewDate"), problems)
-    if claim_day is None and review_day is None and not problems:
+    claim_date = review.field(claim, "datePublished", "claimDate")
+    review_date = review.field(review.node, "datePublished", "reviewDate")
+    if claim_date[1] is None and review_date[1] is None:
         problems.append(("datePublished", "neither the review nor its claim has a date"))
-    reviewer = review.name(review.review, "author", "publisher")
+    claim_day, review_day = _day(*claim_date, problems), _day(*review_date, problems)
+    reviewer = review.name(review.node, "author", "publisher")
     if reviewer is None:
         problems.append(("author", "the review names no reviewer (author or publisher)"))
-    _, rating = review.field(review.review, "reviewRating")
+    _, rating = review.field(review.node, "reviewRating")
     try:
-        stance, quote = rating_stance(rating if isinstance(rating, dict) else {}, review.review.get("textualRating"))
+        stance, quote = rating_stance(rating if isinstance(rating, dict) else {}, review.node.get("textualRating"))
     except Refused as refused:
         problems += refused.problems
     if problems:
@@ -330,14 +333,14 @@ def _review_items(review):
         "outlet": reviewer,
         "date": review_day or claim_day,
         "stance": stance,
-        "url": _text(review.review.get("url")),
+        "url": _text(review.node.get("url")),
         "quote": quote,
     })))
     return items
 
 
-def _day(review, node, fields, problems):
-    field, value = review.field(node, *fields)
+def _day(field, value, problems):
+    """The calendar day of `value`, None if absent; a bad date is added to `problems`."""
     if value is None:
         return None
     if not isinstance(value, str):

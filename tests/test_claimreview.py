@@ -224,6 +224,7 @@ def test_json_lines_are_refused_by_line_and_every_bad_review_is_named(tmp_path):
     ('[\n {"@type": "ClaimReview",\n  "author": "A",\n  "author": "B"}\n]', 2,
      "json: the key 'author' appears twice in one object"),
     ('{"@type": "ClaimReview"}\n{"reviewRating": NaN}\n', 2, "json: NaN is not valid JSON"),
+    ("\n" + "[" * 5000 + "]" * 5000, 2, "json: nested too deeply"),
 ])
 def test_json_errors_name_their_line(tmp_path, text, line, message):
     path = tmp_path / "r.json"
@@ -231,6 +232,14 @@ def test_json_errors_name_their_line(tmp_path, text, line, message):
     result = import_reviews(tmp_path / "l.db", path)
     assert result.exit_code == 1
     assert f"r.json:{line}: {message}" in result.output
+
+
+def test_every_problem_of_a_review_is_named(tmp_path):
+    bare = {"@type": "ClaimReview", "reviewRating": {"alternateName": "Satire"}}
+    result = import_reviews(tmp_path / "l.db", write_json(tmp_path / "r.json", bare))
+    assert result.exit_code == 1
+    assert [line.split(": ", 2)[1] for line in result.output.splitlines()[1:]] == [
+        "claimReviewed", "datePublished", "author", "reviewRating"]
 
 
 def test_invalid_utf8_names_its_line(tmp_path):
