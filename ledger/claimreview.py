@@ -395,7 +395,8 @@ def _claims(ledger):
     """
     rows = ledger.conn.execute(_CURRENT)
     for (_, text), group in itertools.groupby(rows, key=lambda row: row[:2]):
-        yield text, [(seq, record_of(json.loads(payload)), bool(by_fact_checker)) for _, _, seq, payload, by_fact_checker in group]
+        yield text, [(seq, record_of(json.loads(payload)), bool(by_fact_checker))
+                     for _, _, seq, payload, by_fact_checker in group]
 
 
 def _claimant(record):
@@ -405,12 +406,12 @@ def _claimant(record):
 
 
 def _appearance(record):
-    work = {"@type": "CreativeWork"}
-    if "url" in record:
-        work["url"] = record["url"]
-    work["datePublished"] = record["date"]
-    work["publisher"] = {"@type": "Organization", "name": record["outlet"]}
-    return work
+    return _present({
+        "@type": "CreativeWork",
+        "url": record.get("url"),
+        "datePublished": record["date"],
+        "publisher": {"@type": "Organization", "name": record["outlet"]},
+    })
 
 
 def claim_documents(ledger):
