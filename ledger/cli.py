@@ -212,16 +212,31 @@ def rebuild(ctx, target):
     click.echo(f"{target}: rebuilt from {count} journal entries")
 
 
+# Measured on a 100,000-attribution ledger: each default facet of the attributions
+# view takes about 0.5 s and the claims view about 2.3 s, past Datasette's defaults
+# (200 ms, 1 s). Suggested facets would try every column of every view on each page.
+SERVE_SETTINGS = {"facet_time_limit_ms": 1000, "sql_time_limit_ms": 3000, "suggest_facets": "off"}
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8001, show_default=True, type=int)
-@click.option("--immutable", is_flag=True, help="Serve a snapshot with Datasette's immutable mode.")
+@click.option(
+    "--immutable",
+    is_flag=True,
+    help="Serve a snapshot with Datasette's immutable mode: the file must not change while served.",
+)
 @click.pass_context
 def serve(ctx, host, port, immutable):
-    """Publish the ledger with Datasette, read-only."""
+    """Publish the ledger with Datasette, read-only, under its file name without .db.
+
+    The package's Datasette plugin supplies the facets, search, canned queries and
+    claim pages; Datasette opens the file read-only (or immutable) and has no write API.
+    """
     from datasette import cli as datasette_cli
 
     path = ctx.obj["db"]
-    _open(ctx).close()
-    args = ["serve", "--host", host, "--port", str(port), "-i" if immutable else "--nolock", path]
-    datasette_cli.cli.main(args, prog_name="ledger serve")
+    _open(ctx).close()  # refuse a missing file or one that is not a ledger
+    settings = [arg for name, value in SERVE_SETTINGS.items() for arg in ("--setting", name, str(value))]
+    database = ["-i", path] if immutable else [path]
+    datasette_cli.cli.main(["serve", "--host", host, "--port", str(port), *settings, *database], prog_name="ledger serve")

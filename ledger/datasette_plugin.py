@@ -1,0 +1,314 @@
+"""The ledger's Datasette plugin, loaded through the package's `datasette` entry point.
+
+It applies to every database that holds a `journal` table (a ledger) and leaves any
+other database alone. For each ledger it supplies the metadata of `metadata.py`,
+links claim cells to claim pages, serves `/DB/claims/ID` (with a timeline drawn as
+inline SVG on the server, so no request leaves the machine), makes its connections
+query-only, and shows the journal's head digest and whether its hash chain verified.
+"""
+import re
+import sqlite3
+import weakref
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from datasette import Response, hookimpl
+from datasette.database import QueryInterrupted
+from datasette.utils.asgi import NotFound
+from datasette.views.base import DatasetteError
+from jinja2 import FileSystemLoader
+from markupsafe import Markup
+
+from . import metadata
+from .journal import ChainBroken, _has_journal, check_chain, tip
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+# Okabe-Ito colours, told apart under the common colour-vision deficiencies.
+STANCE_COLOURS = {"asserts": "#009E73", "reports": "#0072B2", "questions": "#E69F00", "disputes": "#D55E00"}
+
+CLAIM_PAGE_COLUMNS = ("date", "claimant", "speaker", "outlet", "via", "stance", "status", "quote", "url")
+
+
+@dataclass
+class ChainCheck:
+    """The hash chain as checked when Datasette started, and the head seen since."""
+
+    checked: str  # SEQ:HASH of the newest entry checked at startup
+    problem: str | None  # the first break found, None when the chain verified
+    head: str  # SEQ:HASH of the newest entry when last looked at
+
+
+class _Ledgers:
+    """Which of one Datasette's databases are ledgers, and their chain checks."""
+
+    def __init__(self):
+        self.is_ledger = {}  # database name -> bool, looked up once per name
+        self.chains = {}  # ledger name -> ChainCheck, filled at startup
+
+
+_states = weakref.WeakKeyDictionary()  # Datasette -> _Ledgers
+
+
+def _state(datasette):
+    return _states.setdefault(datasette, _Ledgers())
+
+
+def ledger_names(datasette):
+    """Names of the databases that are ledgers: they hold a journal table."""
+    state = _state(datasette)
+    for name, db in datasette.databases.items():
+        if name not in state.is_ledger:
+            state.is_ledger[name] = _holds_journal(db)
+    return [name for name in datasette.databases if state.is_ledger[name]]
+
+
+def _holds_journal(db):
+    if db.path is None:
+        return False
+    conn = db.connect()  # read-only or immutable, as Datasette itself opens it
+    try:
+        return _has_journal(conn)
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def _digest(conn):
+    seq, head = tip(conn)
+    return f"{seq}:{head}"
+
+
+def _check_chain(conn):
+    try:
+        count, head = check_chain(conn)
+    except ChainBroken as broken:
+        digest = _digest(conn)
+        return ChainCheck(checked=digest, problem=str(broken), head=digest)
+    digest = f"{count}:{head}"
+    return ChainCheck(checked=digest, problem=None, head=digest)
+
+
+def _chain_html(datasette, name, chain):
+    if chain is None:  # before startup, e.g. during `datasette inspect`
+        return ""
+    link = Markup('<a href="{}">{}</a>').format(datasette.urls.database(name), name)
+    seq = chain.head.partition(":")[0]
+    if chain.problem:
+        return Markup(
+            '<p class="ledger-chain ledger-chain-broken">Journal of {}: head <code>{}</code>. '
+            "<strong>The hash chain does not verify</strong>: {}.</p>"
+        ).format(link, chain.head, chain.problem)
+    if chain.head == chain.checked:
+        return Markup(
+            '<p class="ledger-chain">Journal of {}: head <code>{}</code>. '
+            "The hash chain verifies: all {} entries checked when this server started.</p>"
+        ).format(link, chain.head, seq)
+    return Markup(
+        '<p class="ledger-chain">Journal of {}: head <code>{}</code>. The hash chain verified up to '
+        "<code>{}</code> when this server started; the entries appended since are not checked here "
+        "(<code>ledger verify --digest {}</code> checks them).</p>"
+    ).format(link, chain.head, chain.checked, chain.checked)
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    chains = _state(datasette).chains
+    ledgers = {
+        name: (datasette.urls.database(name), str(_chain_html(datasette, name, chains.get(name))))
+        for name in ledger_names(datasette)
+    }
+    return metadata.instance_metadata(ledgers) if ledgers else None
+
+
+@hookimpl
+def startup(datasette):
+    async def check_chains():
+        # Once, not per request: the check reads every entry.
+        for name in ledger_names(datasette):
+            _state(datasette).chains[name] = await datasette.get_database(name).execute_fn(_check_chain)
+
+    return check_chains
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Before the pages that show a ledger's head (home, database), read the head anew."""
+
+    def wrap(app):
+        async def refresh_heads(scope, receive, send):
+            if scope["type"] == "http":
+                await _refresh_heads(datasette, scope["path"])
+            await app(scope, receive, send)
+
+        return refresh_heads
+
+    return wrap
+
+
+async def _refresh_heads(datasette, path):
+    home = path in (datasette.urls.instance(), datasette.urls.instance() + ".json")
+    chains = _state(datasette).chains
+    for name in ledger_names(datasette):
+        db = datasette.get_database(name)
+        shown = home or path in (datasette.urls.database(name), datasette.urls.database(name) + ".json")
+        if shown and db.is_mutable and name in chains:
+            chains[name].head = await db.execute_fn(_digest)
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    # A second lock besides Datasette's read-only mode: no plugin's write reaches a ledger.
+    if database in ledger_names(datasette):
+        conn.execute("PRAGMA query_only = 1")
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    # Datasette finds a plugin's templates/ only beside a package, and this plugin is a module.
+    env.loader.loaders.append(FileSystemLoader(str(TEMPLATES)))
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """Link a claim's text to its page: `claim` beside a `claim_id`, and `text` in the claims view."""
+    if column == "claim" and "claim_id" in row.keys():
+        claim_id = row["claim_id"]
+    elif column == "text" and table == "claims":
+        claim_id = row["id"]
+    else:
+        return None
+    if value is None or database not in ledger_names(datasette):
+        return None
+    return Markup('<a href="{}">{}</a>').format(claim_url(datasette, database, claim_id), value)
+
+
+def claim_url(datasette, database, claim_id):
+    return f"{datasette.urls.table(database, 'claims')}/{claim_id}"
+
+
+@hookimpl
+def register_routes(datasette):
+    # Only ledgers' routes, so another database's `claims` table keeps Datasette's row pages.
+    routes = "|".join(re.escape(datasette.get_database(name).route) for name in ledger_names(datasette))
+    if not routes:
+        return []
+    return [(rf"^/(?P<db_route>{routes})/claims/(?P<claim_id>[0-9]+)(?P<as_json>\.json)?$", claim_page)]
+
+
+async def claim_page(request, datasette):
+    """A claim, all its attributions in date order, and its timeline; JSON with `.json`."""
+    db = datasette.get_database(route=request.url_vars["db_route"])
+    await datasette.ensure_permissions(
+        request.actor, [("view-table", (db.name, "claims")), ("view-database", db.name), "view-instance"]
+    )
+    claim_id = int(request.url_vars["claim_id"])
+    try:
+        claim = (await db.execute("SELECT * FROM claims WHERE id = ?", [claim_id])).first()
+        if claim is None:
+            raise NotFound(f"Claim {claim_id} is not in {db.name}")
+        attributions = await db.execute("SELECT * FROM attributions WHERE claim_id = ? ORDER BY date, id", [claim_id])
+    except QueryInterrupted:  # answered as Datasette's own pages answer a query over its time limit
+        raise DatasetteError("SQL query took too long (see the sql_time_limit_ms setting)", title="SQL Interrupted", status=400)
+    claim, attributions = dict(claim), [dict(row) for row in attributions]
+    if request.url_vars.get("as_json"):
+        return Response.json({"database": db.name, "claim": claim, "attributions": attributions})
+    return Response.html(
+        await datasette.render_template(
+            "ledger_claim.html",
+            {
+                "database": db.name,
+                "claim": claim,
+                "attributions": attributions,
+                "columns": CLAIM_PAGE_COLUMNS,
+                "timeline": timeline(attributions),
+                "json_url": claim_url(datasette, db.name, claim_id) + ".json",
+                "attributions_url": datasette.urls.table(db.name, "attributions") + f"?claim_id={claim_id}",
+            },
+            request=request,
+            view_name="ledger_claim",
+        )
+    )
+
+
+# The timeline ----------------------------------------------------------------
+
+WIDTH = 760
+LANE_LEFT = 100  # room for the stance labels
+RIGHT = 30
+TOP = 44  # room for the legend
+RADIUS = 6
+STEP = 2 * RADIUS + 4  # between stacked marks
+
+
+@dataclass
+class Mark:
+    id: int
+    x: float
+    y: float
+    colour: str
+    current: bool
+    label: str
+
+
+def timeline(attributions):
+    """Where to draw each attribution: x by date, one lane per stance, marks that would
+    overlap stacked upward within their lane. Returns what the template's SVG needs."""
+    days = [_day(a["date"]) for a in attributions]
+    first, last = min(days), max(days)
+    span = last - first
+
+    def x_of(day):
+        if span == 0:
+            return LANE_LEFT + (WIDTH - LANE_LEFT - RIGHT) / 2
+        return LANE_LEFT + (day - first) / span * (WIDTH - LANE_LEFT - RIGHT)
+
+    lanes, marks, top = [], [], TOP
+    for stance in metadata.STANCES:
+        placed = sorted(
+            ((x_of(day), a) for day, a in zip(days, attributions) if a["stance"] == stance),
+            key=lambda pair: (pair[0], pair[1]["id"]),
+        )
+        level_ends, levels = [], []  # the x of the last mark on each level; each mark's level
+        for x, _ in placed:
+            level = next((n for n, end in enumerate(level_ends) if x - end >= STEP), len(level_ends))
+            if level == len(level_ends):
+                level_ends.append(x)
+            else:
+                level_ends[level] = x
+            levels.append(level)
+        height = max(1, len(level_ends)) * STEP + 8
+        lanes.append({"stance": stance, "y": top, "height": height, "colour": STANCE_COLOURS[stance]})
+        for (x, a), level in zip(placed, levels):
+            who = a["outlet"] if a["speaker"] is None else f"{a['speaker']} in {a['outlet']}"
+            label = f"{a['date']} · {who}: {stance}"
+            marks.append(
+                Mark(
+                    id=a["id"],
+                    x=round(x, 1),
+                    y=top + height - 4 - RADIUS - level * STEP,
+                    colour=STANCE_COLOURS[stance],
+                    current=a["status"] == "current",
+                    label=label if a["status"] == "current" else f"{label}, {a['status']}",
+                )
+            )
+        top += height
+    ticks = sorted({round(first + span * n / 4) for n in range(5)}) if span else [first]
+    return {
+        "width": WIDTH,
+        "height": top + 28,
+        "axis_y": top,
+        "left": LANE_LEFT,
+        "right": WIDTH - RIGHT,
+        "lanes": lanes,
+        "marks": marks,
+        "ticks": [{"x": round(x_of(day), 1), "label": date.fromordinal(day).isoformat()} for day in ticks],
+        "legend": [{"stance": stance, "colour": colour} for stance, colour in STANCE_COLOURS.items()],
+    }
+
+
+def _day(text):
+    """The calendar day of a ledger date (YYYY-MM-DD, or a date and time) as an ordinal."""
+    return date.fromisoformat(text[:10]).toordinal()

@@ -1,0 +1,159 @@
+"""What Datasette publishes about a ledger: titles, column descriptions, facets, search, canned queries.
+
+The plugin (`datasette_plugin.py`) hands this to Datasette through `get_metadata` for
+every database holding a journal, so `ledger serve` and `datasette ledger.db` agree.
+Each call builds new dicts: Datasette merges local metadata into what a plugin
+returns in place, which would otherwise alter these for every later request.
+"""
+from markupsafe import escape
+
+STANCES = ("asserts", "reports", "questions", "disputes")
+
+LICENSE = "Apache-2.0"
+LICENSE_URL = "https://www.apache.org/licenses/LICENSE-2.0"
+
+ATTRIBUTION_COLUMNS = {
+    "id": "The attribution's id: the seq of the journal entry that recorded it.",
+    "claim_id": "The claim's id (same claim: equal text after NFC, case folding, white space and a final full stop).",
+    "claim": "The proposition, as one neutral sentence, in its first recorded wording. Links to the claim's page.",
+    "claimant": "Who holds the stance: the speaker when given, else the outlet.",
+    "speaker": "The person or body the claim is attributed to, under its canonical name.",
+    "outlet": "The publication or channel in which the claim appeared, under its canonical name.",
+    "via": "The publication through which the attribution was found, when it is not the outlet.",
+    "date": "When the claim was made or published there (YYYY-MM-DD, or a date and time).",
+    "month": "The date's YYYY-MM, for faceting by month.",
+    "stance": "asserts, reports, questions or disputes: the claimant's stance toward the claim.",
+    "url": "The document where the attribution can be read.",
+    "quote": "The verbatim words in that document that support the attribution.",
+    "note": "Free text from the person who recorded it.",
+    "status": "current; retracted (withdrawn); or superseded (replaced by a correction).",
+}
+
+CLAIM_COLUMNS = {
+    "id": "The claim's id. Links to the claim's page with its timeline.",
+    "text": "The proposition, in its first recorded wording.",
+    "first_seen": "The earliest date among its current attributions.",
+    "first_outlet": "The outlet of its earliest current attribution.",
+    "attributions": "How many current attributions it has.",
+    **{stance: f"How many of its current attributions {stance} it." for stance in STANCES},
+    "contested": "1 when at least one current attribution asserts it and at least one disputes it.",
+}
+
+JOURNAL_COLUMNS = {
+    "seq": "1, 2, 3 ... with no gaps; an attribution's id is the seq of its entry.",
+    "payload": "The entry as canonical JSON: keys sorted, no white space, UTF-8, NFC.",
+    "prev_hash": "The hash of entry seq - 1 (64 zeros for entry 1).",
+    "hash": "Lower-case hex SHA-256 of the UTF-8 bytes of prev_hash + newline + payload.",
+}
+
+ATTRIBUTION_FACETS = ["stance", "status", "outlet", "speaker", "via", "month"]
+
+_STANCE_COUNTS = ",\n  ".join(f"sum(stance = '{stance}') AS {stance}" for stance in STANCES)
+
+QUERIES = {
+    "contested": {
+        "title": "Contested claims",
+        "description": "Claims that at least one current attribution asserts and another disputes, most attributions first.",
+        "sql": """SELECT id AS claim_id, text AS claim, attributions, asserts, reports, questions, disputes,
+  first_seen, first_outlet
+FROM claims
+WHERE contested
+ORDER BY attributions DESC, claim_id""",
+    },
+    "first_reported": {
+        "title": "Who carried each claim first",
+        "description": "For each claim, its earliest current attributions (all of them when several share the first date).",
+        "sql": """SELECT claim_id, claim, date, claimant, outlet, via, stance, id AS attribution_id
+FROM (
+  SELECT *, rank() OVER (PARTITION BY claim_id ORDER BY date) AS position
+  FROM current_attributions
+)
+WHERE position = 1
+ORDER BY date, claim_id, attribution_id""",
+    },
+    "outlet_stances": {
+        "title": "Each outlet's stances",
+        "description": "Per outlet (canonical name), its current attributions counted by stance.",
+        "sql": f"""SELECT outlet, count(*) AS attributions,
+  {_STANCE_COUNTS}
+FROM current_attributions
+GROUP BY outlet
+ORDER BY attributions DESC, outlet""",
+    },
+    "relay_chains": {
+        "title": "Relay chains",
+        "description": "Current attributions found through another publication: claimant → outlet → via, for each claim.",
+        "sql": """SELECT claim_id, claim,
+  CASE WHEN speaker IS NULL THEN outlet ELSE speaker || ' → ' || outlet END || ' → ' || via AS chain,
+  speaker, outlet, via, date, stance, id AS attribution_id
+FROM current_attributions
+WHERE via IS NOT NULL
+ORDER BY claim_id, date, attribution_id""",
+    },
+}
+
+
+def database_metadata(database_url, chain_html):
+    """Metadata for the ledger at `database_url`; `chain_html` tells of its hash chain."""
+    url = escape(database_url)
+    return {
+        "description_html": (
+            f'<p>Start with the <a href="{url}/attributions">attributions</a> (facets and search), '
+            f'the <a href="{url}/claims">claims</a> (each with its timeline) '
+            f'or the <a href="{url}/contested">contested claims</a>.</p>'
+        )
+        + chain_html,
+        "source": "its hash-chained journal",
+        "source_url": f"{database_url}/journal",
+        "license": LICENSE,
+        "license_url": LICENSE_URL,
+        "tables": {
+            "attributions": {
+                "description": "One row per attribution, current or not, newest first; names shown canonical.",
+                "columns": dict(ATTRIBUTION_COLUMNS),
+                "facets": list(ATTRIBUTION_FACETS),
+                "sort_desc": "id",
+                "fts_table": "attribution_search",
+                "fts_pk": "id",
+            },
+            "current_attributions": {
+                "description": "The attributions that are neither retracted nor superseded.",
+                "columns": dict(ATTRIBUTION_COLUMNS),
+                "sort_desc": "id",
+                "fts_table": "attribution_search",
+                "fts_pk": "id",
+            },
+            "claims": {
+                "description": "One row per claim, with counts over its current attributions.",
+                "columns": dict(CLAIM_COLUMNS),
+                "facets": ["contested"],
+                "sort": "id",
+                "fts_table": "claim_search",
+                "fts_pk": "id",
+            },
+            "journal": {
+                "description": "The append-only, SHA-256 hash-chained journal: every other table is a projection of it.",
+                "columns": dict(JOURNAL_COLUMNS),
+            },
+            "names": {"label_column": "name"},
+            "claim_texts": {"label_column": "text"},
+        },
+        "queries": {name: dict(query) for name, query in QUERIES.items()},
+    }
+
+
+def instance_metadata(ledgers):
+    """Metadata for a Datasette serving `ledgers`: database name -> (database URL, chain_html)."""
+    metadata = {
+        "title": "Source-attribution ledger",
+        "description_html": "<p>Who said what, where and when, with what stance, and who disputes it: "
+        "every attribution is an entry in a SHA-256 hash-chained journal.</p>"
+        + "".join(chain_html for _, chain_html in ledgers.values()),
+        "license": LICENSE,
+        "license_url": LICENSE_URL,
+        "databases": {name: database_metadata(*ledger) for name, ledger in ledgers.items()},
+    }
+    if len(ledgers) == 1:  # table pages inherit only the instance's source, so name the one journal
+        [(database_url, _)] = ledgers.values()
+        metadata.update(source="the ledger's hash-chained journal", source_url=f"{database_url}/journal")
+    return metadata
