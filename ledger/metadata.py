@@ -30,8 +30,8 @@ ATTRIBUTION_COLUMNS = {
 }
 
 CLAIM_COLUMNS = {
-    "id": "The claim's id. Links to the claim's page with its timeline.",
-    "text": "The proposition, in its first recorded wording.",
+    "id": "The claim's id.",
+    "text": "The proposition, in its first recorded wording. Links to the claim's page with its timeline.",
     "first_seen": "The earliest date among its current attributions.",
     "first_outlet": "The outlet of its earliest current attribution.",
     "attributions": "How many current attributions it has.",

@@ -1,0 +1,16 @@
+"""Fixtures shared by several test modules."""
+import subprocess
+
+import pytest
+
+from .helpers import LEDGER_BIN, ROOT
+
+
+@pytest.fixture(scope="session")
+def seed_ledger(tmp_path_factory):
+    """Path of the seed ledger, built from seeds/ by seeds/build as `make ledger.db` builds it.
+
+    Shared by the whole session: tests only read it."""
+    path = tmp_path_factory.mktemp("seed") / "ledger.db"
+    subprocess.run(["sh", str(ROOT / "seeds" / "build"), str(path), str(LEDGER_BIN)], check=True, capture_output=True)
+    return path
