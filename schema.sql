@@ -2,18 +2,15 @@
 -- statement by statement inside one transaction.
 --
 -- 1. The journal is the truth: an append-only, SHA-256 hash-chained list of entries.
--- 2. Every other table is a projection of the journal, filled by the trigger
---    `project_entry` inside the transaction that appends the entry, so that a
---    ledger rebuilt by replaying the journal is identical. Each projection row
---    carries the `seq` of the entry it came from.
+-- 2. Every other table is a projection of the journal, written by
+--    `ledger.projections.Projector` inside the transaction that appends the entry,
+--    so that a ledger rebuilt by replaying the journal is identical. Each projection
+--    row carries the `seq` of the entry it came from.
 -- 3. No row of any table is ever updated or deleted: triggers refuse it, and a
 --    BEFORE INSERT trigger on every unique key stops INSERT OR REPLACE, which
 --    would otherwise delete the clashing row without firing DELETE triggers.
 -- 4. Views give the published shape: attributions with status and canonical names,
 --    claims with their counts over current attributions.
---
--- The projection trigger calls `ledger_claim_key(text)`, which the `ledger` package
--- registers on its connections: only `ledger` appends, anyone can read.
 
 PRAGMA user_version = 1;
 
@@ -108,65 +105,6 @@ CREATE TABLE fact_checkers (
 -- rowids are attribution ids and claim ids respectively.
 CREATE VIRTUAL TABLE attribution_search USING fts5(claim, quote, content='');
 CREATE VIRTUAL TABLE claim_search USING fts5(text, content='');
-
-CREATE TRIGGER project_entry AFTER INSERT ON journal
-BEGIN
-    INSERT INTO names (name, seq)
-    SELECT name, NEW.seq FROM (
-        SELECT json_extract(NEW.payload, '$.outlet') AS name, 1 AS position
-        UNION ALL SELECT json_extract(NEW.payload, '$.speaker'), 2
-        UNION ALL SELECT json_extract(NEW.payload, '$.via'), 3
-        UNION ALL SELECT json_extract(NEW.payload, '$.name'), 4
-        UNION ALL SELECT json_extract(NEW.payload, '$.of'), 5
-    )
-    WHERE name IS NOT NULL AND name NOT IN (SELECT name FROM names)
-    GROUP BY name ORDER BY min(position);
-
-    INSERT INTO claim_texts (key, text, seq)
-    SELECT ledger_claim_key(claim), claim, NEW.seq
-    FROM (SELECT json_extract(NEW.payload, '$.claim') AS claim)
-    WHERE json_extract(NEW.payload, '$.type') IN ('attribution', 'correction')
-      AND ledger_claim_key(claim) NOT IN (SELECT key FROM claim_texts);
-
-    INSERT INTO claim_search (rowid, text)
-    SELECT id, text FROM claim_texts WHERE seq = NEW.seq;
-
-    INSERT INTO attribution_records
-        (seq, claim_id, outlet_id, speaker_id, via_id, date, stance, url, quote, note)
-    SELECT NEW.seq,
-        (SELECT id FROM claim_texts WHERE key = ledger_claim_key(json_extract(NEW.payload, '$.claim'))),
-        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.outlet')),
-        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.speaker')),
-        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.via')),
-        json_extract(NEW.payload, '$.date'),
-        json_extract(NEW.payload, '$.stance'),
-        json_extract(NEW.payload, '$.url'),
-        json_extract(NEW.payload, '$.quote'),
-        json_extract(NEW.payload, '$.note')
-    WHERE json_extract(NEW.payload, '$.type') IN ('attribution', 'correction');
-
-    INSERT INTO attribution_search (rowid, claim, quote)
-    SELECT NEW.seq, json_extract(NEW.payload, '$.claim'), json_extract(NEW.payload, '$.quote')
-    WHERE json_extract(NEW.payload, '$.type') IN ('attribution', 'correction');
-
-    INSERT INTO corrections (seq, target, reason)
-    SELECT NEW.seq, json_extract(NEW.payload, '$.target'), json_extract(NEW.payload, '$.reason')
-    WHERE json_extract(NEW.payload, '$.type') = 'correction';
-
-    INSERT INTO retractions (seq, target, reason)
-    SELECT NEW.seq, json_extract(NEW.payload, '$.target'), json_extract(NEW.payload, '$.reason')
-    WHERE json_extract(NEW.payload, '$.type') = 'retraction';
-
-    INSERT INTO name_aliases (seq, name_id, of_id)
-    SELECT NEW.seq,
-        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.name')),
-        (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.of'))
-    WHERE json_extract(NEW.payload, '$.type') = 'alias';
-
-    INSERT INTO fact_checkers (seq, name_id)
-    SELECT NEW.seq, (SELECT id FROM names WHERE name = json_extract(NEW.payload, '$.name'))
-    WHERE json_extract(NEW.payload, '$.type') = 'fact_checker';
-END;
 
 -- Only a current attribution can be retracted or corrected, and only once.
 CREATE TRIGGER retractions_target_current BEFORE INSERT ON retractions

@@ -7,13 +7,15 @@
 Every append runs in one write transaction: the journal entry and its projections
 (written by the schema's trigger) commit together or not at all.
 """
+import contextlib
 import json
+import sqlite3
 from dataclasses import dataclass
 
 from . import journal
-from .journal import Appender, LedgerError, connect, write_transaction
-from .projections import check_projections, check_schema
-from .records import FIELDS, Refused, claim_key, clean_record, clean_text, record_of, utc_now
+from .journal import LedgerError, connect, write_transaction
+from .projections import Projector, check_projections, check_schema
+from .records import FIELDS, Refused, canonical_json, chain_hash, claim_key, clean_record, clean_text, record_of, utc_now
 
 
 class ImportRefused(LedgerError):
@@ -22,6 +24,55 @@ class ImportRefused(LedgerError):
     def __init__(self, problems):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class Appender:
+    """Appends entries inside an open write transaction: each journal entry, chained to
+    the one before, and its projection rows. Rows are written in batches (executemany);
+    `appending()` writes the last batch before COMMIT."""
+
+    BATCH = 10_000
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.seq, self.hash = journal.tip(conn)
+        self.projector = Projector(conn)
+        self.journal_rows = []
+
+    def append(self, entry):
+        text = canonical_json(entry)
+        seq, digest = self.seq + 1, chain_hash(self.hash, text)
+        self.journal_rows.append((seq, text, self.hash, digest))
+        self.seq, self.hash = seq, digest
+        with _refusals(entry["type"]):
+            self.projector.project(seq, entry)
+        if len(self.journal_rows) >= self.BATCH:
+            self.flush()
+        return seq
+
+    def flush(self):
+        with _refusals("entry"):
+            self.conn.executemany("INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)", self.journal_rows)
+            self.journal_rows = []
+            self.projector.flush()
+
+
+@contextlib.contextmanager
+def _refusals(kind):
+    """A trigger's refusal, reported as refused data."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        raise Refused([(kind, str(error))]) from None
+
+
+@contextlib.contextmanager
+def appending(conn):
+    """A write transaction with an Appender whose rows are all written before COMMIT."""
+    with write_transaction(conn):
+        appender = Appender(conn)
+        yield appender
+        appender.flush()
 
 
 @dataclass
@@ -49,11 +100,11 @@ class Ledger:
     def add(self, raw):
         """Append one attribution; returns (id, True), or (existing id, False) if already recorded."""
         record = clean_record(raw)
-        with write_transaction(self.conn):
+        with appending(self.conn) as appender:
             existing = self._recorded_id(record)
             if existing:
                 return existing, False
-            return Appender(self.conn).append(_entry("attribution", record)), True
+            return appender.append(_entry("attribution", record)), True
 
     def import_items(self, items, source="-"):
         """Append every record of an import in one transaction: all or nothing.
@@ -64,8 +115,8 @@ class Ledger:
         """
         result, problems = ImportResult(), []
         recorded_at = utc_now()
-        with write_transaction(self.conn):
-            appender = Appender(self.conn)
+        appended = set()  # the records this import appended, as tuples of (field, value)
+        with appending(self.conn) as appender:
             for item in items:
                 problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
                 if item.record is None:
@@ -77,10 +128,15 @@ class Ledger:
                     continue
                 if problems:
                     continue  # the import will be refused: only keep validating
-                if self._recorded_id(record):
+                fingerprint = tuple(record.items())  # clean_record orders fields
+                # Only a claim recorded before this import can hold an earlier copy of the record.
+                if fingerprint in appended or (
+                    appender.projector.claim_recorded_before(record["claim"]) and self._recorded_id(record)
+                ):
                     result.existing += 1
                 else:
                     appender.append(_entry("attribution", record, recorded_at))
+                    appended.add(fingerprint)
                     result.new += 1
                 if item.fact_checker:
                     self._append_fact_checker(appender, record["outlet"], recorded_at)
@@ -93,7 +149,7 @@ class Ledger:
         name, of = _name("name", name), _name("of", of)
         if name == of:
             raise Refused([("alias", f"{name!r} cannot be an alias of itself")])
-        with write_transaction(self.conn):
+        with appending(self.conn) as appender:
             current = self.conn.execute(
                 """SELECT o.name FROM current_aliases AS a JOIN names AS n ON n.id = a.name_id
                    JOIN names AS o ON o.id = a.of_id WHERE n.name = ?""",
@@ -108,32 +164,32 @@ class Ledger:
             ).fetchone()
             if chain:
                 raise Refused([("alias", f"{of!r} already resolves through {name!r}: the alias would make a cycle")])
-            return Appender(self.conn).append({"type": "alias", "name": name, "of": of, "recorded_at": utc_now()})
+            return appender.append({"type": "alias", "name": name, "of": of, "recorded_at": utc_now()})
 
     def fact_checker(self, name):
         """Record that the outlet `name` is a fact-checker; returns the seq, or None if already so."""
         name = _name("name", name)
-        with write_transaction(self.conn):
-            return self._append_fact_checker(Appender(self.conn), name, utc_now())
+        with appending(self.conn) as appender:
+            return self._append_fact_checker(appender, name, utc_now())
 
     def retract(self, target, reason):
         reason = _reason(reason)
-        with write_transaction(self.conn):
+        with appending(self.conn) as appender:
             self._current_record(target, "retracted")
-            return Appender(self.conn).append(
+            return appender.append(
                 {"type": "retraction", "target": target, "reason": reason, "recorded_at": utc_now()}
             )
 
     def correct(self, target, reason, changes):
         """Supersede attribution `target` with its fields updated by `changes` ("" clears a field)."""
         reason = _reason(reason)
-        with write_transaction(self.conn):
+        with appending(self.conn) as appender:
             old = self._current_record(target, "corrected")
             record = clean_record({**old, **changes})
             if record == old:
                 raise Refused([("correction", f"changes nothing in attribution {target}")])
             entry = {**_entry("correction", record), "target": target, "reason": reason}
-            return Appender(self.conn).append(entry)
+            return appender.append(entry)
 
     # Reading -------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from .records import GENESIS_HASH, Refused, canonical_json, chain_hash, claim_key
+from .records import GENESIS_HASH, canonical_json, chain_hash, claim_key
 
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 BUSY_TIMEOUT_MS = 60_000
@@ -46,6 +46,7 @@ def connect(path, create=False):
         raise LedgerError(f"no ledger at {path} (create one with `ledger init`)")
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MiB: big imports keep their index pages in memory
     conn.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
     try:
         has_journal = _has_journal(conn)
@@ -102,27 +103,6 @@ def tip(conn):
     """(seq, hash) of the newest entry; (0, 64 zeros) for an empty journal."""
     row = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     return row if row else (0, GENESIS_HASH)
-
-
-class Appender:
-    """Appends entries inside an open write transaction, extending the chain from its tip."""
-
-    def __init__(self, conn):
-        self.conn = conn
-        self.seq, self.hash = tip(conn)
-
-    def append(self, payload):
-        text = canonical_json(payload)
-        seq, digest = self.seq + 1, chain_hash(self.hash, text)
-        try:
-            self.conn.execute(
-                "INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)",
-                (seq, text, self.hash, digest),
-            )
-        except sqlite3.IntegrityError as error:  # a trigger's refusal: report it as refused data
-            raise Refused([(payload.get("type", "entry"), str(error))]) from None
-        self.seq, self.hash = seq, digest
-        return seq
 
 
 def payload(conn, seq):

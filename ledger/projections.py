@@ -1,11 +1,107 @@
-"""Projections: the tables derived from the journal, how they are checked and rebuilt.
+"""Projections: the tables derived from the journal, how they are written, checked and rebuilt.
 
-The trigger `project_entry` in schema.sql writes them. Here they are checked against
-the journal in SQL, row by row, and rebuilt by replaying the journal into a new file.
+`Projector` writes the rows of each entry as it is appended, in the same transaction;
+`check_projections` compares every row with its entry in SQL; `rebuild` replays a
+journal into a new file through the same Projector.
 """
+import json
 import sqlite3
 
 from .journal import ChainBroken, LedgerError, connect, schema_statements, write_transaction
+from .records import claim_key
+
+NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
+
+
+class Projector:
+    """Writes the projection rows of journal entries. Lives for one write transaction:
+    its caches of name and claim ids are only valid while the write lock is held, and
+    `flush()` must run before the transaction commits."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.name_ids = {}
+        self.claim_ids = {}  # claim key: (id, created by this projector)
+        # Attribution rows are gathered and written together: executemany is faster, and
+        # FTS5 flushes its pending terms at every statement once written in a transaction.
+        self.attribution_rows = []
+        self.attribution_search = []
+        self.claim_search = []
+
+    def flush(self):
+        self.conn.executemany(
+            """INSERT INTO attribution_records
+               (seq, claim_id, outlet_id, speaker_id, via_id, date, stance, url, quote, note)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            self.attribution_rows,
+        )
+        self.conn.executemany("INSERT INTO claim_search (rowid, text) VALUES (?, ?)", self.claim_search)
+        self.conn.executemany(
+            "INSERT INTO attribution_search (rowid, claim, quote) VALUES (?, ?, ?)", self.attribution_search
+        )
+        self.attribution_rows, self.claim_search, self.attribution_search = [], [], []
+
+    def project(self, seq, entry):
+        for field in NAME_FIELDS:
+            if field in entry:
+                self._name_id(entry[field], seq)
+        kind = entry["type"]
+        if kind in ("attribution", "correction"):
+            self._project_attribution(seq, entry)
+        if kind != "attribution":
+            self.flush()  # the triggers on retractions and corrections read attribution_records
+        if kind in ("retraction", "correction"):
+            self.conn.execute(
+                f"INSERT INTO {kind}s (seq, target, reason) VALUES (?, ?, ?)", (seq, entry["target"], entry["reason"])
+            )
+        elif kind == "alias":
+            self.conn.execute(
+                "INSERT INTO name_aliases (seq, name_id, of_id) VALUES (?, ?, ?)",
+                (seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]]),
+            )
+        elif kind == "fact_checker":
+            self.conn.execute("INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, self.name_ids[entry["name"]]))
+
+    def claim_recorded_before(self, text):
+        """True if the claim of `text` existed before this transaction (so it may have attributions)."""
+        found = self._claim(claim_key(text))
+        return found is not None and not found[1]
+
+    def _project_attribution(self, seq, entry):
+        claim = entry["claim"]
+        key = claim_key(claim)
+        found = self._claim(key)
+        if found is None:
+            claim_id = self.conn.execute(
+                "INSERT INTO claim_texts (key, text, seq) VALUES (?, ?, ?)", (key, claim, seq)
+            ).lastrowid
+            self.claim_search.append((claim_id, claim))
+            self.claim_ids[key] = (claim_id, True)
+        else:
+            claim_id = found[0]
+        get = entry.get
+        self.attribution_rows.append(
+            (seq, claim_id, self.name_ids[entry["outlet"]], self.name_ids.get(get("speaker")),
+             self.name_ids.get(get("via")), entry["date"], entry["stance"], get("url"), get("quote"), get("note"))
+        )
+        self.attribution_search.append((seq, claim, get("quote")))
+
+    def _claim(self, key):
+        if key not in self.claim_ids:
+            row = self.conn.execute("SELECT id FROM claim_texts WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            self.claim_ids[key] = (row[0], False)
+        return self.claim_ids[key]
+
+    def _name_id(self, name, seq):
+        if name not in self.name_ids:
+            row = self.conn.execute("SELECT id FROM names WHERE name = ?", (name,)).fetchone()
+            self.name_ids[name] = row[0] if row else self.conn.execute(
+                "INSERT INTO names (name, seq) VALUES (?, ?)", (name, seq)
+            ).lastrowid
+        return self.name_ids[name]
+
 
 PROJECTION_TABLES = (
     "names",
@@ -124,6 +220,7 @@ STRAY_CHECKS = [
 
 
 def check_projections(conn):
+
     for query, problem in PROJECTION_CHECKS:
         row = conn.execute(query).fetchone()
         if row:
@@ -136,6 +233,7 @@ def check_projections(conn):
 
 def check_schema(conn):
     """Every table, view, index and trigger of schema.sql is in place, exactly as written there."""
+
     expected = _schema_objects(_reference_schema())
     actual = _schema_objects(conn)
     for (kind, name), sql in expected.items():
@@ -172,10 +270,13 @@ def rebuild(source_path, target_path):
         if target.execute("SELECT count(*) FROM journal").fetchone()[0]:
             raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
         with write_transaction(target):
-            target.executemany(
-                "INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)",
-                source.execute("SELECT seq, payload, prev_hash, hash FROM journal ORDER BY seq"),
-            )
+            projector = Projector(target)
+            for row in source.execute("SELECT seq, payload, prev_hash, hash FROM journal ORDER BY seq"):
+                target.execute("INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)", row)
+                projector.project(row[0], json.loads(row[1]))
+                if len(projector.attribution_rows) >= 10_000:
+                    projector.flush()
+            projector.flush()
         return target.execute("SELECT count(*) FROM journal").fetchone()[0]
     finally:
         source.close()
