@@ -5,6 +5,7 @@ Datasette is imported only by `serve`, so appending commands start quickly.
 """
 import os
 import sys
+import time
 
 import click
 
@@ -109,8 +110,24 @@ def import_(ctx, file, fmt):
             raise click.UsageError(f"cannot tell the format of {file!r}: give --format")
     stream = sys.stdin.buffer if file == "-" else open(file, "rb")
     with stream, _open(ctx, create=True) as ledger:
-        result = _run(lambda: ledger.import_items(importers.read(stream, fmt), source=file))
+        items = importers.read(stream, fmt)
+        if file != "-" and sys.stderr.isatty():
+            items = _with_progress(items, stream, os.path.getsize(file))
+        result = _run(lambda: ledger.import_items(items, source=file))
     click.echo(f"{file}: {result.new} new, {result.existing} already recorded")
+
+
+def _with_progress(items, stream, size, after_seconds=2.0):
+    """The items, drawing a progress line on standard error once the import has run a while."""
+    start, drawn = time.monotonic(), False
+    for count, item in enumerate(items, start=1):
+        if count % 1000 == 0 and time.monotonic() - start > after_seconds:
+            percent = 100 * stream.tell() // max(size, 1)
+            click.echo(f"\rimporting: {percent:3d}%, {count:,} records read", err=True, nl=False)
+            drawn = True
+        yield item
+    if drawn:
+        click.echo(err=True)
 
 
 @cli.command()
