@@ -83,12 +83,12 @@ def _digest(conn):
 
 def _check_chain(conn):
     try:
-        count, head = check_chain(conn)
+        check_chain(conn)
+        problem = None
     except ChainBroken as broken:
-        digest = _digest(conn)
-        return ChainCheck(checked=digest, problem=str(broken), head=digest)
-    digest = f"{count}:{head}"
-    return ChainCheck(checked=digest, problem=None, head=digest)
+        problem = str(broken)
+    digest = _digest(conn)
+    return ChainCheck(checked=digest, problem=problem, head=digest)
 
 
 def _chain_html(datasette, name, chain):
@@ -149,11 +149,10 @@ def asgi_wrapper(datasette):
 
 
 async def _refresh_heads(datasette, path):
-    home = path in (datasette.urls.instance(), datasette.urls.instance() + ".json")
     chains = _state(datasette).chains
     for name in ledger_names(datasette):
         db = datasette.get_database(name)
-        shown = home or path in (datasette.urls.database(name), datasette.urls.database(name) + ".json")
+        shown = path in (datasette.urls.instance(), datasette.urls.database(name))  # JSON omits the head
         if shown and db.is_mutable and name in chains:
             chains[name].head = await db.execute_fn(_digest)
 
@@ -211,7 +210,9 @@ async def claim_page(request, datasette):
             raise NotFound(f"Claim {claim_id} is not in {db.name}")
         attributions = await db.execute("SELECT * FROM attributions WHERE claim_id = ? ORDER BY date, id", [claim_id])
     except QueryInterrupted:  # answered as Datasette's own pages answer a query over its time limit
-        raise DatasetteError("SQL query took too long (see the sql_time_limit_ms setting)", title="SQL Interrupted", status=400)
+        raise DatasetteError(
+            "SQL query took too long (see the sql_time_limit_ms setting)", title="SQL Interrupted", status=400
+        )
     claim, attributions = dict(claim), [dict(row) for row in attributions]
     if request.url_vars.get("as_json"):
         return Response.json({"database": db.name, "claim": claim, "attributions": attributions})

@@ -9,7 +9,6 @@ import re
 import socket
 import subprocess
 import time
-import unicodedata
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -19,12 +18,12 @@ from playwright.sync_api import sync_playwright
 from ledger.db import Ledger
 
 from .helpers import LEDGER_BIN, ROOT
+from .test_datasette import MADURO_WON, unaccented
 
 DOCS = ROOT / "docs"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-MADURO_WON = "Nicolás Maduro won the 2024 Venezuelan presidential election."
 
 
 def free_port():
@@ -99,10 +98,6 @@ def screenshot_of_the_rows(page, name):
     """A screenshot from the row count down: search, facets and the first rows, below the column notes."""
     page.locator("h3").first.evaluate("heading => heading.scrollIntoView()")
     page.screenshot(path=DOCS / name)
-
-
-def unaccented(text):
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).casefold()
 
 
 @pytest.mark.browser
