@@ -94,10 +94,16 @@ def page(browser):
     assert outside == [], f"requests left the machine: {outside}"
 
 
+def screenshot(page, name, full_page=False):
+    # Without the footer, whose query timings would change the file on every run.
+    page.add_style_tag(content="footer.ft { visibility: hidden; }")
+    page.screenshot(path=DOCS / name, full_page=full_page)
+
+
 def screenshot_of_the_rows(page, name):
     """A screenshot from the row count down: search, facets and the first rows, below the column notes."""
     page.locator("h3").first.evaluate("heading => heading.scrollIntoView()")
-    page.screenshot(path=DOCS / name)
+    screenshot(page, name)
 
 
 @pytest.mark.browser
@@ -129,7 +135,7 @@ def test_searching_a_name_finds_it_in_claims_and_quotes(page, server):
 @pytest.mark.browser
 def test_a_contested_claim_opens_on_its_page_with_its_timeline(page, server):
     page.goto(server + "/ledger/contested")
-    page.screenshot(path=DOCS / "contested.png")
+    screenshot(page, "contested.png")
     page.locator("td.col-claim a", has_text=MADURO_WON).click()
     page.wait_for_url(re.compile(r"/ledger/claims/[0-9]+$"))
     timeline = page.locator("svg.ledger-timeline")
@@ -141,7 +147,7 @@ def test_a_contested_claim_opens_on_its_page_with_its_timeline(page, server):
     assert {"asserts", "disputes"} <= stances
     dates = rows.locator("td.col-date").all_inner_texts()
     assert dates == sorted(dates)
-    page.screenshot(path=DOCS / "claim.png", full_page=True)
+    screenshot(page, "claim.png", full_page=True)
 
 
 @pytest.mark.browser
