@@ -1,5 +1,8 @@
 """Small helpers shared by the tests (no fixtures: those are in conftest.py)."""
+import hashlib
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +12,7 @@ LEDGER_BIN = Path(sys.executable).with_name("ledger")
 
 SAMPLE = {"claim": "Peru was the first country to recognize Edmundo González as president-elect of Venezuela.",
           "outlet": "BBC", "date": "2024-07-30", "stance": "asserts"}
+STANCES = ("asserts", "reports", "questions", "disputes")
 
 
 def run_ledger(db, *args, input=None, env=None):
@@ -21,3 +25,52 @@ def run_ledger(db, *args, input=None, env=None):
         env={**os.environ, **(env or {})},
         timeout=120,
     )
+
+
+# The benchmarks' deterministic generator of realistic attribution records.
+GEN_CLAIMS = ROOT / "benchmarks" / "yardsticks" / "gen_claims.py"
+
+
+def gen_claims(path, count, seed):
+    """Write `count` records from gen_claims.py (JSON Lines) to `path`; returns them as dicts."""
+    with open(path, "w", encoding="utf-8") as out:
+        subprocess.run([sys.executable, str(GEN_CLAIMS), str(count), "--seed", str(seed)], stdout=out, check=True)
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
+def write_numbered_records(path, count, last_line=None):
+    """A JSON Lines file of `count` distinct valid records, quicker to make than gen_claims.py;
+    `last_line`, when given, replaces the last record with that text."""
+    with open(path, "w", encoding="utf-8") as out:
+        for n in range(count - (last_line is not None)):
+            out.write(f'{{"claim":"Claim number {n // 4}.","outlet":"Outlet {n % 97}","date":"2024-07-30",'
+                      f'"stance":"{STANCES[n % 4]}","quote":"Words number {n}."}}\n')
+        if last_line is not None:
+            out.write(last_line + "\n")
+    return path
+
+
+
+def journal_count(db):
+    """Entries in the journal, read with plain sqlite3 (read-only, so reading changes nothing)."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT count(*) FROM journal").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def state_of(db):
+    """What a refused command must leave exactly as it was: the bytes of the database file
+    and of its -wal file (absent: None), and the whole content as SQL text. Bytes alone can
+    mislead in WAL mode (a commit may sit in the -wal file), and content alone would miss
+    a rewrite that changes nothing visible, so both are compared."""
+    wal = Path(f"{db}-wal")
+    files = (hashlib.sha256(Path(db).read_bytes()).hexdigest(),
+             hashlib.sha256(wal.read_bytes()).hexdigest() if wal.exists() else None)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        content = hashlib.sha256("\n".join(conn.iterdump()).encode("utf-8")).hexdigest()
+    finally:
+        conn.close()
+    return files, content

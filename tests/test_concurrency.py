@@ -1,0 +1,103 @@
+"""Many writers at once, as real processes: nothing lost, nothing failed, one linear chain.
+
+The adding workers are 8 Python processes that each call the `ledger` command's entry
+point 200 times in a loop (`cli.main(..., standalone_mode=False)`), not 1,600 separate
+`ledger add` processes: on this 2-core machine a process costs about 0.4 s to start, so
+those would take minutes, while in-process calls keep the 8 writers contending for the
+lock the whole time. Each call opens, appends and closes the ledger as `ledger add` does.
+
+This module must not import `ledger`: the chain is re-checked independently.
+"""
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .helpers import LEDGER_BIN, gen_claims, run_ledger
+from .test_chain_independent import recheck
+
+WORKERS = 8
+ADDS_PER_WORKER = 200
+
+# Waits for the start file so that all workers begin together, then prints each id.
+ADD_WORKER = """
+import os, sys, time
+from ledger.cli import cli
+db, worker, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+while not os.path.exists(start):
+    time.sleep(0.001)
+for n in range(count):
+    cli.main(["--db", db, "add", "--claim", f"Claim {n} of worker {worker}.", "--outlet", f"Outlet {worker}",
+              "--date", "2024-07-30", "--stance", "reports"], standalone_mode=False)
+"""
+
+
+def journal_payloads(db):
+    conn = sqlite3.connect(db)
+    try:
+        return {seq: json.loads(text) for seq, text in conn.execute("SELECT seq, payload FROM journal")}
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_eight_processes_adding_at_once_lose_nothing(tmp_path):
+    db, start = tmp_path / "ledger.db", tmp_path / "start"  # the racing workers create the ledger
+    workers = [
+        subprocess.Popen([sys.executable, "-c", ADD_WORKER, str(db), str(worker), str(ADDS_PER_WORKER), str(start)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for worker in range(WORKERS)
+    ]
+    time.sleep(0.5)  # let every interpreter start and wait at the line
+    start.touch()
+    outputs = [worker.communicate(timeout=600) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * WORKERS, [err for _, err in outputs]
+    assert all(err == "" for _, err in outputs)
+
+    payloads = journal_payloads(db)
+    assert len(payloads) == WORKERS * ADDS_PER_WORKER
+    for worker, (out, _) in enumerate(outputs):
+        ids = [int(line) for line in out.split()]
+        assert len(ids) == ADDS_PER_WORKER
+        assert ids == sorted(ids)  # each worker's appends come out in its own order
+        # Every printed id holds the very attribution that worker added.
+        assert [payloads[seq]["claim"] for seq in ids] == [
+            f"Claim {n} of worker {worker}." for n in range(ADDS_PER_WORKER)]
+    assert recheck(db)[0] == WORKERS * ADDS_PER_WORKER
+    verified = run_ledger(db, "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith(f"ok: {WORKERS * ADDS_PER_WORKER} entries")
+
+
+def record_key(record):
+    return json.dumps({field: value for field, value in record.items() if value}, sort_keys=True, ensure_ascii=False)
+
+
+@pytest.mark.slow
+def test_two_imports_at_once_lose_nothing(tmp_path):
+    db = tmp_path / "ledger.db"
+    assert run_ledger(db, "init").returncode == 0
+    files = [tmp_path / f"claims-{seed}.jsonl" for seed in (1, 2)]
+    records = [gen_claims(path, 10_000, seed) for path, seed in zip(files, (1, 2))]
+    imports = [subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "import", str(path)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for path in files]
+    outputs = [process.communicate(timeout=600) for process in imports]
+    assert [process.returncode for process in imports] == [0, 0], [err for _, err in outputs]
+
+    distinct = {record_key(record) for batch in records for record in batch}
+    counts = [tuple(map(int, re.fullmatch(r".*: (\d+) new, (\d+) already recorded\n", out).groups()))
+              for out, _ in outputs]
+    assert [new + existing for new, existing in counts] == [10_000, 10_000]
+    assert sum(new for new, _ in counts) == len(distinct)
+    exported = run_ledger(db, "export").stdout.splitlines()
+    assert {record_key(json.loads(line)) for line in exported} == distinct
+    assert len(exported) == len(distinct)  # and none twice
+
+    count, _ = recheck(db)
+    assert count == len(distinct)
+    assert sorted(journal_payloads(db)) == list(range(1, count + 1))
+    assert run_ledger(db, "verify").returncode == 0
