@@ -124,12 +124,34 @@ def _name_id(name):
     return f"(SELECT id FROM names WHERE name = {_field(name)})"
 
 
-# Each check selects the seq of the first disagreeing row, with what is wrong.
+ENTRY_TABLES = {
+    "attribution": "attribution_records",
+    "correction": "corrections",  # and attribution_records, like an attribution
+    "retraction": "retractions",
+    "alias": "name_aliases",
+    "fact_checker": "fact_checkers",
+}
+
+# Each check selects the seq of the first entry or row that is wrong, with what is wrong.
 PROJECTION_CHECKS = [
     (
-        f"""SELECT j.seq FROM journal AS j WHERE {_TYPE} IN ('attribution', 'correction')
-            AND j.seq NOT IN (SELECT seq FROM attribution_records) ORDER BY j.seq LIMIT 1""",
-        "attribution_records has no row for this entry",
+        f"""SELECT seq FROM journal
+            WHERE NOT json_valid(payload) OR json(payload) IS NOT payload OR json_type(payload) IS NOT 'object'
+               OR json_extract(payload, '$.type') NOT IN ({', '.join(f"'{t}'" for t in ENTRY_TABLES)})
+               OR json_type(payload, '$.recorded_at') IS NOT 'text'
+            ORDER BY seq LIMIT 1""",
+        "payload is not the canonical JSON of a known entry type",
+    ),
+    (
+        f"""SELECT seq, CASE
+                WHEN type IN ('attribution', 'correction') AND seq NOT IN (SELECT seq FROM attribution_records)
+                    THEN 'attribution_records'
+                {' '.join(f"WHEN type = '{t}' AND seq NOT IN (SELECT seq FROM {table}) THEN '{table}'"
+                          for t, table in ENTRY_TABLES.items() if t != "attribution")}
+            END AS missing
+            FROM (SELECT seq, json_extract(payload, '$.type') AS type FROM journal)
+            WHERE missing IS NOT NULL ORDER BY seq LIMIT 1""",
+        "{} has no row for this entry",
     ),
     (
         f"""SELECT r.seq FROM attribution_records AS r LEFT JOIN journal AS j ON j.seq = r.seq
@@ -160,37 +182,22 @@ PROJECTION_CHECKS = [
     ),
 ]
 for _table, _type in (("retractions", "retraction"), ("corrections", "correction")):
-    PROJECTION_CHECKS += [
-        (
-            f"""SELECT j.seq FROM journal AS j WHERE {_TYPE} = '{_type}'
-                AND j.seq NOT IN (SELECT seq FROM {_table}) ORDER BY j.seq LIMIT 1""",
-            f"{_table} has no row for this entry",
-        ),
+    PROJECTION_CHECKS.append(
         (
             f"""SELECT t.seq FROM {_table} AS t LEFT JOIN journal AS j ON j.seq = t.seq
                 WHERE j.seq IS NULL OR {_TYPE} IS NOT '{_type}'
                    OR t.target IS NOT {_field('target')} OR t.reason IS NOT {_field('reason')}
                 ORDER BY t.seq LIMIT 1""",
             f"{_table} row does not match its journal entry",
-        ),
-    ]
+        )
+    )
 PROJECTION_CHECKS += [
-    (
-        f"""SELECT j.seq FROM journal AS j WHERE {_TYPE} = 'alias'
-            AND j.seq NOT IN (SELECT seq FROM name_aliases) ORDER BY j.seq LIMIT 1""",
-        "name_aliases has no row for this entry",
-    ),
     (
         f"""SELECT a.seq FROM name_aliases AS a LEFT JOIN journal AS j ON j.seq = a.seq
             WHERE j.seq IS NULL OR {_TYPE} IS NOT 'alias'
                OR a.name_id IS NOT {_name_id('name')} OR a.of_id IS NOT {_name_id('of')}
             ORDER BY a.seq LIMIT 1""",
         "name_aliases row does not match its journal entry",
-    ),
-    (
-        f"""SELECT j.seq FROM journal AS j WHERE {_TYPE} = 'fact_checker'
-            AND j.seq NOT IN (SELECT seq FROM fact_checkers) ORDER BY j.seq LIMIT 1""",
-        "fact_checkers has no row for this entry",
     ),
     (
         f"""SELECT f.seq FROM fact_checkers AS f LEFT JOIN journal AS j ON j.seq = f.seq
@@ -220,11 +227,11 @@ STRAY_CHECKS = [
 
 
 def check_projections(conn):
-
+    """Every payload's form and every projection row, against the journal, in SQL."""
     for query, problem in PROJECTION_CHECKS:
         row = conn.execute(query).fetchone()
         if row:
-            raise ChainBroken(f"seq {row[0]}: {problem}")
+            raise ChainBroken(f"seq {row[0]}: {problem.format(*row[1:])}")
     for query, problem in STRAY_CHECKS:
         row = conn.execute(query).fetchone()
         if row:
@@ -233,7 +240,6 @@ def check_projections(conn):
 
 def check_schema(conn):
     """Every table, view, index and trigger of schema.sql is in place, exactly as written there."""
-
     expected = _schema_objects(_reference_schema())
     actual = _schema_objects(conn)
     for (kind, name), sql in expected.items():
