@@ -60,6 +60,15 @@ def journal_count(db):
         conn.close()
 
 
+def journal_payloads(db):
+    """{seq: payload as a dict} of every journal entry, read with plain sqlite3."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return {seq: json.loads(text) for seq, text in conn.execute("SELECT seq, payload FROM journal")}
+    finally:
+        conn.close()
+
+
 def state_of(db):
     """What a refused command must leave exactly as it was: the bytes of the database file
     and of its -wal file (absent: None), and the whole content as SQL text. Bytes alone can

@@ -10,14 +10,13 @@ This module must not import `ledger`: the chain is re-checked independently.
 """
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 import time
 
 import pytest
 
-from .helpers import LEDGER_BIN, gen_claims, run_ledger
+from .helpers import LEDGER_BIN, gen_claims, journal_payloads, run_ledger
 from .test_chain_independent import recheck
 
 WORKERS = 8
@@ -34,14 +33,6 @@ for n in range(count):
     cli.main(["--db", db, "add", "--claim", f"Claim {n} of worker {worker}.", "--outlet", f"Outlet {worker}",
               "--date", "2024-07-30", "--stance", "reports"], standalone_mode=False)
 """
-
-
-def journal_payloads(db):
-    conn = sqlite3.connect(db)
-    try:
-        return {seq: json.loads(text) for seq, text in conn.execute("SELECT seq, payload FROM journal")}
-    finally:
-        conn.close()
 
 
 @pytest.mark.slow
