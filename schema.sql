@@ -203,24 +203,29 @@ WITH RECURSIVE chain(name_id, step_id, depth) AS (
 )
 SELECT name_id, step_id, depth FROM chain;
 
+-- The canonical name of every name that has an alias (any other name is its own).
+CREATE VIEW alias_resolutions AS
+SELECT name_id, step_id AS canonical_id FROM alias_chains
+WHERE step_id NOT IN (SELECT name_id FROM current_aliases);
+
 -- Every name written, with the canonical name it resolves to.
 CREATE VIEW entities AS
 SELECT names.id, names.name, canonical.id AS canonical_id, canonical.name AS canonical, names.seq
 FROM names
-LEFT JOIN alias_chains AS resolved
-    ON resolved.name_id = names.id
-    AND resolved.step_id NOT IN (SELECT name_id FROM current_aliases)
-JOIN names AS canonical ON canonical.id = coalesce(resolved.step_id, names.id);
+JOIN names AS canonical
+    ON canonical.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = names.id), names.id);
 
+-- Names are resolved by id lookups rather than by joining `entities`, so a filter on
+-- one attribution or claim does not make SQLite build the whole view first.
 CREATE VIEW attributions AS
 SELECT
     r.seq AS id,
     r.claim_id,
     c.text AS claim,
-    coalesce(speaker.canonical, outlet.canonical) AS claimant,
-    speaker.canonical AS speaker,
-    outlet.canonical AS outlet,
-    via.canonical AS via,
+    coalesce(speaker.name, outlet.name) AS claimant,
+    speaker.name AS speaker,
+    outlet.name AS outlet,
+    via.name AS via,
     r.date,
     substr(r.date, 1, 7) AS month,
     r.stance,
@@ -234,26 +239,37 @@ SELECT
     END AS status
 FROM attribution_records AS r
 JOIN claim_texts AS c ON c.id = r.claim_id
-JOIN entities AS outlet ON outlet.id = r.outlet_id
-LEFT JOIN entities AS speaker ON speaker.id = r.speaker_id
-LEFT JOIN entities AS via ON via.id = r.via_id;
+JOIN names AS outlet
+    ON outlet.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = r.outlet_id), r.outlet_id)
+LEFT JOIN names AS speaker
+    ON speaker.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = r.speaker_id), r.speaker_id)
+LEFT JOIN names AS via
+    ON via.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = r.via_id), r.via_id);
 
 CREATE VIEW current_attributions AS
 SELECT * FROM attributions WHERE status = 'current';
 
+-- Attribution rows neither retracted nor superseded, without the names resolved.
+CREATE VIEW current_records AS
+SELECT * FROM attribution_records
+WHERE seq NOT IN (SELECT target FROM retractions) AND seq NOT IN (SELECT target FROM corrections);
+
+-- Per-claim subqueries use the claim_id index, so one claim's row costs a few lookups.
 CREATE VIEW claims AS
-SELECT
-    c.id,
-    c.text,
-    min(a.date) AS first_seen,
-    (SELECT first.outlet FROM current_attributions AS first
-     WHERE first.claim_id = c.id ORDER BY first.date, first.id LIMIT 1) AS first_outlet,
-    count(a.id) AS attributions,
-    coalesce(sum(a.stance = 'asserts'), 0) AS asserts,
-    coalesce(sum(a.stance = 'reports'), 0) AS reports,
-    coalesce(sum(a.stance = 'questions'), 0) AS questions,
-    coalesce(sum(a.stance = 'disputes'), 0) AS disputes,
-    (coalesce(sum(a.stance = 'asserts'), 0) > 0 AND coalesce(sum(a.stance = 'disputes'), 0) > 0) AS contested
-FROM claim_texts AS c
-LEFT JOIN current_attributions AS a ON a.claim_id = c.id
-GROUP BY c.id;
+SELECT *, (asserts > 0 AND disputes > 0) AS contested FROM (
+    SELECT
+        c.id,
+        c.text,
+        (SELECT min(date) FROM current_records WHERE claim_id = c.id) AS first_seen,
+        (SELECT outlet.name FROM current_records AS first
+         JOIN names AS outlet
+             ON outlet.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = first.outlet_id),
+                                     first.outlet_id)
+         WHERE first.claim_id = c.id ORDER BY first.date, first.seq LIMIT 1) AS first_outlet,
+        (SELECT count(*) FROM current_records WHERE claim_id = c.id) AS attributions,
+        (SELECT count(*) FROM current_records WHERE claim_id = c.id AND stance = 'asserts') AS asserts,
+        (SELECT count(*) FROM current_records WHERE claim_id = c.id AND stance = 'reports') AS reports,
+        (SELECT count(*) FROM current_records WHERE claim_id = c.id AND stance = 'questions') AS questions,
+        (SELECT count(*) FROM current_records WHERE claim_id = c.id AND stance = 'disputes') AS disputes
+    FROM claim_texts AS c
+);

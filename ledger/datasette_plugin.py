@@ -21,7 +21,7 @@ from jinja2 import FileSystemLoader
 from markupsafe import Markup
 
 from . import metadata
-from .journal import ChainBroken, _has_journal, check_chain, tip
+from .journal import ChainBroken, check_chain, digest, has_journal
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -69,16 +69,11 @@ def _holds_journal(db):
         return False
     conn = db.connect()  # read-only or immutable, as Datasette itself opens it
     try:
-        return _has_journal(conn)
+        return has_journal(conn)
     except sqlite3.DatabaseError:
         return False
     finally:
         conn.close()
-
-
-def _digest(conn):
-    seq, head = tip(conn)
-    return f"{seq}:{head}"
 
 
 def _check_chain(conn):
@@ -87,8 +82,8 @@ def _check_chain(conn):
         problem = None
     except ChainBroken as broken:
         problem = str(broken)
-    digest = _digest(conn)
-    return ChainCheck(checked=digest, problem=problem, head=digest)
+    head = digest(conn)
+    return ChainCheck(checked=head, problem=problem, head=head)
 
 
 def _chain_html(datasette, name, chain):
@@ -154,7 +149,7 @@ async def _refresh_heads(datasette, path):
         db = datasette.get_database(name)
         shown = path in (datasette.urls.instance(), datasette.urls.database(name))  # JSON omits the head
         if shown and db.is_mutable and name in chains:
-            chains[name].head = await db.execute_fn(_digest)
+            chains[name].head = await db.execute_fn(digest)
 
 
 @hookimpl

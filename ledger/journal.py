@@ -46,14 +46,13 @@ def connect(path, create=False):
         raise LedgerError(f"no ledger at {path} (create one with `ledger init`)")
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA cache_size = -262144")  # 256 MiB: big imports keep their index pages in memory
     conn.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
     try:
-        has_journal = _has_journal(conn)
+        is_ledger = has_journal(conn)
     except sqlite3.DatabaseError as error:
         conn.close()
         raise LedgerError(f"{path}: not a ledger database ({error})") from None
-    if not has_journal:
+    if not is_ledger:
         if not create or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             conn.close()
             raise LedgerError(f"{path} is not a ledger: it has no journal table")
@@ -61,7 +60,7 @@ def connect(path, create=False):
     return conn
 
 
-def _has_journal(conn):
+def has_journal(conn):
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'").fetchone() is not None
 
 
@@ -71,7 +70,7 @@ def create_schema(conn):
         with contextlib.suppress(sqlite3.OperationalError):  # another creator holds the lock; it sets WAL
             conn.execute("PRAGMA journal_mode = WAL")
     with write_transaction(conn):
-        if _has_journal(conn):
+        if has_journal(conn):
             return False
         for statement in schema_statements():
             conn.execute(statement)
@@ -103,6 +102,11 @@ def tip(conn):
     """(seq, hash) of the newest entry; (0, 64 zeros) for an empty journal."""
     row = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     return row if row else (0, GENESIS_HASH)
+
+
+def digest(conn):
+    """`SEQ:HASH` of the newest entry: what `ledger digest` prints."""
+    return "{}:{}".format(*tip(conn))
 
 
 def payload(conn, seq):

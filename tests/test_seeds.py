@@ -1,21 +1,18 @@
 """The seed ledger (the Global Times report), checked through SQL on the ledger that
 `seeds/build` makes, exactly as `make ledger.db` does."""
 import sqlite3
-import subprocess
 
 import pytest
 
-from .helpers import LEDGER_BIN, ROOT
+from .helpers import ROOT
 
 MADURO = "Nicolás Maduro won the 2024 Venezuelan presidential election."
 FIRST_TO_RECOGNISE = "Peru was the first country to recognize Edmundo González as president-elect of Venezuela."
 
 
 @pytest.fixture(scope="module")
-def seed(tmp_path_factory):
-    path = tmp_path_factory.mktemp("seed") / "ledger.db"
-    subprocess.run(["sh", str(ROOT / "seeds" / "build"), str(path), str(LEDGER_BIN)], check=True, capture_output=True)
-    conn = sqlite3.connect(path)
+def seed(seed_ledger):
+    conn = sqlite3.connect(seed_ledger)
     conn.row_factory = sqlite3.Row
     yield conn
     conn.close()
