@@ -1,0 +1,172 @@
+"""`make bench`: run every figure's script, then write docs/benchmarks.md from their results.
+
+    BENCH_SIZES=100000 BENCH_RUNS=3 .venv/bin/python benchmarks/run_all.py
+
+Each script runs in its own process, in an order where the imports build the
+databases the later figures read. The machine, the code measured and how busy the
+machine was are written beside the figures, as timings on a shared machine are noisy.
+"""
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import time
+
+import common
+
+SCRIPTS = ["import_speed", "import_memory", "verify_speed", "add_one", "file_size", "datasette_pages", "profile_import"]
+FIGURES = ["import", "memory", "add", "verify", "datasette", "size"]
+DOC = common.ROOT / "docs" / "benchmarks.md"
+
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    memory_kib = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return {
+        "nproc": os.cpu_count(),
+        "CPU": cpu,
+        "memory": f"{memory_kib / 2**20:.1f} GiB",
+        "Python": platform.python_version(),
+        "SQLite": sqlite3.sqlite_version,
+    }
+
+
+def code_state():
+    """The commit measured, and any uncommitted change to the code under test."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=common.ROOT, capture_output=True, text=True).stdout.strip()
+
+    if common.COMMIT_CODE:
+        return f"{common.COMMIT_CODE.name.removeprefix('code-')} (BENCH_COMMIT={os.environ['BENCH_COMMIT']})"
+    changed = git("status", "--porcelain", "--", "ledger", "schema.sql").splitlines()
+    return git("rev-parse", "--short", "HEAD") + (f" with uncommitted changes to {', '.join(line[3:] for line in changed)}" if changed else "")
+
+
+def load():
+    return "{:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def fmt(value, unit):
+    return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.3g} {unit}"
+
+
+def results_table(rows):
+    lines = ["| figure | records | measured | ours | anchor | anchor's | ratio | CPU ratio | target | result |",
+             "|---|--:|---|--:|---|--:|--:|--:|---|---|"]
+    for r in rows:
+        cpu = f"{r['cpu_ratio']:.2f}" if "cpu_ratio" in r else ""
+        lines.append(f"| {r['figure']} | {r['size']:,} | {r['measured']} | {fmt(r['ours'], r['unit'])} | {r['anchor']} | "
+                     f"{fmt(r['anchor_value'], r['unit'])} | {r['ratio']:.2f} | {cpu} | {r['target']} | "
+                     f"{'pass' if r['passed'] else '**fail**'} |")
+    return lines
+
+
+def page_lines(rows):
+    lines = ["| records | side | path | HTTP | facets missing (timed out) |", "|--:|---|---|---|---|"]
+    for r in rows:
+        if r["figure"] == "datasette":
+            for side in ("ledger", "pipeline"):
+                lines.append(f"| {r['size']:,} | {side} | `{r[side + '_path']}` | {', '.join(map(str, r[side + '_statuses']))} "
+                             f"| {', '.join(r[side + '_incomplete']) or 'none'} |")
+    return lines
+
+
+def profile_lines(profile):
+    lines = [f"cProfile of `ledger import` of {profile['size']:,} records (`benchmarks/profile_import.py`): "
+             f"{profile['total_seconds']:.1f} s under the profiler, {profile['sqlite_share']:.0%} of it inside "
+             "`sqlite3.Connection` methods (SQLite itself, with the schema's triggers and indexes). "
+             "The functions with the most own time:", "",
+             "| own time | share | calls | function |", "|--:|--:|--:|---|"]
+    for entry in profile["top"]:
+        lines.append(f"| {entry['own_seconds']:.2f} s | {entry['share']:.1%} | {entry['calls']:,} | `{entry['where']}` |")
+    return lines
+
+
+def write_doc(context):
+    figures = {}
+    for figure in FIGURES:
+        path = common.RESULTS / f"{figure}.json"
+        if path.exists():
+            figures[figure] = json.loads(path.read_text())["rows"]
+    rows = [r for figure in FIGURES for r in figures.get(figure, [])]
+    profile_path = common.RESULTS / "profile.json"
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`benchmarks/run_all.py`); do not edit by hand. Each figure has its own",
+        "script in `benchmarks/`, runnable alone (`.venv/bin/python benchmarks/import_speed.py`).",
+        "`BENCH_SIZES` (default `100000,1000000`) chooses the record counts and `BENCH_RUNS`",
+        "(default 3) the timed runs of each contender; data and databases go to `bench-data/`.",
+        "",
+        "Method: the records are the yardstick generator's (`benchmarks/yardsticks/gen_claims.py`).",
+        "Ours and its anchor are timed in the same run, taking turns, the order rotated every round;",
+        "each figure is the median of the runs, wall-clock time of the whole process. The CPU ratio",
+        "(user + system time, from `wait4`) is given beside it, as it is less disturbed by other work",
+        "on a shared machine; pass or fail is judged on the wall-clock ratio.",
+        "`benchmarks/yardsticks/` holds byte copies of the project's yardsticks: `raw_floor.py` (plain",
+        "`executemany` into one table, no validation, hashing or index), `sqlite_utils_pipeline.sh`",
+        "(what a user would do without the ledger: `sqlite-utils insert`, full-text search and indexes",
+        "on the facet columns), `page_timing.py` (whose fetch and timing the Datasette figure uses).",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        *[f"| {key} | {value} |" for key, value in context.items()],
+        "",
+        "## Figures",
+        "",
+        *(results_table(rows) if rows else ["No results: run `make bench`."]),
+        "",
+        "Figures and their targets:",
+        "",
+        "1. **import**: `ledger import FILE.jsonl` into a new ledger, against `raw_floor.py` and",
+        "   `sqlite_utils_pipeline.sh` on the same file; target ≤ 2.0 × the floor and < the pipeline.",
+        "2. **memory**: maximum resident set of the `ledger import` process (`wait4`'s `ru_maxrss`) at",
+        "   1,000,000 records against 100,000; target ≤ 1.5.",
+        "3. **add**: one `ledger add` process against one `sqlite-utils insert DB records -` process",
+        "   (the row as JSON on standard input) into the pipeline's database of the same size, 30 of",
+        "   each, taking turns; target ≤ 1.",
+        "4. **verify**: `ledger verify` of the whole ledger against `raw_floor.py` importing the same",
+        "   records; target < 0.25.",
+        "5. **datasette**: `datasette serve ledger.db` and `datasette serve pipeline.db`, default",
+        "   settings, the same page fetched from each in turn, 7 times after a warm-up; ours shows the",
+        "   plugin's default facets (stance, status, outlet, speaker, via, month), the pipeline's",
+        "   `records` table is asked for stance, outlet, speaker, via and `_facet_date=date`. Target:",
+        "   ours ≤ 0.25 × the pipeline's, with no facet of ours timed out (Datasette drops a facet",
+        "   that takes over 200 ms).",
+        "6. **size**: the ledger's file against the pipeline's, for the same records; target ≤ 2.",
+        "",
+        *(["The Datasette pages, with every HTTP status seen and the facets missing from any fetch:", "",
+           *page_lines(rows), ""] if "datasette" in figures else []),
+        "## Where the time goes",
+        "",
+        *(profile_lines(json.loads(profile_path.read_text())) if profile_path.exists() else ["No profile: run `make bench`."]),
+        "",
+    ]
+    DOC.write_text("\n".join(lines))
+
+
+def main():
+    for stale in common.RESULTS.glob("*.json") if common.RESULTS.exists() else []:
+        stale.unlink()  # so the page shows only what this run measured
+    started, load_before, state_before = time.monotonic(), load(), code_state()
+    context = {**machine(), "date": dt.date.today().isoformat(), "ledger measured": state_before}
+    for script in SCRIPTS:
+        print(f"== {script}", flush=True)
+        subprocess.run([sys.executable, str(common.ROOT / "benchmarks" / f"{script}.py")], check=True)
+    state_after = code_state()
+    if state_after != state_before:
+        context["ledger measured"] += f" (changed during the run, to {state_after})"
+    context["load average (1, 5, 15 min)"] = f"{load_before} before, {load()} after"
+    context["sizes and runs"] = f"BENCH_SIZES={','.join(map(str, common.sizes()))} BENCH_RUNS={common.runs()}"
+    context["duration of the run"] = f"{(time.monotonic() - started) / 60:.0f} min"
+    write_doc(context)
+    print(f"wrote {DOC.relative_to(common.ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
