@@ -30,9 +30,8 @@ class Projector:
 
     def flush(self):
         self.conn.executemany(
-            """INSERT INTO attribution_records
-               (seq, claim_id, outlet_id, speaker_id, via_id, date, stance, url, quote, note)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO attribution_records (seq, claim_id, outlet_id, speaker_id, via_id, date, stance)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
             self.attribution_rows,
         )
         self.conn.executemany("INSERT INTO claim_search (rowid, text) VALUES (?, ?)", self.claim_search)
@@ -82,7 +81,7 @@ class Projector:
         get = entry.get
         self.attribution_rows.append(
             (seq, claim_id, self.name_ids[entry["outlet"]], self.name_ids.get(get("speaker")),
-             self.name_ids.get(get("via")), entry["date"], entry["stance"], get("url"), get("quote"), get("note"))
+             self.name_ids.get(get("via")), entry["date"], entry["stance"])
         )
         self.attribution_search.append((seq, claim, get("quote")))
 
@@ -133,6 +132,8 @@ ENTRY_TABLES = {
 }
 
 # Each check selects the seq of the first entry or row that is wrong, with what is wrong.
+# Names and claims are checked before the rows that point at them, so that an edited
+# name or claim is named itself rather than through every attribution that uses it.
 PROJECTION_CHECKS = [
     (
         f"""SELECT seq FROM journal
@@ -154,21 +155,10 @@ PROJECTION_CHECKS = [
         "{} has no row for this entry",
     ),
     (
-        f"""SELECT r.seq FROM attribution_records AS r LEFT JOIN journal AS j ON j.seq = r.seq
-            WHERE j.seq IS NULL OR {_TYPE} NOT IN ('attribution', 'correction')
-               OR r.claim_id IS NOT (SELECT id FROM claim_texts WHERE key = ledger_claim_key({_field('claim')}))
-               OR r.outlet_id IS NOT {_name_id('outlet')}
-               OR r.speaker_id IS NOT {_name_id('speaker')}
-               OR r.via_id IS NOT {_name_id('via')}
-               OR r.date IS NOT {_field('date')} OR r.stance IS NOT {_field('stance')}
-               OR r.url IS NOT {_field('url')} OR r.quote IS NOT {_field('quote')}
-               OR r.note IS NOT {_field('note')}
-            ORDER BY r.seq LIMIT 1""",
-        "attribution_records row does not match its journal entry",
-    ),
-    (
         f"""SELECT c.seq FROM claim_texts AS c LEFT JOIN journal AS j ON j.seq = c.seq
             WHERE j.seq IS NULL OR c.text IS NOT {_field('claim')} OR c.key IS NOT ledger_claim_key(c.text)
+               -- the wording displayed is the first one recorded
+               OR c.seq IS NOT (SELECT min(seq) FROM attribution_records WHERE claim_id = c.id)
             ORDER BY c.seq LIMIT 1""",
         "claim_texts row does not match its journal entry",
     ),
@@ -179,6 +169,17 @@ PROJECTION_CHECKS = [
                 coalesce({_field('name')}, ''), coalesce({_field('of')}, ''))
             ORDER BY n.seq LIMIT 1""",
         "names row does not match its journal entry",
+    ),
+    (
+        f"""SELECT r.seq FROM attribution_records AS r LEFT JOIN journal AS j ON j.seq = r.seq
+            WHERE j.seq IS NULL OR {_TYPE} NOT IN ('attribution', 'correction')
+               OR r.claim_id IS NOT (SELECT id FROM claim_texts WHERE key = ledger_claim_key({_field('claim')}))
+               OR r.outlet_id IS NOT {_name_id('outlet')}
+               OR r.speaker_id IS NOT {_name_id('speaker')}
+               OR r.via_id IS NOT {_name_id('via')}
+               OR r.date IS NOT {_field('date')} OR r.stance IS NOT {_field('stance')}
+            ORDER BY r.seq LIMIT 1""",
+        "attribution_records row does not match its journal entry",
     ),
 ]
 for _table, _type in (("retractions", "retraction"), ("corrections", "correction")):
