@@ -58,6 +58,7 @@ CREATE TABLE claim_texts (
 );
 
 -- One row per attribution, from an `attribution` or a `correction` entry; its id is `seq`.
+-- What is only displayed (url, quote, note) stays in the journal and is read from there.
 CREATE TABLE attribution_records (
     seq INTEGER PRIMARY KEY REFERENCES journal(seq),
     claim_id INTEGER NOT NULL REFERENCES claim_texts(id),
@@ -65,14 +66,9 @@ CREATE TABLE attribution_records (
     speaker_id INTEGER REFERENCES names(id),
     via_id INTEGER REFERENCES names(id),
     date TEXT NOT NULL,
-    stance TEXT NOT NULL CHECK (stance IN ('asserts', 'reports', 'questions', 'disputes')),
-    url TEXT,
-    quote TEXT,
-    note TEXT
+    stance TEXT NOT NULL CHECK (stance IN ('asserts', 'reports', 'questions', 'disputes'))
 );
 CREATE INDEX attribution_records_claim ON attribution_records(claim_id);
-CREATE INDEX attribution_records_outlet ON attribution_records(outlet_id);
-CREATE INDEX attribution_records_speaker ON attribution_records(speaker_id);
 
 -- A retraction withdraws an attribution; a correction supersedes one with the
 -- attribution recorded under the correction's own seq.
@@ -229,15 +225,16 @@ SELECT
     r.date,
     substr(r.date, 1, 7) AS month,
     r.stance,
-    r.url,
-    r.quote,
-    r.note,
+    json_extract(j.payload, '$.url') AS url,
+    json_extract(j.payload, '$.quote') AS quote,
+    json_extract(j.payload, '$.note') AS note,
     CASE
         WHEN r.seq IN (SELECT target FROM retractions) THEN 'retracted'
         WHEN r.seq IN (SELECT target FROM corrections) THEN 'superseded'
         ELSE 'current'
     END AS status
 FROM attribution_records AS r
+JOIN journal AS j ON j.seq = r.seq
 JOIN claim_texts AS c ON c.id = r.claim_id
 JOIN names AS outlet
     ON outlet.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = r.outlet_id), r.outlet_id)
