@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 FIELDS = ("claim", "outlet", "date", "stance", "speaker", "via", "url", "quote", "note")
+_FIELD_SET = frozenset(FIELDS)
 REQUIRED = ("claim", "outlet", "date", "stance")
 STANCES = ("asserts", "reports", "questions", "disputes")
 LIMITS = {
@@ -73,7 +74,7 @@ def clean_text(field, value):
         return None
     if not isinstance(value, str):
         raise Refused([(field, f"must be text, not {_json_type(value)}")])
-    text = unicodedata.normalize("NFC", value).strip()
+    text = (value if value.isascii() else unicodedata.normalize("NFC", value)).strip()
     if not text:
         return None
     forbidden = (_FORBIDDEN_MULTILINE if field in MULTILINE else _FORBIDDEN).search(text)
@@ -90,6 +91,14 @@ def clean_text(field, value):
 
 
 def check_date(value, today=None):
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    if _calendar_day(value) > today + dt.timedelta(days=1):
+        raise Refused([("date", f"{value} is in the future")])
+
+
+@functools.lru_cache(maxsize=65_536)  # records share dates
+def _calendar_day(value):
+    """The UTC calendar day of a valid date or date-time; raises Refused for anything else."""
     if _DATE.fullmatch(value):
         try:
             day = dt.date.fromisoformat(value)
@@ -103,9 +112,7 @@ def check_date(value, today=None):
         day = moment.astimezone(dt.timezone.utc).date()
     else:
         raise Refused([("date", f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with Z or an offset")])
-    today = today or dt.datetime.now(dt.timezone.utc).date()
-    if day > today + dt.timedelta(days=1):
-        raise Refused([("date", f"{value} is in the future")])
+    return day
 
 
 def check_url(value):
@@ -122,9 +129,8 @@ def clean_record(raw):
     """
     problems = []
     record = {}
-    for field in raw:
-        if field not in FIELDS:
-            problems.append((field, f"unknown field (fields are: {', '.join(FIELDS)})"))
+    if not _FIELD_SET.issuperset(raw):
+        problems += [(field, f"unknown field (fields are: {', '.join(FIELDS)})") for field in raw if field not in FIELDS]
     for field in FIELDS:
         try:
             value = clean_text(field, raw.get(field))
