@@ -38,17 +38,19 @@ def gen_claims(path, count, seed):
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
 
 
-def write_numbered_records(path, count, last_line=None):
-    """A JSON Lines file of `count` distinct valid records, quicker to make than gen_claims.py;
-    `last_line`, when given, replaces the last record with that text."""
+def write_numbered_records(path, count, last_line=None, distinct=None):
+    """A JSON Lines file of `count` valid records, quicker to make than gen_claims.py: all
+    different, or cycling through `distinct` different ones; `last_line`, when given,
+    replaces the last record with that text."""
+    distinct = distinct or count
     with open(path, "w", encoding="utf-8") as out:
-        for n in range(count - (last_line is not None)):
+        for line in range(count - (last_line is not None)):
+            n = line % distinct
             out.write(f'{{"claim":"Claim number {n // 4}.","outlet":"Outlet {n % 97}","date":"2024-07-30",'
                       f'"stance":"{STANCES[n % 4]}","quote":"Words number {n}."}}\n')
         if last_line is not None:
             out.write(last_line + "\n")
     return path
-
 
 
 def journal_count(db):
