@@ -9,6 +9,7 @@ Environment:
 Generated records and databases live under bench-data/ (ignored by git); each figure
 script writes its rows to bench-data/results/FIGURE.json for run_all.py to publish.
 """
+import hashlib
 import json
 import os
 import shutil
@@ -26,8 +27,6 @@ RESULTS = DATA / "results"
 YARDSTICKS = ROOT / "benchmarks" / "yardsticks"
 BIN = Path(sys.executable).parent  # the venv's: ledger, sqlite-utils and datasette live beside its python
 LEDGER = str(BIN / "ledger")
-# The pipeline script calls `sqlite-utils` by name.
-ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
 def _commit_code():
@@ -37,6 +36,7 @@ def _commit_code():
         return None
     sha = subprocess.run(["git", "rev-parse", "--verify", f"{commit}^{{commit}}"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout.strip()
+    os.environ["BENCH_COMMIT"] = sha  # so every script of a run measures the same commit, however HEAD moves
     code = DATA / f"code-{sha[:12]}"
     if not code.exists():
         partial = DATA / f"code-{sha[:12]}.partial"
@@ -51,9 +51,21 @@ def _commit_code():
 # Ahead of the editable install on sys.path, in this process (the profile) and in every
 # command run (`ledger`, and Datasette loading the plugin by its entry point).
 COMMIT_CODE = _commit_code()
+# The pipeline script calls `sqlite-utils` by name.
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 if COMMIT_CODE:
     sys.path.insert(0, str(COMMIT_CODE))
     ENV["PYTHONPATH"] = str(COMMIT_CODE)
+
+
+def code_fingerprint():
+    """A digest of the ledger code measured, so that a database built by other code is not reused."""
+    base = COMMIT_CODE or ROOT
+    digest = hashlib.sha256()
+    for path in sorted((base / "ledger").rglob("*")) + [base / "schema.sql"]:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def sizes():
@@ -148,9 +160,16 @@ def remove_database(path):
         file.unlink(missing_ok=True)
 
 
+def _built_by(size):
+    return size_dir(size) / "ledger.built-by"  # the code_fingerprint of the code that built ledger.db
+
+
 def import_ledger(size):
     remove_database(ledger_db(size))
-    return measure([LEDGER, "--db", str(ledger_db(size)), "import", str(records_file(size))])
+    _built_by(size).unlink(missing_ok=True)
+    run = measure([LEDGER, "--db", str(ledger_db(size)), "import", str(records_file(size))])
+    _built_by(size).write_text(code_fingerprint())
+    return run
 
 
 def import_floor(size):
@@ -164,8 +183,10 @@ def import_pipeline(size):
 
 
 def ensure_built(size):
-    """The ledger and pipeline databases of `size`, built unless an earlier figure left them."""
-    if not ledger_db(size).exists():
+    """The ledger and pipeline databases of `size`, built unless an earlier figure left them
+    (the ledger's by the code measured now)."""
+    stamp = _built_by(size)
+    if not ledger_db(size).exists() or not stamp.exists() or stamp.read_text() != code_fingerprint():
         import_ledger(size)
     if not pipeline_db(size).exists():
         import_pipeline(size)

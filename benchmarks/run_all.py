@@ -40,7 +40,7 @@ def code_state():
         return subprocess.run(["git", *args], cwd=common.ROOT, capture_output=True, text=True).stdout.strip()
 
     if common.COMMIT_CODE:
-        return f"{common.COMMIT_CODE.name.removeprefix('code-')} (BENCH_COMMIT={os.environ['BENCH_COMMIT']})"
+        return f"{common.COMMIT_CODE.name.removeprefix('code-')} (BENCH_COMMIT, extracted from git)"
     changed = git("status", "--porcelain", "--", "ledger", "schema.sql").splitlines()
     return git("rev-parse", "--short", "HEAD") + (f" with uncommitted changes to {', '.join(line[3:] for line in changed)}" if changed else "")
 
