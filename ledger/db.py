@@ -189,6 +189,11 @@ class Ledger:
             record = clean_record({**old, **changes})
             if record == old:
                 raise Refused([("correction", f"changes nothing in attribution {target}")])
+            # Two current attributions holding one record would export as one record.
+            duplicate = self._recorded_id(record, current_only=True)
+            if duplicate:
+                raise Refused([("correction", f"current attribution {duplicate} already records exactly this; "
+                                              f"retract {target} instead")])
             entry = {**_entry("correction", record), "target": target, "reason": reason}
             return appender.append(entry)
 
@@ -196,7 +201,7 @@ class Ledger:
 
     def records(self, include_all=False):
         """Attribution records as written (import records), oldest first; current ones unless include_all."""
-        status = "" if include_all else "WHERE r.seq NOT IN (SELECT target FROM retractions UNION ALL SELECT target FROM corrections)"
+        status = "" if include_all else f"WHERE {_IS_CURRENT}"
         for seq, text in self.conn.execute(
             f"SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq {status} ORDER BY r.seq"
         ):
@@ -229,11 +234,12 @@ class Ledger:
             return None
         return appender.append({"type": "fact_checker", "name": name, "recorded_at": recorded_at})
 
-    def _recorded_id(self, record):
-        """The id of an attribution already holding exactly `record`, if any."""
+    def _recorded_id(self, record, current_only=False):
+        """The id of an attribution (a current one, with `current_only`) already holding exactly `record`, if any."""
         for seq, text in self.conn.execute(
-            """SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq
-               WHERE r.claim_id = (SELECT id FROM claim_texts WHERE key = ?) AND r.date = ? AND r.stance = ?""",
+            f"""SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq
+               WHERE r.claim_id = (SELECT id FROM claim_texts WHERE key = ?) AND r.date = ? AND r.stance = ?
+               {f"AND {_IS_CURRENT}" if current_only else ""}""",
             (claim_key(record["claim"]), record["date"], record["stance"]),
         ):
             if record_of(json.loads(text)) == record:
@@ -261,6 +267,10 @@ def _check_projections_of(path):
         check_projections(conn)
     finally:
         conn.close()
+
+
+# SQL: attribution record `r` is current, neither retracted nor superseded.
+_IS_CURRENT = "r.seq NOT IN (SELECT target FROM retractions UNION ALL SELECT target FROM corrections)"
 
 
 def _entry(kind, record, recorded_at=None):
