@@ -194,6 +194,8 @@ def register_routes(datasette):
 
 async def claim_page(request, datasette):
     """A claim, all its attributions in date order, and its timeline; JSON with `.json`."""
+    if request.method not in ("GET", "HEAD"):  # as Datasette's own read-only pages answer
+        return Response.text("Method not allowed", status=405, headers={"Allow": "GET, HEAD"})
     db = datasette.get_database(route=request.url_vars["db_route"])
     await datasette.ensure_permissions(
         request.actor, [("view-table", (db.name, "claims")), ("view-database", db.name), "view-instance"]
