@@ -1,0 +1,223 @@
+"""No way in through the published site: SQL that writes, attaches, changes pragmas or loads
+extensions is refused; no request writes; hostile text is shown escaped on every page; and
+`ledger serve` listens on loopback unless told otherwise."""
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from datasette.app import Datasette
+
+from ledger.db import Ledger
+
+from .helpers import LEDGER_BIN, state_of
+
+SCRIPT_CLAIM = "<script>alert(1)</script> is what the minister said."
+HOSTILE_NAMES = {"outlet": "<script>alert(2)</script>", "speaker": "<img src=x onerror=alert(3)>",
+                 "via": "</td><script>alert(4)</script>"}
+HOSTILE = re.compile(r"<script>alert|<img src=x|</td><script>")
+ESCAPED_CLAIM = "&lt;script&gt;alert(1)&lt;/script&gt; is what the minister said."
+
+
+@pytest.fixture(scope="module")
+def hostile_ledger(tmp_path_factory):
+    """A contested claim whose every text field holds markup; its claim id is 1."""
+    path = tmp_path_factory.mktemp("site") / "ledger.db"
+    with Ledger(path, create=True) as ledger:
+        ledger.add({"claim": SCRIPT_CLAIM, **HOSTILE_NAMES, "date": "2024-07-30", "stance": "asserts",
+                    "url": 'https://example.org/"><script>alert(5)</script>', "quote": "<script>alert(6)</script>",
+                    "note": "<script>alert(7)</script>"})
+        ledger.add({"claim": SCRIPT_CLAIM, "outlet": "BBC", "via": HOSTILE_NAMES["outlet"], "date": "2024-07-31",
+                    "stance": "disputes"})
+        ledger.alias(HOSTILE_NAMES["speaker"], of="<script>alert(8)</script>")
+        ledger.retract(2, "<script>alert(9)</script>")
+        ledger.add({"claim": SCRIPT_CLAIM, "outlet": "BBC", "date": "2024-08-01", "stance": "disputes"})
+    return path
+
+
+@pytest.fixture
+def ledger_copy(hostile_ledger, tmp_path):
+    path = tmp_path / "ledger.db"
+    shutil.copy(hostile_ledger, path)
+    return path
+
+
+def content(db):
+    """The main file's bytes and the whole content (which includes anything in the -wal file):
+    a write that Datasette made would still sit in the -wal file, as its connections stay open."""
+    (main_file, _), dump = state_of(db)
+    with Ledger(db) as ledger:
+        return main_file, dump, ledger.digest()
+
+
+# SQL through the SQL page and the JSON API -------------------------------------------------
+
+REFUSED_SQL = [
+    "INSERT INTO names (name, seq) VALUES ('planted', 1)",
+    "REPLACE INTO names (id, name, seq) VALUES (1, 'planted', 1)",
+    "UPDATE journal SET payload = '{}' WHERE seq = 1",
+    "DELETE FROM journal",
+    "WITH doomed AS (SELECT seq FROM journal) DELETE FROM journal WHERE seq IN doomed",
+    "WITH doomed AS (SELECT 1) INSERT INTO names (name, seq) SELECT 'planted', 1 FROM doomed",
+    "DROP TRIGGER journal_no_update",
+    "CREATE TABLE planted (x)",
+    "ATTACH DATABASE 'planted.db' AS planted",
+    "DETACH DATABASE main",
+    "PRAGMA query_only = 0",
+    "PRAGMA writable_schema = 1",
+    "PRAGMA journal_mode = DELETE",
+    "VACUUM INTO 'copy.db'",
+    "SELECT load_extension('/usr/lib/x86_64-linux-gnu/libsqlite3.so')",
+    "SELECT 1; DELETE FROM journal",
+    "BEGIN",
+]
+
+
+@pytest.mark.asyncio
+async def test_sql_that_writes_attaches_sets_pragmas_or_loads_extensions_is_refused(ledger_copy):
+    before = content(ledger_copy)
+    ds = Datasette([str(ledger_copy)])
+    for sql in REFUSED_SQL:
+        query = urllib.parse.urlencode({"sql": sql})
+        for page in (f"/ledger.json?{query}", f"/ledger?{query}"):
+            response = await ds.client.get(page)
+            assert response.status_code in (400, 403), (page, response.status_code)
+        error = (await ds.client.get(f"/ledger.json?{query}")).json()["error"]
+        assert error, sql
+    # Datasette's _where takes SQL too, as a filter.
+    for where in ("1) ; DELETE FROM journal; --", "load_extension('x') IS NULL"):
+        response = await ds.client.get("/ledger/attributions.json?" + urllib.parse.urlencode({"_where": where}))
+        assert response.status_code == 400
+    assert (await ds.client.get("/ledger.json?sql=SELECT+count(*)+AS+n+FROM+journal")).json()["rows"] == [[5]]
+    assert content(ledger_copy) == before
+
+
+# Requests that would write ------------------------------------------------------------------
+
+POSTED_PATHS = [
+    "/ledger/journal", "/ledger/attributions", "/ledger/names", "/ledger/journal/1",  # tables, views, rows
+    "/ledger/contested", "/ledger/first_reported",  # canned queries
+    "/ledger/claims/1", "/ledger/claims/1.json",  # the plugin's claim page
+    "/ledger", "/ledger.db", "/",
+    "/ledger/-/create", "/ledger/journal/-/insert", "/ledger/journal/1/-/update", "/ledger/journal/1/-/delete",
+    "/-/messages", "/-/allow-debug", "/-/permissions", "/-/actor", "/-/logout", "/-/settings", "/-/plugins",
+    "/-/databases", "/-/create-token", "/-/auth-token",
+]
+
+
+@pytest.mark.asyncio
+async def test_no_endpoint_accepts_a_write(ledger_copy):
+    before = content(ledger_copy)
+    ds = Datasette([str(ledger_copy)])
+    for path in POSTED_PATHS:
+        for body in ({"data": {"sql": "DELETE FROM journal", "name": "planted"}},
+                     {"json": {"row": {"name": "planted", "seq": 1}, "rows": [{"name": "planted", "seq": 1}]}}):
+            response = await ds.client.post(path, **body)
+            assert response.status_code != 200, path
+    assert content(ledger_copy) == before
+
+
+# Hostile text -------------------------------------------------------------------------------
+
+PAGES = [
+    "/ledger/attributions", "/ledger/attributions?_search=minister", "/ledger/attributions?id=1",
+    "/ledger/current_attributions", "/ledger/claims", "/ledger/claims/1", "/ledger/contested",
+    "/ledger/first_reported", "/ledger/outlet_stances", "/ledger/relay_chains", "/ledger/journal",
+    "/ledger/journal/1", "/ledger/claim_texts", "/ledger/names", "/ledger/entities", "/ledger/retractions",
+    "/ledger?sql=SELECT+claim,+outlet,+quote+FROM+attributions", "/ledger", "/",
+]
+
+
+@pytest.mark.asyncio
+async def test_markup_in_the_data_is_shown_escaped_on_every_page(hostile_ledger):
+    ds = Datasette([str(hostile_ledger)])
+    shown = 0
+    for page in PAGES:
+        response = await ds.client.get(page)
+        assert response.status_code == 200, page
+        assert not HOSTILE.search(response.text), page
+        shown += ESCAPED_CLAIM in response.text
+    assert shown >= 12  # the claim's text really is on the pages, escaped
+    claim_page = (await ds.client.get("/ledger/claims/1")).text
+    assert ESCAPED_CLAIM in claim_page and "contested" in claim_page
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in claim_page  # the outlet, in the table and the timeline
+
+
+# `ledger serve` -----------------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def listening_addresses(port):
+    """Local addresses with a socket listening on `port`, read from /proc/net/tcp and tcp6."""
+    addresses = set()
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                local, state = line.split()[1], line.split()[3]
+                address, local_port = local.split(":")
+                if state != "0A" or int(local_port, 16) != port:  # 0A: LISTEN
+                    continue
+                # The kernel prints each 32-bit word of the address in host (little-endian) order.
+                raw = b"".join(struct.pack("<I", int(address[i:i + 8], 16)) for i in range(0, len(address), 8))
+                addresses.add(socket.inet_ntop(family, raw))
+    return addresses
+
+
+def serve(db, *args):
+    """Start `ledger serve`, wait until it answers; returns the process and its port."""
+    port = free_port()
+    process = subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "serve", "--port", str(port), *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not listening_addresses(port):
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "ledger serve did not start listening"
+        time.sleep(0.1)
+    return process, port
+
+
+def request(port, path, data=None):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", data=data, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.slow
+def test_ledger_serve_listens_on_loopback_only_and_refuses_writes(ledger_copy):
+    before = content(ledger_copy)
+    process, port = serve(ledger_copy)
+    try:
+        assert listening_addresses(port) == {"127.0.0.1"}
+        assert request(port, "/ledger/claims/1") == 200
+        assert request(port, "/ledger.json?" + urllib.parse.urlencode({"sql": "DELETE FROM journal"})) == 400
+        assert request(port, "/ledger/journal", data=b"sql=DELETE+FROM+journal") != 200
+        assert request(port, "/ledger/claims/1", data=b"x=1") != 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert content(ledger_copy) == before
+
+
+@pytest.mark.slow
+def test_ledger_serve_listens_where_it_is_told(ledger_copy):
+    """The check above can tell: told to, serve listens on every address."""
+    process, port = serve(ledger_copy, "--host", "0.0.0.0")
+    try:
+        assert listening_addresses(port) == {"0.0.0.0"}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
