@@ -125,27 +125,28 @@ async def test_no_endpoint_accepts_a_write(ledger_copy):
 
 # Hostile text -------------------------------------------------------------------------------
 
-PAGES = [
+PAGES_WITH_THE_CLAIM = [
     "/ledger/attributions", "/ledger/attributions?_search=minister", "/ledger/attributions?id=1",
     "/ledger/current_attributions", "/ledger/claims", "/ledger/claims/1", "/ledger/contested",
-    "/ledger/first_reported", "/ledger/outlet_stances", "/ledger/relay_chains", "/ledger/journal",
-    "/ledger/journal/1", "/ledger/claim_texts", "/ledger/names", "/ledger/entities", "/ledger/retractions",
-    "/ledger?sql=SELECT+claim,+outlet,+quote+FROM+attributions", "/ledger", "/",
+    "/ledger/first_reported", "/ledger/relay_chains", "/ledger/journal", "/ledger/journal/1", "/ledger/claim_texts",
+    "/ledger?sql=SELECT+claim,+outlet,+quote+FROM+attributions",
 ]
+PAGES_WITH_NAMES_OR_REASONS = ["/ledger/outlet_stances", "/ledger/names", "/ledger/entities", "/ledger/retractions"]
 
 
 @pytest.mark.asyncio
 async def test_markup_in_the_data_is_shown_escaped_on_every_page(hostile_ledger):
     ds = Datasette([str(hostile_ledger)])
-    shown = 0
-    for page in PAGES:
+    for page in [*PAGES_WITH_THE_CLAIM, *PAGES_WITH_NAMES_OR_REASONS, "/ledger", "/"]:
         response = await ds.client.get(page)
         assert response.status_code == 200, page
         assert not HOSTILE.search(response.text), page
-        shown += ESCAPED_CLAIM in response.text
-    assert shown >= 12  # the claim's text really is on the pages, escaped
+        if page in PAGES_WITH_THE_CLAIM:
+            assert ESCAPED_CLAIM in response.text, page  # the text really is on the page, escaped
+        elif page in PAGES_WITH_NAMES_OR_REASONS:
+            assert "&lt;script&gt;alert(" in response.text, page
     claim_page = (await ds.client.get("/ledger/claims/1")).text
-    assert ESCAPED_CLAIM in claim_page and "contested" in claim_page
+    assert "contested" in claim_page
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in claim_page  # the outlet, in the table and the timeline
 
 
