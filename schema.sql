@@ -25,11 +25,13 @@ CREATE TABLE journal (
     hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*')
 );
 
+-- With seq and prev_hash extending the newest entry, only `hash` could clash with an
+-- existing row (which INSERT OR REPLACE would then delete).
 CREATE TRIGGER journal_extends_chain BEFORE INSERT ON journal
 WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM journal)
   OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM journal ORDER BY seq DESC LIMIT 1),
                                    '0000000000000000000000000000000000000000000000000000000000000000')
-  OR EXISTS (SELECT 1 FROM journal WHERE hash = NEW.hash OR prev_hash = NEW.prev_hash)
+  OR EXISTS (SELECT 1 FROM journal WHERE hash = NEW.hash)
 BEGIN
     SELECT RAISE(ABORT, 'journal is append-only: a new entry must extend the newest entry');
 END;

@@ -108,21 +108,30 @@ def import_(ctx, file, fmt):
         fmt = importers.format_from_name(file) if file != "-" else None
         if fmt is None:
             raise click.UsageError(f"cannot tell the format of {file!r}: give --format")
-    stream = sys.stdin.buffer if file == "-" else open(file, "rb")
-    with stream, _open(ctx, create=True) as ledger:
-        items = importers.read(stream, fmt)
-        if file != "-" and sys.stderr.isatty():
-            items = _with_progress(items, stream, os.path.getsize(file))
-        result = _run(lambda: ledger.import_items(items, source=file))
+    with _open(ctx, create=True) as ledger:
+        if file == "-":
+            result = _run(lambda: ledger.import_items(importers.read(sys.stdin.buffer, fmt), source=file))
+        elif os.path.getsize(file) < WORKER_FROM_BYTES:
+            with open(file, "rb") as stream:
+                result = _run(lambda: ledger.import_items(importers.read(stream, fmt), source=file))
+        else:
+            items = importers.CheckedInWorker(file, fmt)
+            progress = _with_progress(items, os.path.getsize(file)) if sys.stderr.isatty() else items
+            result = _run(lambda: ledger.import_items(progress, source=file))
     click.echo(f"{file}: {result.new} new, {result.existing} already recorded")
 
 
-def _with_progress(items, stream, size, after_seconds=2.0):
-    """The items, drawing a progress line on standard error once the import has run a while."""
+# Below this size, starting a worker process to read and validate costs more than it saves.
+WORKER_FROM_BYTES = 1_000_000
+
+
+def _with_progress(items, size, after_seconds=2.0):
+    """The items of a CheckedInWorker, drawing a progress line on standard error once the
+    import has run a while."""
     start, drawn = time.monotonic(), False
     for count, item in enumerate(items, start=1):
         if count % 1000 == 0 and time.monotonic() - start > after_seconds:
-            percent = 100 * stream.tell() // max(size, 1)
+            percent = 100 * items.position // max(size, 1)
             click.echo(f"\rimporting: {percent:3d}%, {count:,} records read", err=True, nl=False)
             drawn = True
         yield item

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from . import journal
+from .importers import checked
 from .journal import LedgerError, connect, write_transaction
 from .projections import Projector, check_projections, check_schema
 from .records import FIELDS, Refused, canonical_json, chain_hash, claim_key, clean_record, clean_text, record_of, utc_now
@@ -118,17 +119,11 @@ class Ledger:
         recorded_at = utc_now()
         appended = set()  # the records this import appended, as tuples of (field, value)
         with appending(self.conn) as appender:
-            for item in items:
+            for item in checked(items):
                 problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
-                if item.record is None:
+                record = item.record
+                if record is None or problems:  # once refused, the import only keeps validating
                     continue
-                try:
-                    record = clean_record(item.record)
-                except Refused as refused:
-                    problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in refused.problems]
-                    continue
-                if problems:
-                    continue  # the import will be refused: only keep validating
                 fingerprint = tuple(record.items())  # clean_record orders fields
                 # Only a claim recorded before this import can hold an earlier copy of the record.
                 if fingerprint in appended or (
@@ -189,6 +184,11 @@ class Ledger:
             record = clean_record({**old, **changes})
             if record == old:
                 raise Refused([("correction", f"changes nothing in attribution {target}")])
+            # The journal holds each record once: a correction may not make a second copy.
+            existing = self._recorded_id(record)
+            if existing:
+                raise Refused([("correction", f"the corrected attribution is already recorded as attribution "
+                                              f"{existing}; retract {target} instead")])
             # Two current attributions holding one record would export as one record.
             duplicate = self._recorded_id(record, current_only=True)
             if duplicate:

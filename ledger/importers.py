@@ -7,9 +7,10 @@ JSON keys, NaN, unbalanced CSV quotes and ragged rows are all reported.
 """
 import csv
 import json
+import multiprocessing
 from dataclasses import dataclass, field
 
-from .records import FIELDS, REQUIRED
+from .records import FIELDS, REQUIRED, Refused, clean_record
 
 FORMATS = ("csv", "jsonl", "json", "claimreview")
 # Larger than every field limit, so an over-long field is reported by validation, not by csv.
@@ -22,6 +23,67 @@ class Item:
     record: dict = None
     problems: list = field(default_factory=list)  # (field, reason) pairs
     fact_checker: bool = False  # the import also records the record's outlet as a fact-checker (ClaimReview)
+    checked: bool = False  # `record` has passed clean_record
+
+
+def checked(items):
+    """The items with each record validated: a clean record, or its problems and no record."""
+    for item in items:
+        if item.record is not None and not item.checked:
+            try:
+                item.record = clean_record(item.record)
+            except Refused as refused:
+                item.problems += refused.problems
+                item.record = None
+        item.checked = True
+        yield item
+
+
+class CheckedInWorker:
+    """Checked items of the file at `path`, read and validated by a forked child process,
+    so that parsing and validating overlap with the parent's hashing and writing.
+
+    `position` is how many bytes of the file the child has read. If the parent dies,
+    the child's next send fails on the closed pipe and it exits."""
+
+    BATCH = 2_000
+
+    def __init__(self, path, fmt):
+        self.path, self.fmt, self.position = path, fmt, 0
+
+    def __iter__(self):
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=self._check, args=(sender,), daemon=True)
+        child.start()
+        sender.close()
+        try:
+            while (message := receiver.recv()) is not None:
+                if isinstance(message, BaseException):
+                    raise message
+                batch, self.position = message
+                yield from batch
+        finally:
+            receiver.close()
+            child.join(timeout=5)
+            if child.is_alive():
+                child.kill()
+
+    def _check(self, sender):
+        try:
+            with open(self.path, "rb") as stream:
+                batch = []
+                for item in checked(read(stream, self.fmt)):
+                    batch.append(item)
+                    if len(batch) >= self.BATCH:
+                        sender.send((batch, stream.tell()))
+                        batch = []
+                sender.send((batch, stream.tell()))
+            sender.send(None)
+        except BrokenPipeError:
+            pass  # the parent has gone: nobody to tell
+        except Exception as error:  # the parent raises it
+            sender.send(error)
 
 
 def format_from_name(name):

@@ -168,3 +168,11 @@ def test_rebuild(db, tmp_path):
     result = ledger(db, "rebuild", tmp_path / "copy.db")
     assert result.exit_code == 0 and "rebuilt from 1" in result.output
     assert ledger(db, "rebuild", tmp_path / "copy.db").exit_code == 1
+
+
+def test_a_correction_may_not_duplicate_a_recorded_attribution(db):
+    add(db, outlet="Gestión")
+    add(db, outlet="BBC")
+    result = ledger(db, "correct", 1, "--reason", "it was the BBC", "--outlet", "BBC")
+    assert result.exit_code == 1
+    assert "already recorded as attribution 2; retract 1 instead" in result.output
