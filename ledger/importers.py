@@ -54,7 +54,7 @@ class CheckedInWorker:
     def __iter__(self):
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
-        child = context.Process(target=self._check, args=(sender,), daemon=True)
+        child = context.Process(target=self._check, args=(receiver, sender), daemon=True)
         child.start()
         sender.close()
         try:
@@ -69,7 +69,8 @@ class CheckedInWorker:
             if child.is_alive():
                 child.kill()
 
-    def _check(self, sender):
+    def _check(self, receiver, sender):
+        receiver.close()  # else this process would hold the pipe open for itself once the parent dies
         try:
             with open(self.path, "rb") as stream:
                 batch = []

@@ -1,0 +1,63 @@
+"""Large files are read and validated by a forked worker (importers.CheckedInWorker):
+same results as the single-process path, and no worker left behind when the parent is killed."""
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from ledger.cli import WORKER_FROM_BYTES
+
+from .helpers import LEDGER_BIN, SAMPLE, run_ledger
+
+
+def big_file(path, count, bad_line=None):
+    with open(path, "w", encoding="utf-8") as out:
+        for n in range(1, count + 1):
+            stance = "maybe" if n == bad_line else SAMPLE["stance"]
+            out.write(json.dumps({**SAMPLE, "claim": f"Claim number {n}.", "stance": stance,
+                                  "quote": "q" * 200}) + "\n")
+    assert path.stat().st_size >= WORKER_FROM_BYTES
+    return path
+
+
+def processes_using(path):
+    """PIDs of live (not zombie) processes whose command line names `path`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if str(path) in (entry / "cmdline").read_bytes().decode(errors="replace") and \
+                    " Z " not in (entry / "stat").read_text().rsplit(")", 1)[1][:3]:
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def test_the_worker_path_imports_and_refuses_like_the_plain_one(tmp_path):
+    good = big_file(tmp_path / "good.jsonl", 5_000)
+    result = run_ledger(tmp_path / "l.db", "import", good)
+    assert result.returncode == 0 and "5000 new, 0 already recorded" in result.stdout
+    bad = big_file(tmp_path / "bad.jsonl", 5_000, bad_line=4_321)
+    result = run_ledger(tmp_path / "l.db", "import", bad)
+    assert result.returncode == 1
+    assert f"{bad}:4321: stance: 'maybe' is not one of" in result.stderr
+    assert run_ledger(tmp_path / "l.db", "digest").stdout.startswith("5000:")
+
+
+def test_no_worker_outlives_a_killed_import(tmp_path):
+    source = big_file(tmp_path / "many.jsonl", 60_000)
+    db = tmp_path / "killed.db"
+    process = subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "import", str(source)])
+    deadline = time.monotonic() + 60
+    while len(processes_using(db)) < 2 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the worker has started
+    assert process.poll() is None, "the import ended before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 20
+    while processes_using(db) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_using(db) == []
+    assert run_ledger(db, "verify").returncode == 0
