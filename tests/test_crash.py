@@ -27,6 +27,14 @@ def ledger_process(db, *args, **options):
                             stderr=subprocess.PIPE, text=True, **options)
 
 
+def finish_killed(process):
+    """Wait for a killed process's output to close: a helper process of it living on would hold it open."""
+    try:
+        return process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a process started by the killed command lived on")
+
+
 def assert_verifies(db, entries):
     verified = run_ledger(db, "verify")
     assert verified.returncode == 0, verified.stderr
@@ -50,13 +58,14 @@ def test_a_killed_import_leaves_none_or_all_of_it(tmp_path):
         process = ledger_process(db, "import", records)
         time.sleep(delay)
         process.kill()
-        process.communicate()
+        finish_killed(process)
         assert process.returncode == -signal.SIGKILL, "the import ended before it could be killed"
         count = journal_count(db)
         assert count in (before, before + BIG_IMPORT)
         assert_verifies(db, count)
-    finished = run_ledger(db, "import", records)
-    assert finished.returncode == 0, finished.stderr
+    finished = ledger_process(db, "import", records)
+    _, errors = finished.communicate(timeout=900)
+    assert finished.returncode == 0, errors
     assert journal_count(db) == before + BIG_IMPORT
     assert_verifies(db, before + BIG_IMPORT)
 
@@ -73,7 +82,7 @@ def test_an_import_killed_after_its_commit_while_checkpointing_keeps_all_of_it(t
     while process.poll() is None and db.stat().st_size == size:
         time.sleep(0.001)
     process.kill()
-    process.communicate()
+    finish_killed(process)
     assert process.returncode == -signal.SIGKILL, "the import ended before it could be killed"
     assert journal_count(db) == before + 20_000
     assert_verifies(db, before + 20_000)
@@ -101,7 +110,7 @@ def test_a_killed_loop_of_adds_loses_only_the_add_in_flight(tmp_path):
                                    stderr=subprocess.PIPE, text=True)
         time.sleep(delay)
         os.kill(process.pid, signal.SIGKILL)
-        printed, _ = process.communicate()
+        printed, _ = finish_killed(process)
         ids = [int(line) for line in printed.split()]
         assert ids == list(range(count + 1, count + 1 + len(ids))) and ids, "no add finished before the kill"
         # The add in flight when killed is there entirely (committed) or not at all.
