@@ -2,6 +2,7 @@
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -85,3 +86,10 @@ def state_of(db):
     finally:
         conn.close()
     return files, content
+
+
+def own_copy(ledger, directory):
+    """A copy, in `directory`, of a ledger that several tests share, for one test to change."""
+    path = Path(directory) / "ledger.db"
+    shutil.copy(ledger, path)
+    return path

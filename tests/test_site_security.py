@@ -2,7 +2,6 @@
 extensions is refused; no request writes; hostile text is shown escaped on every page; and
 `ledger serve` listens on loopback unless told otherwise."""
 import re
-import shutil
 import socket
 import struct
 import subprocess
@@ -16,7 +15,7 @@ from datasette.app import Datasette
 
 from ledger.db import Ledger
 
-from .helpers import LEDGER_BIN, state_of
+from .helpers import LEDGER_BIN, own_copy, state_of
 
 SCRIPT_CLAIM = "<script>alert(1)</script> is what the minister said."
 HOSTILE_NAMES = {"outlet": "<script>alert(2)</script>", "speaker": "<img src=x onerror=alert(3)>",
@@ -43,9 +42,7 @@ def hostile_ledger(tmp_path_factory):
 
 @pytest.fixture
 def ledger_copy(hostile_ledger, tmp_path):
-    path = tmp_path / "ledger.db"
-    shutil.copy(hostile_ledger, path)
-    return path
+    return own_copy(hostile_ledger, tmp_path)
 
 
 def content(db):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from ledger.cli import cli
 from ledger.db import Ledger
 
-from .helpers import SAMPLE, journal_count
+from .helpers import SAMPLE, journal_count, own_copy
 from .test_tamper import _schema_triggers, tamper
 
 OTHER_CLAIM = "Venezuela severed diplomatic relations with Peru."
@@ -42,9 +42,7 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def db(template, tmp_path):
-    path = tmp_path / "ledger.db"
-    shutil.copy(template, path)
-    return path
+    return own_copy(template, tmp_path)
 
 
 def verify(db, *args):
