@@ -189,11 +189,6 @@ class Ledger:
             if existing:
                 raise Refused([("correction", f"the corrected attribution is already recorded as attribution "
                                               f"{existing}; retract {target} instead")])
-            # Two current attributions holding one record would export as one record.
-            duplicate = self._recorded_id(record, current_only=True)
-            if duplicate:
-                raise Refused([("correction", f"current attribution {duplicate} already records exactly this; "
-                                              f"retract {target} instead")])
             entry = {**_entry("correction", record), "target": target, "reason": reason}
             return appender.append(entry)
 
@@ -201,9 +196,9 @@ class Ledger:
 
     def records(self, include_all=False):
         """Attribution records as written (import records), oldest first; current ones unless include_all."""
-        status = "" if include_all else f"WHERE {_IS_CURRENT}"
+        table = "attribution_records" if include_all else "current_records"
         for seq, text in self.conn.execute(
-            f"SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq {status} ORDER BY r.seq"
+            f"SELECT r.seq, j.payload FROM {table} AS r JOIN journal AS j ON j.seq = r.seq ORDER BY r.seq"
         ):
             yield seq, record_of(json.loads(text))
 
@@ -234,12 +229,11 @@ class Ledger:
             return None
         return appender.append({"type": "fact_checker", "name": name, "recorded_at": recorded_at})
 
-    def _recorded_id(self, record, current_only=False):
-        """The id of an attribution (a current one, with `current_only`) already holding exactly `record`, if any."""
+    def _recorded_id(self, record):
+        """The id of an attribution, current or not, already holding exactly `record`, if any."""
         for seq, text in self.conn.execute(
-            f"""SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq
-               WHERE r.claim_id = (SELECT id FROM claim_texts WHERE key = ?) AND r.date = ? AND r.stance = ?
-               {f"AND {_IS_CURRENT}" if current_only else ""}""",
+            """SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq
+               WHERE r.claim_id = (SELECT id FROM claim_texts WHERE key = ?) AND r.date = ? AND r.stance = ?""",
             (claim_key(record["claim"]), record["date"], record["stance"]),
         ):
             if record_of(json.loads(text)) == record:
@@ -270,7 +264,6 @@ def _check_projections_of(path):
 
 
 # SQL: attribution record `r` is current, neither retracted nor superseded.
-_IS_CURRENT = "r.seq NOT IN (SELECT target FROM retractions UNION ALL SELECT target FROM corrections)"
 
 
 def _entry(kind, record, recorded_at=None):
