@@ -227,16 +227,16 @@ SELECT
     r.date,
     substr(r.date, 1, 7) AS month,
     r.stance,
-    json_extract(j.payload, '$.url') AS url,
-    json_extract(j.payload, '$.quote') AS quote,
-    json_extract(j.payload, '$.note') AS note,
+    -- Subqueries rather than a join: a count or a facet never reads the journal.
+    (SELECT json_extract(payload, '$.url') FROM journal WHERE seq = r.seq) AS url,
+    (SELECT json_extract(payload, '$.quote') FROM journal WHERE seq = r.seq) AS quote,
+    (SELECT json_extract(payload, '$.note') FROM journal WHERE seq = r.seq) AS note,
     CASE
         WHEN r.seq IN (SELECT target FROM retractions) THEN 'retracted'
         WHEN r.seq IN (SELECT target FROM corrections) THEN 'superseded'
         ELSE 'current'
     END AS status
 FROM attribution_records AS r
-JOIN journal AS j ON j.seq = r.seq
 JOIN claim_texts AS c ON c.id = r.claim_id
 JOIN names AS outlet
     ON outlet.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = r.outlet_id), r.outlet_id)

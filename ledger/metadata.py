@@ -111,7 +111,7 @@ def database_metadata(database_url, chain_html):
             "attributions": {
                 "description": "One row per attribution, current or not, newest first; names shown canonical.",
                 "columns": dict(ATTRIBUTION_COLUMNS),
-                "facets": list(ATTRIBUTION_FACETS),
+                "facets": [{"counted": column} for column in ATTRIBUTION_FACETS],
                 "sort_desc": "id",
                 "fts_table": "attribution_search",
                 "fts_pk": "id",
@@ -126,7 +126,7 @@ def database_metadata(database_url, chain_html):
             "claims": {
                 "description": "One row per claim, with counts over its current attributions.",
                 "columns": dict(CLAIM_COLUMNS),
-                "facets": ["contested"],
+                "facets": [{"counted": "contested"}],
                 "sort": "id",
                 "fts_table": "claim_search",
                 "fts_pk": "id",
