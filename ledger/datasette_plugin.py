@@ -255,7 +255,10 @@ class CountedFacet(ColumnFacet):
         counts = await self._whole_view_counts()
         configs = self.get_configs()
         if counts is None or any(c["config"]["simple"] not in counts[self.table] for c in configs):
-            return await super().facet_results()
+            results, timed_out = await super().facet_results()
+            for result in results:
+                result["type"] = "column"  # to the reader it is one: no "(counted)" beside its name
+            return results, timed_out
         size = self.get_facet_size()
         results = []
         for source_and_config in configs:
@@ -264,7 +267,7 @@ class CountedFacet(ColumnFacet):
             results.append(
                 {
                     "name": column,
-                    "type": self.type,
+                    "type": "column",
                     "hideable": source_and_config["source"] != "metadata",
                     "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
                     "results": [

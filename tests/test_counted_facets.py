@@ -51,3 +51,11 @@ async def test_counted_facets_follow_new_entries(tmp_path):
     counted, _ = await both_ways(ds, "attributions")
     assert counted["outlet"] == {"BBC": 2}
     assert counted["status"] == {"current": 1, "retracted": 1}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("query", ["", "?stance=disputes"])
+async def test_counted_facets_read_as_plain_column_facets(seed_ledger, query):
+    html = (await Datasette([str(seed_ledger)]).client.get(f"/ledger/attributions{query}")).text
+    assert 'id="facet-stance"' in html
+    assert "(counted)" not in html
