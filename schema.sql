@@ -94,6 +94,16 @@ CREATE TABLE name_aliases (
 );
 CREATE INDEX name_aliases_name ON name_aliases(name_id, seq);
 
+-- What the aliases make of names: each alias entry appends, for every name whose canonical
+-- name it changes, the new canonical name. A name's canonical name is its newest row here
+-- (no row: the name itself), so reading it is one index seek, with no chain to follow.
+CREATE TABLE name_resolutions (
+    seq INTEGER NOT NULL REFERENCES name_aliases(seq),
+    name_id INTEGER NOT NULL REFERENCES names(id),
+    canonical_id INTEGER NOT NULL REFERENCES names(id),
+    PRIMARY KEY (name_id, seq)
+);
+
 CREATE TABLE fact_checkers (
     seq INTEGER PRIMARY KEY REFERENCES journal(seq),
     name_id INTEGER NOT NULL REFERENCES names(id)
@@ -173,6 +183,14 @@ CREATE TRIGGER name_aliases_no_replace BEFORE INSERT ON name_aliases
 WHEN EXISTS (SELECT 1 FROM name_aliases WHERE seq = NEW.seq)
 BEGIN SELECT RAISE(ABORT, 'name_aliases is append-only: rows cannot be replaced'); END;
 
+CREATE TRIGGER name_resolutions_no_update BEFORE UPDATE ON name_resolutions
+BEGIN SELECT RAISE(ABORT, 'name_resolutions is append-only: rows cannot be updated'); END;
+CREATE TRIGGER name_resolutions_no_delete BEFORE DELETE ON name_resolutions
+BEGIN SELECT RAISE(ABORT, 'name_resolutions is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER name_resolutions_no_replace BEFORE INSERT ON name_resolutions
+WHEN EXISTS (SELECT 1 FROM name_resolutions WHERE name_id = NEW.name_id AND seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'name_resolutions is append-only: rows cannot be replaced'); END;
+
 CREATE TRIGGER fact_checkers_no_update BEFORE UPDATE ON fact_checkers
 BEGIN SELECT RAISE(ABORT, 'fact_checkers is append-only: rows cannot be updated'); END;
 CREATE TRIGGER fact_checkers_no_delete BEFORE DELETE ON fact_checkers
@@ -202,16 +220,16 @@ WITH RECURSIVE chain(name_id, step_id, depth) AS (
 SELECT name_id, step_id, depth FROM chain;
 
 -- The canonical name of every name that has an alias (any other name is its own).
-CREATE VIEW alias_resolutions AS
-SELECT name_id, step_id AS canonical_id FROM alias_chains
-WHERE step_id NOT IN (SELECT name_id FROM current_aliases);
+CREATE VIEW current_resolutions AS
+SELECT name_id, canonical_id FROM name_resolutions AS newest
+WHERE seq = (SELECT max(seq) FROM name_resolutions AS older WHERE older.name_id = newest.name_id);
 
 -- Every name written, with the canonical name it resolves to.
 CREATE VIEW entities AS
 SELECT names.id, names.name, canonical.id AS canonical_id, canonical.name AS canonical, names.seq
 FROM names
 JOIN names AS canonical
-    ON canonical.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = names.id), names.id);
+    ON canonical.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = names.id), names.id);
 
 -- Names are resolved by id lookups rather than by joining `entities`, so a filter on
 -- one attribution or claim does not make SQLite build the whole view first.
@@ -239,11 +257,11 @@ SELECT
 FROM attribution_records AS r
 JOIN claim_texts AS c ON c.id = r.claim_id
 JOIN names AS outlet
-    ON outlet.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = r.outlet_id), r.outlet_id)
+    ON outlet.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = r.outlet_id), r.outlet_id)
 LEFT JOIN names AS speaker
-    ON speaker.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = r.speaker_id), r.speaker_id)
+    ON speaker.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = r.speaker_id), r.speaker_id)
 LEFT JOIN names AS via
-    ON via.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = r.via_id), r.via_id);
+    ON via.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = r.via_id), r.via_id);
 
 CREATE VIEW current_attributions AS
 SELECT * FROM attributions WHERE status = 'current';
@@ -262,7 +280,7 @@ SELECT *, (asserts > 0 AND disputes > 0) AS contested FROM (
         (SELECT min(date) FROM current_records WHERE claim_id = c.id) AS first_seen,
         (SELECT outlet.name FROM current_records AS first
          JOIN names AS outlet
-             ON outlet.id = coalesce((SELECT canonical_id FROM alias_resolutions WHERE name_id = first.outlet_id),
+             ON outlet.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = first.outlet_id),
                                      first.outlet_id)
          WHERE first.claim_id = c.id ORDER BY first.date, first.seq LIMIT 1) AS first_outlet,
         (SELECT count(*) FROM current_records WHERE claim_id = c.id) AS attributions,

@@ -58,8 +58,22 @@ class Projector:
                 "INSERT INTO name_aliases (seq, name_id, of_id) VALUES (?, ?, ?)",
                 (seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]]),
             )
+            self._resolve_names(seq)
         elif kind == "fact_checker":
             self.conn.execute("INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, self.name_ids[entry["name"]]))
+
+    def _resolve_names(self, seq):
+        """After alias entry `seq`: a resolution row for each name whose canonical name changed."""
+        alias_of = dict(self.conn.execute("SELECT name_id, of_id FROM current_aliases"))
+        resolved = dict(self.conn.execute("SELECT name_id, canonical_id FROM current_resolutions"))
+        changed = []
+        for name_id in sorted(alias_of):
+            canonical_id = name_id
+            while canonical_id in alias_of:  # the trigger on name_aliases refuses cycles
+                canonical_id = alias_of[canonical_id]
+            if resolved.get(name_id) != canonical_id:
+                changed.append((seq, name_id, canonical_id))
+        self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)", changed)
 
     def claim_recorded_before(self, text):
         """True if the claim of `text` existed before this transaction (so it may have attributions)."""
@@ -104,6 +118,7 @@ class Projector:
 
 PROJECTION_TABLES = (
     "names",
+    "name_resolutions",
     "claim_texts",
     "attribution_records",
     "retractions",
@@ -205,6 +220,17 @@ PROJECTION_CHECKS += [
             WHERE j.seq IS NULL OR {_TYPE} IS NOT 'fact_checker' OR f.name_id IS NOT {_name_id('name')}
             ORDER BY f.seq LIMIT 1""",
         "fact_checkers row does not match its journal entry",
+    ),
+    (
+        """SELECT a.seq FROM current_aliases AS a
+           JOIN alias_chains AS chain
+               ON chain.name_id = a.name_id AND chain.step_id NOT IN (SELECT name_id FROM current_aliases)
+           WHERE (SELECT canonical_id FROM current_resolutions WHERE name_id = a.name_id) IS NOT chain.step_id
+           UNION ALL
+           SELECT seq FROM name_resolutions
+           WHERE seq NOT IN (SELECT seq FROM name_aliases) OR name_id NOT IN (SELECT name_id FROM current_aliases)
+           ORDER BY 1 LIMIT 1""",
+        "name_resolutions does not match the aliases",
     ),
     (
         """SELECT seq FROM attribution_records WHERE seq NOT IN (SELECT rowid FROM attribution_search)

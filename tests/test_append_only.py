@@ -17,6 +17,7 @@ TABLES = {
     "retractions": ("reason", "SELECT * FROM retractions LIMIT 1"),
     "corrections": ("reason", "SELECT * FROM corrections LIMIT 1"),
     "name_aliases": ("of_id", "SELECT * FROM name_aliases LIMIT 1"),
+    "name_resolutions": ("canonical_id", "SELECT * FROM name_resolutions LIMIT 1"),
     "fact_checkers": ("name_id", "SELECT * FROM fact_checkers LIMIT 1"),
 }
 

@@ -47,11 +47,11 @@ def test_dropping_the_newest_entry_breaks_an_earlier_digest(db):
     digest = run_ledger(db, "digest").stdout.strip()
     seq = int(digest.split(":")[0])
     # The projections of the dropped entry must go too, or verify would name them first.
-    tamper(db, f"DELETE FROM journal WHERE seq = {seq}", f"DELETE FROM name_aliases WHERE seq = {seq}",
-           f"DELETE FROM names WHERE seq = {seq}",
-           drop=("journal_no_delete", "name_aliases_no_delete", "names_no_delete"))
+    projections = ("name_aliases", "name_resolutions", "names")
+    tamper(db, f"DELETE FROM journal WHERE seq = {seq}", *(f"DELETE FROM {table} WHERE seq = {seq}" for table in projections),
+           drop=("journal_no_delete", *(f"{table}_no_delete" for table in projections)))
     conn = sqlite3.connect(db, isolation_level=None)
-    for statement in _schema_triggers(("journal_no_delete", "name_aliases_no_delete", "names_no_delete")):
+    for statement in _schema_triggers(("journal_no_delete", *(f"{table}_no_delete" for table in projections))):
         conn.execute(statement)
     conn.close()
     assert verify(db)[0] == 0  # the shortened chain is self-consistent...
@@ -72,3 +72,13 @@ def _schema_triggers(names):
     from ledger.journal import schema_statements  # the schema's own text, to restore what was dropped
 
     return [s for s in schema_statements() if any(f"CREATE TRIGGER {name} " in s for name in names)]
+
+
+def test_a_resolution_that_disagrees_with_the_aliases_is_named(db):
+    alias_seq = int(run_ledger(db, "digest").stdout.split(":")[0])
+    tamper(db, "UPDATE name_resolutions SET canonical_id = (SELECT id FROM names WHERE name = 'BBC')",
+           drop=("name_resolutions_no_update",))
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.executescript("".join(s + ";\n" for s in _schema_triggers(("name_resolutions_no_update",))))
+    conn.close()
+    assert verify(db) == (1, f"seq {alias_seq}: name_resolutions does not match the aliases")
