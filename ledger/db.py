@@ -10,7 +10,6 @@ Every append runs in one write transaction: the journal entry and its projection
 import contextlib
 import json
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from . import journal
@@ -206,15 +205,10 @@ class Ledger:
         return journal.digest(self.conn)
 
     def verify(self, digest=None):
-        """Check the chain, the schema's triggers and every projection row; returns (entries, head).
-
-        The SQL checks run on a second connection in a thread (SQLite releases the GIL)
-        while this one re-hashes the chain, so the two use both cores."""
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            projections = pool.submit(_check_projections_of, self.path)
-            count, head = journal.check_chain(self.conn)
-            check_schema(self.conn)
-            projections.result()
+        """Check the chain, the schema's triggers and every projection row; returns (entries, head)."""
+        count, head = journal.check_chain(self.conn)
+        check_schema(self.conn)
+        check_projections(self.conn)
         if digest:
             journal.check_digest(self.conn, digest)
         return count, head
@@ -253,17 +247,6 @@ class Ledger:
         if status[0] != "current":
             raise Refused([("id", f"attribution {target} is {status[0]}: only a current attribution can be {verb}")])
         return record_of(journal.payload(self.conn, target))
-
-
-def _check_projections_of(path):
-    conn = connect(path)
-    try:
-        check_projections(conn)
-    finally:
-        conn.close()
-
-
-# SQL: attribution record `r` is current, neither retracted nor superseded.
 
 
 def _entry(kind, record, recorded_at=None):

@@ -245,24 +245,22 @@ PROJECTION_CHECKS += [
 ]
 
 # Rows that belong to no attribution or claim: reported by table, as they have no entry.
-STRAY_CHECKS = [
-    ("SELECT rowid FROM attribution_search WHERE rowid NOT IN (SELECT seq FROM attribution_records) LIMIT 1",
+PROJECTION_CHECKS += [
+    ("SELECT NULL, rowid FROM attribution_search WHERE rowid NOT IN (SELECT seq FROM attribution_records) LIMIT 1",
      "attribution_search: row {} belongs to no attribution"),
-    ("SELECT rowid FROM claim_search WHERE rowid NOT IN (SELECT id FROM claim_texts) LIMIT 1",
+    ("SELECT NULL, rowid FROM claim_search WHERE rowid NOT IN (SELECT id FROM claim_texts) LIMIT 1",
      "claim_search: row {} belongs to no claim"),
 ]
 
 
 def check_projections(conn):
-    """Every payload's form and every projection row, against the journal, in SQL."""
+    """Every payload's form and every projection row, against the journal, in SQL; the first
+    problem is reported as `seq N: ...`, or `TABLE: ...` for a row that belongs to no entry."""
     for query, problem in PROJECTION_CHECKS:
         row = conn.execute(query).fetchone()
-        if row:
-            raise ChainBroken(f"seq {row[0]}: {problem.format(*row[1:])}")
-    for query, problem in STRAY_CHECKS:
-        row = conn.execute(query).fetchone()
-        if row:
-            raise ChainBroken(problem.format(row[0]))
+        if row is not None:
+            where = "" if row[0] is None else f"seq {row[0]}: "
+            raise ChainBroken(where + problem.format(*row[1:]))
 
 
 def check_schema(conn):
