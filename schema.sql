@@ -71,6 +71,8 @@ CREATE TABLE attribution_records (
     stance TEXT NOT NULL CHECK (stance IN ('asserts', 'reports', 'questions', 'disputes'))
 );
 CREATE INDEX attribution_records_claim ON attribution_records(claim_id);
+-- A stance filter (a click on a stance facet) narrows the rows before names are resolved.
+CREATE INDEX attribution_records_stance ON attribution_records(stance);
 
 -- A retraction withdraws an attribution; a correction supersedes one with the
 -- attribution recorded under the correction's own seq.

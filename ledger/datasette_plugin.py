@@ -124,6 +124,12 @@ def get_metadata(datasette, key, database, table):
 
 @hookimpl
 def startup(datasette):
+    if ledger_names(datasette):
+        # Suggesting facets recounts a view whose count timed out, and that second count's
+        # timeout fails the whole page (HTTP 400) on a large ledger. `ledger serve` turns
+        # suggestions off; this does it for plain `datasette ledger.db` too.
+        datasette._settings["suggest_facets"] = False
+
     async def check_chains():
         # Once, not per request: the check reads every entry.
         for name in ledger_names(datasette):
@@ -250,6 +256,9 @@ class CountedFacet(ColumnFacet):
     attributions. A filtered page (any filter or search) runs Datasette's own query."""
 
     type = "counted"
+
+    async def suggest(self):
+        return []  # the column facets Datasette suggests are plain ones
 
     async def facet_results(self):
         counts = await self._whole_view_counts()

@@ -1,5 +1,7 @@
 """The ledger's `counted` facets: on a whole view they come from the base tables, counted
 once per journal head, and must equal what Datasette's own column facets count."""
+import sqlite3
+
 import pytest
 from datasette.app import Datasette
 
@@ -59,3 +61,15 @@ async def test_counted_facets_read_as_plain_column_facets(seed_ledger, query):
     html = (await Datasette([str(seed_ledger)]).client.get(f"/ledger/attributions{query}")).text
     assert 'id="facet-stance"' in html
     assert "(counted)" not in html
+
+
+@pytest.mark.asyncio
+async def test_a_ledger_turns_facet_suggestions_off(seed_ledger, tmp_path):
+    ds = Datasette([str(seed_ledger)])
+    data = (await ds.client.get("/ledger/attributions.json")).json()
+    assert ds.setting("suggest_facets") is False
+    assert data["suggested_facets"] == []
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).executescript("CREATE TABLE t (kind); INSERT INTO t VALUES ('a'), ('a'), ('b');")
+    plain = Datasette([str(other)])
+    assert (await plain.client.get("/other/t.json")).json()["suggested_facets"]
