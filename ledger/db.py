@@ -28,33 +28,25 @@ class ImportRefused(LedgerError):
 
 
 class Appender:
-    """Appends entries inside an open write transaction: each journal entry, chained to
-    the one before, and its projection rows. Rows are written in batches (executemany);
-    `appending()` writes the last batch before COMMIT."""
-
-    BATCH = 10_000
+    """Appends entries inside an open write transaction, each chained to the one before;
+    its Projector writes them with their projection rows, in batches, and `appending()`
+    writes the last batch before COMMIT."""
 
     def __init__(self, conn):
         self.conn = conn
         self.seq, self.hash = journal.tip(conn)
         self.projector = Projector(conn)
-        self.journal_rows = []
 
     def append(self, entry):
         text = canonical_json(entry)
-        seq, digest = self.seq + 1, chain_hash(self.hash, text)
-        self.journal_rows.append((seq, text, self.hash, digest))
-        self.seq, self.hash = seq, digest
+        row = (self.seq + 1, text, self.hash, chain_hash(self.hash, text))
         with _refusals(entry["type"]):
-            self.projector.project(seq, entry)
-        if len(self.journal_rows) >= self.BATCH:
-            self.flush()
-        return seq
+            self.projector.project(row, entry)
+        self.seq, self.hash = row[0], row[3]
+        return self.seq
 
     def flush(self):
         with _refusals("entry"):
-            self.conn.executemany("INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)", self.journal_rows)
-            self.journal_rows = []
             self.projector.flush()
 
 
@@ -116,22 +108,19 @@ class Ledger:
         """
         result, problems = ImportResult(), []
         recorded_at = utc_now()
-        appended = set()  # the records this import appended, as tuples of (field, value)
         with appending(self.conn) as appender:
+            projector = appender.projector
             for item in checked(items):
                 problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
                 record = item.record
                 if record is None or problems:  # once refused, the import only keeps validating
                     continue
-                fingerprint = tuple(record.items())  # clean_record orders fields
-                # Only a claim recorded before this import can hold an earlier copy of the record.
-                if fingerprint in appended or (
-                    appender.projector.claim_recorded_before(record["claim"]) and self._recorded_id(record)
+                if projector.holds_pending(record) or (
+                    projector.claim_in_tables(record["claim"]) and self._recorded_id(record)
                 ):
                     result.existing += 1
                 else:
                     appender.append(_entry("attribution", record, recorded_at))
-                    appended.add(fingerprint)
                     result.new += 1
                 if item.fact_checker:
                     self._append_fact_checker(appender, record["outlet"], recorded_at)

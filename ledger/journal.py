@@ -46,9 +46,9 @@ def connect(path, create=False):
         raise LedgerError(f"no ledger at {path} (create one with `ledger init`)")
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # 256 MiB of page cache: a big import keeps its index pages in memory instead of
-    # spilling them to the WAL again and again (about 10% faster at 100,000 records).
-    conn.execute("PRAGMA cache_size = -262144")
+    # 64 MiB of page cache rather than 2: a big import keeps more index pages in memory
+    # instead of spilling them to the WAL again and again.
+    conn.execute("PRAGMA cache_size = -65536")
     conn.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
     try:
         is_ledger = has_journal(conn)

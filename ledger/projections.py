@@ -8,27 +8,37 @@ import json
 import sqlite3
 
 from .journal import ChainBroken, LedgerError, connect, schema_statements, write_transaction
-from .records import claim_key
+from .records import claim_key, record_of
 
 NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
 
 
 class Projector:
-    """Writes the projection rows of journal entries. Lives for one write transaction:
+    """Writes journal entries and their projection rows. Lives for one write transaction:
     its caches of name and claim ids are only valid while the write lock is held, and
-    `flush()` must run before the transaction commits."""
+    `flush()` must run before the transaction commits. What it holds between flushes is
+    bounded, so an import of any size runs in the same memory."""
+
+    BATCH = 10_000  # entries written together
+    CACHE_LIMIT = 100_000  # names or claims; past it a cache starts afresh
 
     def __init__(self, conn):
         self.conn = conn
         self.name_ids = {}
-        self.claim_ids = {}  # claim key: (id, created by this projector)
-        # Attribution rows are gathered and written together: executemany is faster, and
-        # FTS5 flushes its pending terms at every statement once written in a transaction.
+        self.claim_ids = {}  # claim key: id
+        # Rows are gathered and written together: executemany is faster, and FTS5 flushes
+        # its pending terms at every statement once it has been written in a transaction.
+        self.journal_rows = []
         self.attribution_rows = []
         self.attribution_search = []
         self.claim_search = []
+        # Since the last flush: the claims first recorded and the attribution records written,
+        # which SQL cannot see in attribution_records yet.
+        self.pending_claims = set()
+        self.pending_records = set()
 
     def flush(self):
+        self.conn.executemany("INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)", self.journal_rows)
         self.conn.executemany(
             """INSERT INTO attribution_records (seq, claim_id, outlet_id, speaker_id, via_id, date, stance)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
@@ -38,16 +48,23 @@ class Projector:
         self.conn.executemany(
             "INSERT INTO attribution_search (rowid, claim, quote) VALUES (?, ?, ?)", self.attribution_search
         )
-        self.attribution_rows, self.claim_search, self.attribution_search = [], [], []
+        self.journal_rows, self.attribution_rows, self.claim_search, self.attribution_search = [], [], [], []
+        self.pending_claims.clear()
+        self.pending_records.clear()
+        for cache in (self.name_ids, self.claim_ids):
+            if len(cache) > self.CACHE_LIMIT:
+                cache.clear()
 
-    def project(self, seq, entry):
+    def project(self, row, entry):
+        """Write journal row (seq, payload, prev_hash, hash) and the projection rows of its entry."""
+        seq, kind = row[0], entry["type"]
+        self.journal_rows.append(row)
         for field in NAME_FIELDS:
             if field in entry:
                 self._name_id(entry[field], seq)
-        kind = entry["type"]
         if kind in ("attribution", "correction"):
             self._project_attribution(seq, entry)
-        if kind != "attribution":
+        if kind != "attribution" or len(self.journal_rows) >= self.BATCH:
             self.flush()  # the triggers on retractions and corrections read attribution_records
         if kind in ("retraction", "correction"):
             self.conn.execute(
@@ -75,23 +92,27 @@ class Projector:
                 changed.append((seq, name_id, canonical_id))
         self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)", changed)
 
-    def claim_recorded_before(self, text):
-        """True if the claim of `text` existed before this transaction (so it may have attributions)."""
-        found = self._claim(claim_key(text))
-        return found is not None and not found[1]
+    def holds_pending(self, record):
+        """Whether `record` was written since the last flush (SQL cannot see it yet)."""
+        return tuple(record.items()) in self.pending_records
+
+    def claim_in_tables(self, text):
+        """Whether the claim of `text` has attribution rows that SQL can see."""
+        key = claim_key(text)
+        return key not in self.pending_claims and self._claim(key) is not None
 
     def _project_attribution(self, seq, entry):
         claim = entry["claim"]
         key = claim_key(claim)
-        found = self._claim(key)
-        if found is None:
+        claim_id = self._claim(key)
+        if claim_id is None:
             claim_id = self.conn.execute(
                 "INSERT INTO claim_texts (key, text, seq) VALUES (?, ?, ?)", (key, claim, seq)
             ).lastrowid
             self.claim_search.append((claim_id, claim))
-            self.claim_ids[key] = (claim_id, True)
-        else:
-            claim_id = found[0]
+            self.claim_ids[key] = claim_id
+            self.pending_claims.add(key)
+        self.pending_records.add(tuple(record_of(entry).items()))
         get = entry.get
         self.attribution_rows.append(
             (seq, claim_id, self.name_ids[entry["outlet"]], self.name_ids.get(get("speaker")),
@@ -100,11 +121,12 @@ class Projector:
         self.attribution_search.append((seq, claim, get("quote")))
 
     def _claim(self, key):
+        """The id of the claim with this key, or None."""
         if key not in self.claim_ids:
             row = self.conn.execute("SELECT id FROM claim_texts WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return None
-            self.claim_ids[key] = (row[0], False)
+            self.claim_ids[key] = row[0]
         return self.claim_ids[key]
 
     def _name_id(self, name, seq):
@@ -303,10 +325,7 @@ def rebuild(source_path, target_path):
         with write_transaction(target):
             projector = Projector(target)
             for row in source.execute("SELECT seq, payload, prev_hash, hash FROM journal ORDER BY seq"):
-                target.execute("INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)", row)
-                projector.project(row[0], json.loads(row[1]))
-                if len(projector.attribution_rows) >= 10_000:
-                    projector.flush()
+                projector.project(row, json.loads(row[1]))
             projector.flush()
         return target.execute("SELECT count(*) FROM journal").fetchone()[0]
     finally:
