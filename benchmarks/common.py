@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench-data"
 RESULTS = DATA / "results"
-YARDSTICKS = ROOT / "benchmarks" / "yardsticks"
+YARDSTICKS = ROOT.parent / "shared" / "bench"  # the project's yardsticks, beside every checkout
 BIN = Path(sys.executable).parent  # the venv's: ledger, sqlite-utils and datasette live beside its python
 LEDGER = str(BIN / "ledger")
 
