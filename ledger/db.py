@@ -4,8 +4,8 @@
     ledger = Ledger("ledger.db", create=True)
     seq, new = ledger.add({"claim": "...", "outlet": "BBC", "date": "2024-07-30", "stance": "asserts"})
 
-Every append runs in one write transaction: the journal entry and its projections
-(written by the schema's trigger) commit together or not at all.
+Every append runs in one write transaction: the journal entries and their projection
+rows (written by `projections.Projector`) commit together or not at all.
 """
 import contextlib
 import json
@@ -33,7 +33,6 @@ class Appender:
     writes the last batch before COMMIT."""
 
     def __init__(self, conn):
-        self.conn = conn
         self.seq, self.hash = journal.tip(conn)
         self.projector = Projector(conn)
 
