@@ -28,8 +28,8 @@ def run_ledger(db, *args, input=None, env=None):
     )
 
 
-# The benchmarks' deterministic generator of realistic attribution records.
-GEN_CLAIMS = ROOT / "benchmarks" / "yardsticks" / "gen_claims.py"
+# The yardsticks' deterministic generator of realistic attribution records, beside every checkout.
+GEN_CLAIMS = ROOT.parent / "shared" / "bench" / "gen_claims.py"
 
 
 def gen_claims(path, count, seed):
