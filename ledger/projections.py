@@ -169,58 +169,77 @@ ENTRY_TABLES = {
 }
 
 # Each check selects the seq of the first entry or row that is wrong, with what is wrong.
-# Names and claims are checked before the rows that point at them, so that an edited
-# name or claim is named itself rather than through every attribution that uses it.
-PROJECTION_CHECKS = [
-    (
-        f"""SELECT seq FROM journal
-            WHERE NOT json_valid(payload) OR json(payload) IS NOT payload OR json_type(payload) IS NOT 'object'
-               OR json_extract(payload, '$.type') NOT IN ({', '.join(f"'{t}'" for t in ENTRY_TABLES)})
-               OR json_type(payload, '$.recorded_at') IS NOT 'text'
-            ORDER BY seq LIMIT 1""",
-        "payload is not the canonical JSON of a known entry type",
-    ),
-    (
-        f"""SELECT seq, CASE
-                WHEN type IN ('attribution', 'correction') AND seq NOT IN (SELECT seq FROM attribution_records)
-                    THEN 'attribution_records'
-                {' '.join(f"WHEN type = '{t}' AND seq NOT IN (SELECT seq FROM {table}) THEN '{table}'"
-                          for t, table in ENTRY_TABLES.items() if t != "attribution")}
-            END AS missing
-            FROM (SELECT seq, json_extract(payload, '$.type') AS type FROM journal)
-            WHERE missing IS NOT NULL ORDER BY seq LIMIT 1""",
-        "{} has no row for this entry",
-    ),
+# They come in groups that `Ledger.verify` runs at the same time, on connections of their
+# own; the first problem is the first one in this order. Names and claims come before the
+# rows that point at them, so that an edited name or claim is named itself rather than
+# through every attribution that uses it. Only the journal scan reads a payload that may
+# not be JSON; the checks before it skip such a payload, the scan reports it.
+_PAYLOAD_IS_JSON = "json_valid(j.payload)"
+_NAMES_AND_CLAIMS = [
     (
         f"""SELECT c.seq FROM claim_texts AS c LEFT JOIN journal AS j ON j.seq = c.seq
-            WHERE j.seq IS NULL OR c.text IS NOT {_field('claim')} OR c.key IS NOT ledger_claim_key(c.text)
-               -- the wording displayed is the first one recorded
-               OR c.seq IS NOT (SELECT min(seq) FROM attribution_records WHERE claim_id = c.id)
+            WHERE j.seq IS NULL OR CASE WHEN {_PAYLOAD_IS_JSON} THEN
+                c.text IS NOT {_field('claim')} OR c.key IS NOT ledger_claim_key(c.text)
+                -- the wording displayed is the first one recorded
+                OR c.seq IS NOT (SELECT min(seq) FROM attribution_records WHERE claim_id = c.id) END
             ORDER BY c.seq LIMIT 1""",
         "claim_texts row does not match its journal entry",
     ),
     (
         f"""SELECT n.seq FROM names AS n LEFT JOIN journal AS j ON j.seq = n.seq
-            WHERE j.seq IS NULL OR n.name NOT IN (
+            WHERE j.seq IS NULL OR CASE WHEN {_PAYLOAD_IS_JSON} THEN n.name NOT IN (
                 coalesce({_field('outlet')}, ''), coalesce({_field('speaker')}, ''), coalesce({_field('via')}, ''),
-                coalesce({_field('name')}, ''), coalesce({_field('of')}, ''))
+                coalesce({_field('name')}, ''), coalesce({_field('of')}, '')) END
             ORDER BY n.seq LIMIT 1""",
         "names row does not match its journal entry",
     ),
+]
+
+
+def _named(name_id, field):
+    """The row's name id does not name the entry's field (names.name is unique)."""
+    return f"(SELECT name FROM names WHERE id = {name_id}) IS NOT {_field(field)}"
+
+
+# One pass over the journal: each payload's form, that its entry has its projection row,
+# and each attribution row against its entry. The claim is compared by its text first:
+# a claim_texts row's own key was checked above, so equal texts are the same claim and
+# ledger_claim_key (Python, per row) runs only for a claim recorded in another wording.
+_JOURNAL_SCAN = [
     (
-        f"""SELECT r.seq FROM attribution_records AS r LEFT JOIN journal AS j ON j.seq = r.seq
-            WHERE j.seq IS NULL OR {_TYPE} NOT IN ('attribution', 'correction')
-               OR r.claim_id IS NOT (SELECT id FROM claim_texts WHERE key = ledger_claim_key({_field('claim')}))
-               OR r.outlet_id IS NOT {_name_id('outlet')}
-               OR r.speaker_id IS NOT {_name_id('speaker')}
-               OR r.via_id IS NOT {_name_id('via')}
-               OR r.date IS NOT {_field('date')} OR r.stance IS NOT {_field('stance')}
-            ORDER BY r.seq LIMIT 1""",
+        f"""SELECT seq, problem FROM (
+            SELECT j.seq, CASE
+                WHEN NOT {_PAYLOAD_IS_JSON} OR json(j.payload) IS NOT j.payload OR json_type(j.payload) IS NOT 'object'
+                     OR {_TYPE} NOT IN ({', '.join(f"'{t}'" for t in ENTRY_TABLES)})
+                     OR json_type(j.payload, '$.recorded_at') IS NOT 'text'
+                    THEN 'payload is not the canonical JSON of a known entry type'
+                WHEN {_TYPE} IN ('attribution', 'correction') AND r.seq IS NULL
+                    THEN 'attribution_records has no row for this entry'
+                WHEN r.seq IS NOT NULL AND (
+                        {_TYPE} NOT IN ('attribution', 'correction')
+                        OR NOT ((SELECT text FROM claim_texts WHERE id = r.claim_id) = {_field('claim')}
+                                OR (SELECT key FROM claim_texts WHERE id = r.claim_id)
+                                   = ledger_claim_key({_field('claim')}))
+                        OR {_named('r.outlet_id', 'outlet')} OR {_named('r.speaker_id', 'speaker')}
+                        OR {_named('r.via_id', 'via')}
+                        OR r.date IS NOT {_field('date')} OR r.stance IS NOT {_field('stance')})
+                    THEN 'attribution_records row does not match its journal entry'
+                {' '.join(f"WHEN {_TYPE} = '{t}' AND j.seq NOT IN (SELECT seq FROM {table}) THEN '{table} has no row for this entry'"
+                          for t, table in ENTRY_TABLES.items() if t != "attribution")}
+            END AS problem
+            FROM journal AS j LEFT JOIN attribution_records AS r ON r.seq = j.seq)
+            WHERE problem IS NOT NULL ORDER BY seq LIMIT 1""",
+        "{}",
+    ),
+    (
+        "SELECT seq FROM attribution_records WHERE seq NOT IN (SELECT seq FROM journal) ORDER BY seq LIMIT 1",
         "attribution_records row does not match its journal entry",
     ),
 ]
+
+_OTHER_ROWS = []
 for _table, _type in (("retractions", "retraction"), ("corrections", "correction")):
-    PROJECTION_CHECKS.append(
+    _OTHER_ROWS.append(
         (
             f"""SELECT t.seq FROM {_table} AS t LEFT JOIN journal AS j ON j.seq = t.seq
                 WHERE j.seq IS NULL OR {_TYPE} IS NOT '{_type}'
@@ -229,7 +248,7 @@ for _table, _type in (("retractions", "retraction"), ("corrections", "correction
             f"{_table} row does not match its journal entry",
         )
     )
-PROJECTION_CHECKS += [
+_OTHER_ROWS += [
     (
         f"""SELECT a.seq FROM name_aliases AS a LEFT JOIN journal AS j ON j.seq = a.seq
             WHERE j.seq IS NULL OR {_TYPE} IS NOT 'alias'
@@ -264,25 +283,25 @@ PROJECTION_CHECKS += [
            ORDER BY seq LIMIT 1""",
         "claim_search has no row for this claim",
     ),
-]
-
-# Rows that belong to no attribution or claim: reported by table, as they have no entry.
-PROJECTION_CHECKS += [
+    # Rows that belong to no attribution or claim: reported by table, as they have no entry.
     ("SELECT NULL, rowid FROM attribution_search WHERE rowid NOT IN (SELECT seq FROM attribution_records) LIMIT 1",
      "attribution_search: row {} belongs to no attribution"),
     ("SELECT NULL, rowid FROM claim_search WHERE rowid NOT IN (SELECT id FROM claim_texts) LIMIT 1",
      "claim_search: row {} belongs to no claim"),
 ]
 
+PROJECTION_CHECK_GROUPS = (_NAMES_AND_CLAIMS, _JOURNAL_SCAN, _OTHER_ROWS)
 
-def check_projections(conn):
+
+def check_projections(conn, groups=PROJECTION_CHECK_GROUPS):
     """Every payload's form and every projection row, against the journal, in SQL; the first
     problem is reported as `seq N: ...`, or `TABLE: ...` for a row that belongs to no entry."""
-    for query, problem in PROJECTION_CHECKS:
-        row = conn.execute(query).fetchone()
-        if row is not None:
-            where = "" if row[0] is None else f"seq {row[0]}: "
-            raise ChainBroken(where + problem.format(*row[1:]))
+    for group in groups:
+        for query, problem in group:
+            row = conn.execute(query).fetchone()
+            if row is not None:
+                where = "" if row[0] is None else f"seq {row[0]}: "
+                raise ChainBroken(where + problem.format(*row[1:]))
 
 
 def check_schema(conn):

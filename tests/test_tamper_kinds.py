@@ -142,6 +142,39 @@ def test_an_entry_appended_by_another_tool_without_its_projections(db):
     assert verify(db) == (1, "seq 10: attribution_records has no row for this entry")
 
 
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # Valid JSON, but not canonical: white space after the separators.
+        '{"name": "Gestión", "of": "BBC", "recorded_at": "2024-08-01T00:00:00Z", "type": "alias"}',
+        # Not JSON at all: only a forger who turns off the CHECK constraints can store it.
+        '{"type":"alias","name":"Gestión"',
+        '{"name":"Gestión","of":"BBC","recorded_at":"2024-08-01T00:00:00Z","type":"rumour"}',
+        '["alias"]',
+    ],
+)
+def test_an_appended_entry_that_is_not_the_canonical_json_of_an_entry(db, payload):
+    _, _, head = entry(db, 9)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    conn.execute("INSERT INTO journal VALUES (10, ?, ?, ?)", (payload, head, sha256(head, payload)))
+    conn.close()
+    assert verify(db) == (1, "seq 10: payload is not the canonical JSON of a known entry type")
+
+
+def test_the_newest_attribution_rewritten_as_text_that_is_not_json(db):
+    _, prev_hash, _ = entry(db, 9)
+    broken = '{"claim":"' + OTHER_CLAIM + '"'
+    unseen_tamper(db, "PRAGMA ignore_check_constraints = ON",
+                  f"UPDATE journal SET payload = '{broken}', hash = '{sha256(prev_hash, broken)}' WHERE seq = 9",
+                  drop=JOURNAL_TRIGGERS)
+    assert verify(db) == (1, "seq 9: payload is not the canonical JSON of a known entry type")
+
+def test_a_deleted_first_entry(db):
+    unseen_tamper(db, "DELETE FROM journal WHERE seq = 1", drop=JOURNAL_TRIGGERS)
+    assert verify(db) == (1, "seq 1: missing (the next entry is seq 2)")
+
 # The projections --------------------------------------------------------------------------
 
 
