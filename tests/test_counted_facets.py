@@ -73,3 +73,39 @@ async def test_a_ledger_turns_facet_suggestions_off(seed_ledger, tmp_path):
     sqlite3.connect(other).executescript("CREATE TABLE t (kind); INSERT INTO t VALUES ('a'), ('a'), ('b');")
     plain = Datasette([str(other)])
     assert (await plain.client.get("/other/t.json")).json()["suggested_facets"]
+
+
+FILTERED_PAGES = {
+    "?stance=disputes": "stance = 'disputes'",
+    "?stance=asserts&outlet=Global+Times": "stance = 'asserts' AND outlet = 'Global Times'",
+    "?_search=Peru": "id IN (SELECT rowid FROM attribution_search WHERE attribution_search MATCH 'Peru')",
+    "?status=current&_search=Venezuela": "status = 'current' AND id IN (SELECT rowid FROM attribution_search WHERE attribution_search MATCH 'Venezuela')",
+}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("query, where", FILTERED_PAGES.items())
+async def test_a_filtered_pages_facets_count_its_rows_in_one_pass(seed_ledger, query, where):
+    data = (await Datasette([str(seed_ledger)]).client.get(f"/ledger/attributions.json{query}")).json()
+    conn = sqlite3.connect(seed_ledger)
+    expected = {
+        column: dict(conn.execute(f"SELECT {column}, count(*) FROM attributions WHERE {where} AND {column} IS NOT NULL GROUP BY 1"))
+        for column in COLUMNS["attributions"]
+    }
+    assert set(data["facet_results"]) == set(COLUMNS["attributions"])  # none timed out
+    assert facets(data) == expected
+    assert sum(expected["stance"].values()) == data["filtered_table_rows_count"] > 0
+    # A value the page is filtered on is shown selected, and its link takes the filter off.
+    for column, value in (pair.split("=") for pair in query[1:].split("&") if not pair.startswith("_")):
+        [shown] = [r for r in data["facet_results"][column]["results"] if r["value"] == value.replace("+", " ")]
+        assert shown["selected"] is True
+        assert f"{column}=" not in shown["toggle_url"]
+
+
+@pytest.mark.asyncio
+async def test_a_filtered_page_past_the_facet_time_limit_still_answers_without_facets(seed_ledger):
+    ds = Datasette([str(seed_ledger)], settings={"facet_time_limit_ms": 0})
+    response = await ds.client.get("/ledger/attributions.json?stance=asserts")
+    assert response.status_code == 200
+    assert response.json()["facet_results"] == {}
+    assert response.json()["rows"]
