@@ -233,37 +233,35 @@ FROM names
 JOIN names AS canonical
     ON canonical.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = names.id), names.id);
 
--- Names are resolved by id lookups rather than by joining `entities`, so a filter on
--- one attribution or claim does not make SQLite build the whole view first.
+-- Every column beyond the record's own is a lookup by id in a subquery, not a join: SQLite
+-- keeps a view's joins in a count, so Datasette's count of a page would resolve every
+-- row's names; this way a count, or a filter on the record's own columns, reads
+-- attribution_records alone, and a filter on one attribution never builds `entities` whole.
 CREATE VIEW attributions AS
-SELECT
-    r.seq AS id,
-    r.claim_id,
-    c.text AS claim,
-    coalesce(speaker.name, outlet.name) AS claimant,
-    speaker.name AS speaker,
-    outlet.name AS outlet,
-    via.name AS via,
-    r.date,
-    substr(r.date, 1, 7) AS month,
-    r.stance,
-    -- Subqueries rather than a join: a count or a facet never reads the journal.
-    (SELECT json_extract(payload, '$.url') FROM journal WHERE seq = r.seq) AS url,
-    (SELECT json_extract(payload, '$.quote') FROM journal WHERE seq = r.seq) AS quote,
-    (SELECT json_extract(payload, '$.note') FROM journal WHERE seq = r.seq) AS note,
-    CASE
-        WHEN r.seq IN (SELECT target FROM retractions) THEN 'retracted'
-        WHEN r.seq IN (SELECT target FROM corrections) THEN 'superseded'
-        ELSE 'current'
-    END AS status
-FROM attribution_records AS r
-JOIN claim_texts AS c ON c.id = r.claim_id
-JOIN names AS outlet
-    ON outlet.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = r.outlet_id), r.outlet_id)
-LEFT JOIN names AS speaker
-    ON speaker.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = r.speaker_id), r.speaker_id)
-LEFT JOIN names AS via
-    ON via.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = r.via_id), r.via_id);
+SELECT id, claim_id, claim, coalesce(speaker, outlet) AS claimant, speaker, outlet, via, date, month, stance,
+       url, quote, note, status
+FROM (
+    SELECT
+        r.seq AS id,
+        r.claim_id,
+        (SELECT text FROM claim_texts WHERE id = r.claim_id) AS claim,
+        (SELECT name FROM names WHERE id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = r.speaker_id), r.speaker_id)) AS speaker,
+        (SELECT name FROM names WHERE id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = r.outlet_id), r.outlet_id)) AS outlet,
+        (SELECT name FROM names WHERE id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = r.via_id), r.via_id)) AS via,
+        r.date,
+        substr(r.date, 1, 7) AS month,
+        r.stance,
+        -- Read from the journal: url, quote and note are only displayed.
+        (SELECT json_extract(payload, '$.url') FROM journal WHERE seq = r.seq) AS url,
+        (SELECT json_extract(payload, '$.quote') FROM journal WHERE seq = r.seq) AS quote,
+        (SELECT json_extract(payload, '$.note') FROM journal WHERE seq = r.seq) AS note,
+        CASE
+            WHEN r.seq IN (SELECT target FROM retractions) THEN 'retracted'
+            WHEN r.seq IN (SELECT target FROM corrections) THEN 'superseded'
+            ELSE 'current'
+        END AS status
+    FROM attribution_records AS r
+);
 
 CREATE VIEW current_attributions AS
 SELECT * FROM attributions WHERE status = 'current';
