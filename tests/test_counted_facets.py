@@ -53,6 +53,10 @@ async def test_counted_facets_follow_new_entries(tmp_path):
     counted, _ = await both_ways(ds, "attributions")
     assert counted["outlet"] == {"BBC": 2}
     assert counted["status"] == {"current": 1, "retracted": 1}
+    # A filtered page counts names by id, then by the canonical name each id resolves to.
+    filtered = facets((await ds.client.get("/ledger/attributions.json?status=current")).json())
+    assert filtered["outlet"] == {"BBC": 1}
+    assert filtered["stance"] == {"disputes": 1}
 
 
 @pytest.mark.asyncio
