@@ -76,6 +76,16 @@ def page_lines(rows):
     return lines
 
 
+def size_lines(rows):
+    lines = ["Where the ledger's bytes go (SQLite's `dbstat`), in MiB and as a multiple of the",
+             "pipeline's whole file:", "", "| records | part | MiB | × the pipeline's file |", "|--:|---|--:|--:|"]
+    for r in rows:
+        if r["figure"] == "size":
+            for part, mib in r["parts"].items():
+                lines.append(f"| {r['size']:,} | {part} | {mib:.1f} | {mib / r['anchor_value']:.2f} |")
+    return lines
+
+
 def profile_lines(profile):
     lines = [f"cProfile of `ledger import` of {profile['size']:,} records (`benchmarks/profile_import.py`): "
              f"{profile['total_seconds']:.1f} s under the profiler, {profile['sqlite_share']:.0%} of it inside "
@@ -147,6 +157,7 @@ def write_doc(context):
         *(["The Datasette pages, with every HTTP status seen and the facets missing from any fetch",
            "(Datasette answers 400 when a page's query runs past `sql_time_limit_ms`, 1 s by default):", "",
            *page_lines(rows), ""] if "datasette" in figures else []),
+        *([*size_lines(rows), ""] if "size" in figures else []),
         "## Where the time goes",
         "",
         *(profile_lines(json.loads(profile_path.read_text())) if profile_path.exists() else ["No profile: run `make bench`."]),
