@@ -116,9 +116,7 @@ class Ledger:
                 record = item.record
                 if record is None or problems:  # once refused, the import only keeps validating
                     continue
-                if projector.holds_pending(record) or (
-                    projector.claim_in_tables(record["claim"]) and self._recorded_id(record)
-                ):
+                if projector.holds_pending(record) or (projector.may_be_in_tables(record) and self._recorded_id(record)):
                     result.existing += 1
                 else:
                     appender.append(_entry("attribution", record, recorded_at))

@@ -7,6 +7,8 @@ journal into a new file through the same Projector.
 import json
 import sqlite3
 
+from rbloom import Bloom
+
 from .journal import ChainBroken, LedgerError, connect, schema_statements, write_transaction
 from .records import claim_key, record_of
 
@@ -21,6 +23,7 @@ class Projector:
 
     BATCH = 10_000  # entries written together
     CACHE_LIMIT = 100_000  # names or claims; past it a cache starts afresh
+    EXPECTED_ATTRIBUTIONS = 10_000_000  # sizes the Bloom filter (11 MiB); past it, more go to SQL
 
     def __init__(self, conn):
         self.conn = conn
@@ -36,6 +39,11 @@ class Projector:
         # which SQL cannot see in attribution_records yet.
         self.pending_claims = set()
         self.pending_records = set()
+        # Claim, date and stance of every attribution written by this Projector, in fixed
+        # memory (a Bloom filter never misses a member): a record of a claim first recorded
+        # in this transaction needs no SQL to tell it is new unless these three match.
+        self.first_new_claim_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM claim_texts").fetchone()[0]
+        self.written = Bloom(self.EXPECTED_ATTRIBUTIONS, 0.01)
 
     def flush(self):
         self.conn.executemany("INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)", self.journal_rows)
@@ -96,10 +104,17 @@ class Projector:
         """Whether `record` was written since the last flush (SQL cannot see it yet)."""
         return tuple(record.items()) in self.pending_records
 
-    def claim_in_tables(self, text):
-        """Whether the claim of `text` has attribution rows that SQL can see."""
-        key = claim_key(text)
-        return key not in self.pending_claims and self._claim(key) is not None
+    def may_be_in_tables(self, record):
+        """Whether SQL may already hold `record` as an attribution row: False when its claim
+        has no row SQL can see, or was first recorded by this Projector and no attribution
+        of it with the same date and stance has been written since."""
+        key = claim_key(record["claim"])
+        if key in self.pending_claims:
+            return False
+        claim_id = self._claim(key)
+        if claim_id is None:
+            return False
+        return claim_id < self.first_new_claim_id or (claim_id, record["date"], record["stance"]) in self.written
 
     def _project_attribution(self, seq, entry):
         claim = entry["claim"]
@@ -113,6 +128,7 @@ class Projector:
             self.claim_ids[key] = claim_id
             self.pending_claims.add(key)
         self.pending_records.add(tuple(record_of(entry).items()))
+        self.written.add((claim_id, entry["date"], entry["stance"]))
         get = entry.get
         self.attribution_rows.append(
             (seq, claim_id, self.name_ids[entry["outlet"]], self.name_ids.get(get("speaker")),
