@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test bench browser clean
+.PHONY: install demo test bench browser screenshots clean
 
 install: $(INSTALLED)
 
@@ -29,6 +29,10 @@ browser:
 
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
+
+# The screenshots of README.md and docs/datasette.md, taken by the browser tests.
+screenshots: $(INSTALLED) browser
+	LEDGER_SCREENSHOTS=docs $(BIN)/python -m pytest -m browser tests/test_browser.py
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/run_all.py

@@ -1,10 +1,13 @@
 """The published seed ledger in a real browser: Debian's headless Chromium, driven by
 Playwright, against `ledger serve` in a subprocess on a free loopback port.
 
-The screenshots of docs/datasette.md are saved here, from the pages as tested.
+Every test takes its screenshots of the pages as tested; they replace those of
+docs/datasette.md only with LEDGER_SCREENSHOTS=docs (`make screenshots`), so that a test run
+leaves the checkout as it found it.
 """
 import contextlib
 import json
+import os
 import re
 import socket
 import subprocess
@@ -94,22 +97,28 @@ def page(browser):
     assert outside == [], f"requests left the machine: {outside}"
 
 
-def screenshot(page, name, full_page=False):
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory):
+    """Where the screenshots go: docs/ when asked for, else a temporary directory."""
+    return DOCS if os.environ.get("LEDGER_SCREENSHOTS") == "docs" else tmp_path_factory.mktemp("screenshots")
+
+
+def screenshot(page, path, full_page=False):
     # Without the footer, whose query timings would change the file on every run.
     page.add_style_tag(content="footer.ft { visibility: hidden; }")
-    page.screenshot(path=DOCS / name, full_page=full_page)
+    page.screenshot(path=path, full_page=full_page)
 
 
-def screenshot_of_the_rows(page, name):
+def screenshot_of_the_rows(page, path):
     """A screenshot from the row count down: search, facets and the first rows, below the column notes."""
     page.locator("h3").first.evaluate("heading => heading.scrollIntoView()")
-    screenshot(page, name)
+    screenshot(page, path)
 
 
 @pytest.mark.browser
-def test_the_disputes_facet_shows_only_disputing_rows(page, server):
+def test_the_disputes_facet_shows_only_disputing_rows(page, server, screenshots):
     page.goto(server + "/ledger/attributions")
-    screenshot_of_the_rows(page, "attributions.png")
+    screenshot_of_the_rows(page, screenshots / "attributions.png")
     disputes = page.locator("#facet-stance li", has=page.locator("a", has_text=re.compile("^disputes$")))
     expected = int(disputes.inner_text().split()[-1])
     assert expected > 0
@@ -133,9 +142,9 @@ def test_searching_a_name_finds_it_in_claims_and_quotes(page, server):
 
 
 @pytest.mark.browser
-def test_a_contested_claim_opens_on_its_page_with_its_timeline(page, server):
+def test_a_contested_claim_opens_on_its_page_with_its_timeline(page, server, screenshots):
     page.goto(server + "/ledger/contested")
-    screenshot(page, "contested.png")
+    screenshot(page, screenshots / "contested.png")
     page.locator("td.col-claim a", has_text=MADURO_WON).click()
     page.wait_for_url(re.compile(r"/ledger/claims/[0-9]+$"))
     timeline = page.locator("svg.ledger-timeline")
@@ -147,16 +156,16 @@ def test_a_contested_claim_opens_on_its_page_with_its_timeline(page, server):
     assert {"asserts", "disputes"} <= stances
     dates = rows.locator("td.col-date").all_inner_texts()
     assert dates == sorted(dates)
-    screenshot(page, "claim.png", full_page=True)
+    screenshot(page, screenshots / "claim.png", full_page=True)
 
 
 @pytest.mark.browser
-def test_claims_page_with_its_contested_facet(page, server):
+def test_claims_page_with_its_contested_facet(page, server, screenshots):
     page.goto(server + "/ledger/claims")
     assert page.locator("#facet-contested").is_visible()
     link = page.locator("td.col-text a").first
     assert re.search(r"/ledger/claims/[0-9]+$", link.get_attribute("href"))
-    screenshot_of_the_rows(page, "claims.png")
+    screenshot_of_the_rows(page, screenshots / "claims.png")
 
 
 @pytest.mark.browser
