@@ -320,7 +320,7 @@ class CountedFacet(ColumnFacet):
             try:
                 with sqlite_timelimit(conn, time_limit):
                     rows = conn.execute(sql, self.params).fetchall()
-                    canonical = dict(conn.execute("SELECT id, canonical FROM entities")) if name_ids else {}
+                    canonical = canonical_names(conn) if name_ids else {}
             except sqlite3.OperationalError as error:
                 if "interrupted" in str(error):
                     raise QueryInterrupted(error, sql, self.params) from None
@@ -356,6 +356,11 @@ COUNTED_VIEWS = ("attributions", "claims")
 NAME_ID_COLUMNS = {"attributions": {"outlet": "outlet_id", "speaker": "speaker_id", "via": "via_id"}}
 
 
+def canonical_names(conn):
+    """{name id: the canonical name it resolves to}, for every name written."""
+    return dict(conn.execute("SELECT id, canonical FROM entities"))
+
+
 def by_canonical_name(counts_by_id, canonical):
     """Counts by name id, added up by the canonical name each id resolves to."""
     named = Counter()
@@ -366,7 +371,7 @@ def by_canonical_name(counts_by_id, canonical):
 
 def whole_view_counts(conn):
     """{view: {column: Counter of value}} over every row of the attributions and claims views."""
-    canonical = dict(conn.execute("SELECT id, canonical FROM entities"))
+    canonical = canonical_names(conn)
     attributions = {"stance": Counter(dict(conn.execute("SELECT stance, count(*) FROM attribution_records GROUP BY 1")))}
     for column, id_column in NAME_ID_COLUMNS["attributions"].items():
         attributions[column] = by_canonical_name(dict(conn.execute(

@@ -42,7 +42,8 @@ class Projector:
         # Claim, date and stance of every attribution written by this Projector, in fixed
         # memory (a Bloom filter never misses a member): a record of a claim first recorded
         # in this transaction needs no SQL to tell it is new unless these three match.
-        self.first_new_claim_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM claim_texts").fetchone()[0]
+        # Claim ids only grow, so the first one this Projector writes divides old from new.
+        self.first_new_claim_id = None
         self.written = Bloom(self.EXPECTED_ATTRIBUTIONS, 0.01)
 
     def flush(self):
@@ -114,7 +115,9 @@ class Projector:
         claim_id = self._claim(key)
         if claim_id is None:
             return False
-        return claim_id < self.first_new_claim_id or (claim_id, record["date"], record["stance"]) in self.written
+        if self.first_new_claim_id is None or claim_id < self.first_new_claim_id:
+            return True
+        return (claim_id, record["date"], record["stance"]) in self.written
 
     def _project_attribution(self, seq, entry):
         claim = entry["claim"]
@@ -125,6 +128,8 @@ class Projector:
                 "INSERT INTO claim_texts (key, text, seq) VALUES (?, ?, ?)", (key, claim, seq)
             ).lastrowid
             self.claim_search.append((claim_id, claim))
+            if self.first_new_claim_id is None:
+                self.first_new_claim_id = claim_id
             self.claim_ids[key] = claim_id
             self.pending_claims.add(key)
         self.pending_records.add(tuple(record_of(entry).items()))
@@ -172,8 +177,9 @@ def _field(name):
     return f"json_extract(j.payload, '$.{name}')"
 
 
-def _name_id(name):
-    return f"(SELECT id FROM names WHERE name = {_field(name)})"
+def _named(name_id, field):
+    """The row's name id does not name the entry's field (names.name is unique)."""
+    return f"(SELECT name FROM names WHERE id = {name_id}) IS NOT {_field(field)}"
 
 
 ENTRY_TABLES = {
@@ -210,11 +216,6 @@ _NAMES_AND_CLAIMS = [
         "names row does not match its journal entry",
     ),
 ]
-
-
-def _named(name_id, field):
-    """The row's name id does not name the entry's field (names.name is unique)."""
-    return f"(SELECT name FROM names WHERE id = {name_id}) IS NOT {_field(field)}"
 
 
 # One pass over the journal: each payload's form, that its entry has its projection row,
@@ -268,13 +269,13 @@ _OTHER_ROWS += [
     (
         f"""SELECT a.seq FROM name_aliases AS a LEFT JOIN journal AS j ON j.seq = a.seq
             WHERE j.seq IS NULL OR {_TYPE} IS NOT 'alias'
-               OR a.name_id IS NOT {_name_id('name')} OR a.of_id IS NOT {_name_id('of')}
+               OR {_named('a.name_id', 'name')} OR {_named('a.of_id', 'of')}
             ORDER BY a.seq LIMIT 1""",
         "name_aliases row does not match its journal entry",
     ),
     (
         f"""SELECT f.seq FROM fact_checkers AS f LEFT JOIN journal AS j ON j.seq = f.seq
-            WHERE j.seq IS NULL OR {_TYPE} IS NOT 'fact_checker' OR f.name_id IS NOT {_name_id('name')}
+            WHERE j.seq IS NULL OR {_TYPE} IS NOT 'fact_checker' OR {_named('f.name_id', 'name')}
             ORDER BY f.seq LIMIT 1""",
         "fact_checkers row does not match its journal entry",
     ),
