@@ -71,8 +71,12 @@ CREATE TABLE attribution_records (
     stance TEXT NOT NULL CHECK (stance IN ('asserts', 'reports', 'questions', 'disputes'))
 );
 CREATE INDEX attribution_records_claim ON attribution_records(claim_id);
--- A stance filter (a click on a stance facet) narrows the rows before names are resolved.
+-- A stance filter (a click on a stance facet) narrows the rows before names are resolved,
+-- in id order, as the attributions page shows them.
 CREATE INDEX attribution_records_stance ON attribution_records(stance);
+-- An outlet filter, with or without a stance, is narrowed by outlet id on this index alone
+-- (the Datasette plugin's `filters_from_request`).
+CREATE INDEX attribution_records_outlet ON attribution_records(outlet_id, stance);
 
 -- A retraction withdraws an attribution; a correction supersedes one with the
 -- attribution recorded under the correction's own seq.
