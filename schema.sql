@@ -237,13 +237,16 @@ FROM names
 JOIN names AS canonical
     ON canonical.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = names.id), names.id);
 
--- Every column beyond the record's own is a lookup by id in a subquery, not a join: SQLite
--- keeps a view's joins in a count, so Datasette's count of a page would resolve every
--- row's names; this way a count, or a filter on the record's own columns, reads
--- attribution_records alone, and a filter on one attribution never builds `entities` whole.
-CREATE VIEW attributions AS
+-- Every attribution with its names resolved, and also the ids of its names as written
+-- (outlet_id, speaker_id, via_id), by which the Datasette plugin counts a page's facets
+-- without resolving each row's names. Every column beyond the record's own is a lookup by
+-- id in a subquery, not a join: SQLite keeps a view's joins in a count, so Datasette's
+-- count of a page would resolve every row's names; this way a count, or a filter on the
+-- record's own columns, reads attribution_records alone, and a filter on one attribution
+-- never builds `entities` whole.
+CREATE VIEW attribution_rows AS
 SELECT id, claim_id, claim, coalesce(speaker, outlet) AS claimant, speaker, outlet, via, date, month, stance,
-       url, quote, note, status
+       url, quote, note, status, outlet_id, speaker_id, via_id
 FROM (
     SELECT
         r.seq AS id,
@@ -263,9 +266,17 @@ FROM (
             WHEN r.seq IN (SELECT target FROM retractions) THEN 'retracted'
             WHEN r.seq IN (SELECT target FROM corrections) THEN 'superseded'
             ELSE 'current'
-        END AS status
+        END AS status,
+        r.outlet_id,
+        r.speaker_id,
+        r.via_id
     FROM attribution_records AS r
 );
+
+-- What Datasette publishes: the same rows without the ids of names as written.
+CREATE VIEW attributions AS
+SELECT id, claim_id, claim, claimant, speaker, outlet, via, date, month, stance, url, quote, note, status
+FROM attribution_rows;
 
 CREATE VIEW current_attributions AS
 SELECT * FROM attributions WHERE status = 'current';

@@ -6,20 +6,23 @@ links claim cells to claim pages, serves `/DB/claims/ID` (with a timeline drawn 
 inline SVG on the server, so no request leaves the machine), makes its connections
 query-only, and shows the journal's head digest and whether its hash chain verified.
 """
+import heapq
 import json
 import re
+import urllib.parse
 import sqlite3
 import weakref
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from datasette import Response, hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.filters import FilterArguments, Filters
-from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args, sqlite_timelimit
+from datasette.utils import escape_sqlite, path_with_removed_args, sqlite_timelimit
 from datasette.utils.asgi import NotFound
 from datasette.views.base import DatasetteError
 from jinja2 import FileSystemLoader
@@ -51,7 +54,7 @@ class _Ledgers:
     def __init__(self):
         self.is_ledger = {}  # database name -> bool, looked up once per name
         self.chains = {}  # ledger name -> ChainCheck, filled at startup
-        self.counts = {}  # ledger name -> (SEQ:HASH, whole_view_counts(...)) for that head
+        self.at_head = {}  # (ledger name, function) -> (SEQ:HASH, what it returned at that head)
 
 
 _states = weakref.WeakKeyDictionary()  # Datasette -> _Ledgers
@@ -330,17 +333,22 @@ class CountedFacet(ColumnFacet):
                 return [], columns
         size = self.get_facet_size()
         selected_pairs = set(self.get_querystring_pairs())
+        # The links Datasette's column facet gives each value, built from the page's URL
+        # parsed once rather than once a value.
+        page_args = urllib.parse.parse_qsl(self.request.query_string)
+        page_url = self.ds.absolute_url(self.request, self.ds.urls.path(self.request.path))
         results = []
         for source_and_config, column in zip(configs, columns):
-            ranked = sorted(counts[column].items(), key=lambda pair: (-pair[1], pair[0]))
+            ranked = heapq.nsmallest(size, counts[column].items(), key=lambda pair: (-pair[1], pair[0]))
             values = []
-            for value, count in ranked[:size]:
-                # As Datasette's column facet: a selected value's link removes its filter.
+            for value, count in ranked:
+                # A selected value's link removes its filter; another's adds it.
                 selected = (column, str(value)) in selected_pairs
-                toggle = (path_with_removed_args(self.request, {column: str(value)}) if selected
-                          else path_with_added_args(self.request, {column: value}))
+                args = ([pair for pair in page_args if pair != (column, str(value))] if selected
+                        else page_args + [(column, value)])
+                query = urllib.parse.urlencode(args)
                 values.append({"value": value, "label": value, "count": count, "selected": selected,
-                               "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle))})
+                               "toggle_url": f"{page_url}?{query}" if query else page_url})
             results.append(
                 {
                     "name": column,
@@ -348,7 +356,7 @@ class CountedFacet(ColumnFacet):
                     "hideable": source_and_config["source"] != "metadata",
                     "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet": column})),
                     "results": values,
-                    "truncated": len(ranked) > size,
+                    "truncated": len(counts[column]) > size,
                 }
             )
         return results, []
@@ -374,22 +382,23 @@ class CountedFacet(ColumnFacet):
 
         Each column's values come back as one JSON array: making a Python value of each
         cell, as fetching rows does, costs more than the query over tens of thousands of rows."""
-        name_ids = NAME_ID_COLUMNS.get(self.table, {}) if self.database in ledger_names(self.ds) else {}
-        # A name column is read as its name id and named once per id, not resolved row by row.
-        selected = ", ".join(
-            f"json_group_array({f'r.{name_ids[column]}' if column in name_ids else f'page.{escape_sqlite(column)}'})"
-            for column in columns
+        # On a ledger's attributions, the same filters run over attribution_rows, which has
+        # the columns of attributions and the ids of the names as written: a name column is
+        # read as its name id, on the same row, and named once per id.
+        page = self.table == "attributions" and self.database in ledger_names(self.ds) and re.fullmatch(
+            r"select .+? from attributions\b(.*)", rows_sql, re.DOTALL | re.IGNORECASE
         )
-        sql = f"SELECT count(*), {selected} FROM ({rows_sql}) AS page"
-        if name_ids:
-            sql += " JOIN attribution_records AS r ON r.seq = page.id"
+        name_ids = NAME_ID_COLUMNS["attributions"] if page else {}
+        rows = f"attribution_rows AS attributions{page[1]}" if page else f"({rows_sql}) AS page"
+        selected = ", ".join(f"json_group_array({escape_sqlite(name_ids.get(column, column))})" for column in columns)
+        sql = f"SELECT count(*), {selected} FROM {rows}"
         time_limit = self.ds.setting("facet_time_limit_ms") * len(columns)
 
         def count(conn):
             try:
                 with sqlite_timelimit(conn, time_limit):
                     total, *arrays = conn.execute(sql, params).fetchone()
-                    canonical = canonical_names(conn) if name_ids else {}
+                    canonical = once_per_head(self.ds, self.database, canonical_names, conn) if name_ids else {}
             except sqlite3.OperationalError as error:
                 if "interrupted" in str(error):
                     raise QueryInterrupted(error, sql, params) from None
@@ -408,13 +417,20 @@ class CountedFacet(ColumnFacet):
         filtered = self.params or re.search(r"\bwhere\b", self.sql, re.IGNORECASE)
         if filtered or self.table not in COUNTED_VIEWS or self.database not in ledger_names(self.ds):
             return None
-        db = self.ds.get_database(self.database)
-        head = await db.execute_fn(digest)
-        cached = _state(self.ds).counts.get(self.database)
-        if cached is None or cached[0] != head:
-            cached = (head, await db.execute_fn(whole_view_counts))
-            _state(self.ds).counts[self.database] = cached
-        return cached[1][self.table]
+        counts = await self.ds.get_database(self.database).execute_fn(
+            partial(once_per_head, self.ds, self.database, whole_view_counts)
+        )
+        return counts[self.table]
+
+
+def once_per_head(datasette, database, function, conn):
+    """function(conn), called again only once the ledger's journal has a new head: what it
+    reads is a projection of the journal, which only grows."""
+    cache = _state(datasette).at_head
+    head = digest(conn)
+    if (database, function) not in cache or cache[(database, function)][0] != head:
+        cache[(database, function)] = (head, function(conn))
+    return cache[(database, function)][1]
 
 
 COUNTED_VIEWS = ("attributions", "claims")

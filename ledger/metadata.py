@@ -29,6 +29,11 @@ ATTRIBUTION_COLUMNS = {
     "status": "current; retracted (withdrawn); or superseded (replaced by a correction).",
 }
 
+NAME_ID_COLUMNS = {
+    f"{field}_id": f"The id of the {field} as written in the journal entry (names.id); it may be an alias."
+    for field in ("outlet", "speaker", "via")
+}
+
 CLAIM_COLUMNS = {
     "id": "The claim's id.",
     "text": "The proposition, in its first recorded wording. Links to the claim's page with its timeline.",
@@ -112,6 +117,14 @@ def database_metadata(database_url, chain_html):
                 "description": "One row per attribution, current or not, newest first; names shown canonical.",
                 "columns": dict(ATTRIBUTION_COLUMNS),
                 "facets": [{"counted": column} for column in ATTRIBUTION_FACETS],
+                "sort_desc": "id",
+                "fts_table": "attribution_search",
+                "fts_pk": "id",
+            },
+            "attribution_rows": {
+                "description": "The attributions with the ids of their names as written (see names), "
+                "by which facets are counted.",
+                "columns": {**ATTRIBUTION_COLUMNS, **NAME_ID_COLUMNS},
                 "sort_desc": "id",
                 "fts_table": "attribution_search",
                 "fts_pk": "id",
