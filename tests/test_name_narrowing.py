@@ -81,3 +81,25 @@ async def test_the_narrowing_is_only_on_ledgers_attributions(seed_ledger, tmp_pa
     assert not any("entities" in trace["sql"] for trace in claims["_trace"]["traces"])
     narrowed = (await ds.client.get("/ledger/attributions.json?outlet=BBC&_trace=1")).json()
     assert any("outlet_id IN (SELECT id FROM entities" in trace["sql"] for trace in narrowed["_trace"]["traces"])
+
+
+def test_attribution_rows_are_the_attributions_with_the_ids_of_their_names_as_written(seed_ledger):
+    conn = sqlite3.connect(seed_ledger)
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(attributions)")]
+    assert [row[1] for row in conn.execute("PRAGMA table_info(attribution_rows)")] == columns + ["outlet_id", "speaker_id", "via_id"]
+    listed = ", ".join(columns)
+    assert conn.execute(f"SELECT {listed} FROM attribution_rows ORDER BY id").fetchall() == \
+        conn.execute(f"SELECT {listed} FROM attributions ORDER BY id").fetchall()
+    # Each id names the name as written in the entry, which resolves to the name shown.
+    mismatched = conn.execute(
+        """SELECT a.id FROM attribution_rows AS a JOIN journal AS j ON j.seq = a.id
+           WHERE (SELECT name FROM names WHERE id = a.outlet_id) IS NOT json_extract(j.payload, '$.outlet')
+              OR (SELECT name FROM names WHERE id = a.speaker_id) IS NOT json_extract(j.payload, '$.speaker')
+              OR (SELECT canonical FROM entities WHERE id = a.outlet_id) IS NOT a.outlet
+              OR (SELECT canonical FROM entities WHERE id = a.speaker_id) IS NOT a.speaker"""
+    ).fetchall()
+    assert mismatched == []
+    # The seed ledger writes some names under an alias, so the two differ somewhere.
+    assert conn.execute(
+        "SELECT count(*) FROM attribution_rows AS a JOIN names AS n ON n.id = a.speaker_id WHERE n.name IS NOT a.speaker"
+    ).fetchone()[0] > 0
