@@ -380,8 +380,9 @@ class CountedFacet(ColumnFacet):
         """How many rows rows_sql gives (a page's SQL without its order or limit), and
         {column: Counter of value} over them.
 
-        Each column's values come back as one JSON array: making a Python value of each
-        cell, as fetching rows does, costs more than the query over tens of thousands of rows."""
+        Each column's values come back as one JSON array, or for a column with a fixed set of
+        values their counts as one JSON object: making a Python value of each cell, as
+        fetching rows does, costs more than the query over tens of thousands of rows."""
         # On a ledger's attributions, the same filters run over attribution_rows, which has
         # the columns of attributions and the ids of the names as written: a name column is
         # read as its name id, on the same row, and named once per id.
@@ -390,7 +391,7 @@ class CountedFacet(ColumnFacet):
         )
         name_ids = NAME_ID_COLUMNS["attributions"] if page else {}
         rows = f"attribution_rows AS attributions{page[1]}" if page else f"({rows_sql}) AS page"
-        selected = ", ".join(f"json_group_array({escape_sqlite(name_ids.get(column, column))})" for column in columns)
+        selected = ", ".join(_counted_values(column, name_ids.get(column, column)) for column in columns)
         sql = f"SELECT count(*), {selected} FROM {rows}"
         time_limit = self.ds.setting("facet_time_limit_ms") * len(columns)
 
@@ -403,9 +404,11 @@ class CountedFacet(ColumnFacet):
                 if "interrupted" in str(error):
                     raise QueryInterrupted(error, sql, params) from None
                 raise
-            counts = {column: Counter(json.loads(array)) for column, array in zip(columns, arrays)}
+            counts = {column: Counter(json.loads(values)) for column, values in zip(columns, arrays)}
             for column, counter in counts.items():
                 counter.pop(None, None)  # as Datasette's facets, which count only values
+                if column in FIXED_VALUES:
+                    counts[column] = +counter  # a value no row has is not shown
                 if column in name_ids:
                     counts[column] = by_canonical_name(counter, canonical)
             return total, counts
@@ -433,7 +436,17 @@ def once_per_head(datasette, database, function, conn):
     return cache[(database, function)][1]
 
 
+def _counted_values(column, selected):
+    """SQL for one JSON value holding a column's values over a page's rows: an object of
+    counts for a column whose values are fixed, else an array of every row's value."""
+    if column in FIXED_VALUES:
+        return "json_object({})".format(", ".join(f"'{value}', count(*) FILTER (WHERE {escape_sqlite(selected)} = '{value}')"
+                                                   for value in FIXED_VALUES[column]))
+    return f"json_group_array({escape_sqlite(selected)})"
+
+
 COUNTED_VIEWS = ("attributions", "claims")
+FIXED_VALUES = {"stance": metadata.STANCES, "status": ("current", "retracted", "superseded")}
 # The columns of a view that show a canonical name, and the attribution_records column
 # holding the id of the name as written.
 NAME_ID_COLUMNS = {"attributions": {"outlet": "outlet_id", "speaker": "speaker_id", "via": "via_id"}}
