@@ -5,12 +5,14 @@ other database alone. For each ledger it supplies the metadata of `metadata.py`,
 links claim cells to claim pages, serves `/DB/claims/ID` (with a timeline drawn as
 inline SVG on the server, so no request leaves the machine), makes its connections
 query-only, and shows the journal's head digest and whether its hash chain verified.
+On the attributions view it narrows filters on names by name id and counts facets in
+one pass, so that pages stay fast at a million attributions.
 """
 import heapq
 import json
 import re
-import urllib.parse
 import sqlite3
+import urllib.parse
 import weakref
 from collections import Counter
 from dataclasses import dataclass
@@ -295,7 +297,7 @@ def name_narrowing(request, database, table, datasette):
     return Narrowing(f"id IN (SELECT seq FROM attribution_records WHERE {' AND '.join(conditions)})", params, alone)
 
 
-# Facets of whole views ----------------------------------------------------------
+# Facets ---------------------------------------------------------------------------
 
 
 @hookimpl
@@ -310,8 +312,8 @@ class CountedFacet(ColumnFacet):
     and resolving names and status row by row: at a million attributions that runs past
     the facet time limit. Here the unfiltered attributions and claims views take their
     counts from the base tables, counted once per journal head, and a filtered page (any
-    filter or search) reads the facet columns of its rows in a single query, counted in
-    Python, with the time of all its facets together."""
+    filter or search) reads the facet columns of its rows in a single query (names by id,
+    from attribution_rows), with the time of all its facets together."""
 
     type = "counted"
 
