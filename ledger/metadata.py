@@ -29,9 +29,10 @@ ATTRIBUTION_COLUMNS = {
     "status": "current; retracted (withdrawn); or superseded (replaced by a correction).",
 }
 
-NAME_ID_COLUMNS = {
-    f"{field}_id": f"The id of the {field} as written in the journal entry (names.id); it may be an alias."
-    for field in ("outlet", "speaker", "via")
+ATTRIBUTION_ROWS_COLUMNS = {
+    **ATTRIBUTION_COLUMNS,
+    **{f"{field}_id": f"The id of the {field} as written in the journal entry (names.id); it may be an alias."
+       for field in ("outlet", "speaker", "via")},
 }
 
 CLAIM_COLUMNS = {
@@ -124,7 +125,7 @@ def database_metadata(database_url, chain_html):
             "attribution_rows": {
                 "description": "The attributions with the ids of their names as written (see names), "
                 "by which facets are counted.",
-                "columns": {**ATTRIBUTION_COLUMNS, **NAME_ID_COLUMNS},
+                "columns": dict(ATTRIBUTION_ROWS_COLUMNS),
                 "sort_desc": "id",
                 "fts_table": "attribution_search",
                 "fts_pk": "id",
