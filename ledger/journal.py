@@ -9,7 +9,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from .records import GENESIS_HASH, chain_hash, claim_key
+from .records import GENESIS_HASH, chain_hash_of_bytes, claim_key
 
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 BUSY_TIMEOUT_MS = 60_000
@@ -127,17 +127,19 @@ def check_chain(conn):
         " WHERE seq + 1 NOT IN (SELECT seq FROM journal) AND seq < (SELECT max(seq) FROM journal)"
         " UNION ALL SELECT 1, min(seq) FROM journal HAVING min(seq) <> 1 ORDER BY 1 LIMIT 1"
     ).fetchone()
-    seq, prev = 0, GENESIS_HASH
-    query = "SELECT payload, prev_hash, hash FROM journal WHERE seq < ? ORDER BY seq"
-    for seq, (text, prev_hash, digest) in enumerate(conn.execute(query, (gap[0] if gap else 2**63 - 1,)), 1):
+    seq, prev = 0, GENESIS_HASH.encode()
+    # Read as bytes: each payload is hashed as its UTF-8 bytes, and decoding it to text first
+    # would cost a fifth of the check.
+    query = "SELECT CAST(payload AS BLOB), CAST(prev_hash AS BLOB), CAST(hash AS BLOB) FROM journal WHERE seq < ? ORDER BY seq"
+    for seq, (payload, prev_hash, digest) in enumerate(conn.execute(query, (gap[0] if gap else 2**63 - 1,)), 1):
         if prev_hash != prev:
             raise ChainBroken(f"seq {seq}: prev_hash does not match the hash of seq {seq - 1}")
-        if chain_hash(prev, text) != digest:
+        if chain_hash_of_bytes(prev, payload) != digest:
             raise ChainBroken(f"seq {seq}: hash does not match its payload")
         prev = digest
     if gap:
         raise ChainBroken(f"seq {gap[0]}: missing (the next entry is seq {gap[1]})")
-    return seq, prev
+    return seq, prev.decode()
 
 
 def check_digest(conn, digest):

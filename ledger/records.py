@@ -51,7 +51,14 @@ def canonical_json(obj):
 
 
 def chain_hash(prev_hash, payload):
-    return hashlib.sha256(f"{prev_hash}\n{payload}".encode("utf-8")).hexdigest()
+    """The hash of an entry: lower-case hex SHA-256 of prev_hash + newline + payload (UTF-8)."""
+    return chain_hash_of_bytes(prev_hash.encode(), payload.encode("utf-8")).decode()
+
+
+def chain_hash_of_bytes(prev_hash, payload):
+    """chain_hash over UTF-8 bytes, in ASCII bytes: how a whole chain is checked, from the
+    stored text as SQLite hands it out, with nothing decoded only to be encoded again."""
+    return hashlib.sha256(prev_hash + b"\n" + payload).hexdigest().encode()
 
 
 def utc_now():
