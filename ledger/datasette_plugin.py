@@ -442,13 +442,13 @@ def _counted_values(column, selected):
     """SQL for one JSON value holding a column's values over a page's rows: an object of
     counts for a column whose values are fixed, else an array of every row's value."""
     if column in FIXED_VALUES:
-        return "json_object({})".format(", ".join(f"'{value}', count(*) FILTER (WHERE {escape_sqlite(selected)} = '{value}')"
-                                                   for value in FIXED_VALUES[column]))
+        counts = (f"'{value}', count(*) FILTER (WHERE {escape_sqlite(selected)} = '{value}')" for value in FIXED_VALUES[column])
+        return f"json_object({', '.join(counts)})"
     return f"json_group_array({escape_sqlite(selected)})"
 
 
 COUNTED_VIEWS = ("attributions", "claims")
-FIXED_VALUES = {"stance": metadata.STANCES, "status": ("current", "retracted", "superseded")}
+FIXED_VALUES = {"stance": metadata.STANCES, "status": metadata.STATUSES}  # of the attributions view
 # The columns of a view that show a canonical name, and the attribution_records column
 # holding the id of the name as written.
 NAME_ID_COLUMNS = {"attributions": {"outlet": "outlet_id", "speaker": "speaker_id", "via": "via_id"}}

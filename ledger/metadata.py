@@ -8,6 +8,7 @@ returns in place, which would otherwise alter these for every later request.
 from markupsafe import escape
 
 STANCES = ("asserts", "reports", "questions", "disputes")
+STATUSES = ("current", "retracted", "superseded")  # as the attributions view gives them
 
 LICENSE = "Apache-2.0"
 LICENSE_URL = "https://www.apache.org/licenses/LICENSE-2.0"
