@@ -46,10 +46,12 @@ class Projector:
         self.first_new_claim_id = None
         self.written = Bloom(self.EXPECTED_ATTRIBUTIONS, 0.01)
 
+    # Rows are inserted OR FAIL, not with the default ABORT: with the triggers' RAISE(FAIL),
+    # no statement can then abort halfway, so SQLite keeps no statement journal per row.
     def flush(self):
-        self.conn.executemany("INSERT INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)", self.journal_rows)
+        self.conn.executemany("INSERT OR FAIL INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)", self.journal_rows)
         self.conn.executemany(
-            """INSERT INTO attribution_records (seq, claim_id, outlet_id, speaker_id, via_id, date, stance)
+            """INSERT OR FAIL INTO attribution_records (seq, claim_id, outlet_id, speaker_id, via_id, date, stance)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
             self.attribution_rows,
         )
@@ -125,7 +127,7 @@ class Projector:
         claim_id = self._claim(key)
         if claim_id is None:
             claim_id = self.conn.execute(
-                "INSERT INTO claim_texts (key, text, seq) VALUES (?, ?, ?)", (key, claim, seq)
+                "INSERT OR FAIL INTO claim_texts (key, text, seq) VALUES (?, ?, ?)", (key, claim, seq)
             ).lastrowid
             self.claim_search.append((claim_id, claim))
             if self.first_new_claim_id is None:
@@ -154,7 +156,7 @@ class Projector:
         if name not in self.name_ids:
             row = self.conn.execute("SELECT id FROM names WHERE name = ?", (name,)).fetchone()
             self.name_ids[name] = row[0] if row else self.conn.execute(
-                "INSERT INTO names (name, seq) VALUES (?, ?)", (name, seq)
+                "INSERT OR FAIL INTO names (name, seq) VALUES (?, ?)", (name, seq)
             ).lastrowid
         return self.name_ids[name]
 

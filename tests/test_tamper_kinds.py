@@ -245,7 +245,7 @@ def test_every_trigger_is_checked_to_be_in_place(db, tmp_path):
 
 def test_a_trigger_weakened_under_its_own_name(db):
     tamper(db, "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal WHEN 0 "
-               "BEGIN SELECT RAISE(ABORT, 'journal is append-only: entries cannot be updated'); END",
+               "BEGIN SELECT RAISE(FAIL, 'journal is append-only: entries cannot be updated'); END",
            drop=("journal_no_update",))
     assert verify(db) == (1, "trigger journal_no_update: differs from schema.sql")
 
