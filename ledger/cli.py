@@ -12,7 +12,7 @@ import click
 from . import exporters, importers
 from .db import ImportRefused, Ledger
 from .journal import ChainBroken, LedgerError
-from .records import FIELDS, Refused
+from .records import FIELDS, Refused, utc_now
 
 
 class Failure(click.ClickException):
@@ -115,9 +115,10 @@ def import_(ctx, file, fmt):
             with open(file, "rb") as stream:
                 result = _run(lambda: ledger.import_items(importers.read(stream, fmt), source=file))
         else:
-            items = importers.CheckedInWorker(file, fmt)
+            recorded_at = utc_now()
+            items = importers.CheckedInWorker(file, fmt, recorded_at)
             progress = _with_progress(items, os.path.getsize(file)) if sys.stderr.isatty() else items
-            result = _run(lambda: ledger.import_items(progress, source=file))
+            result = _run(lambda: ledger.import_items(progress, source=file, recorded_at=recorded_at))
     click.echo(f"{file}: {result.new} new, {result.existing} already recorded")
 
 

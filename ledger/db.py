@@ -18,7 +18,9 @@ from . import journal
 from .importers import checked
 from .journal import LedgerError, connect, write_transaction
 from .projections import PROJECTION_CHECK_GROUPS, Projector, check_projections, check_schema
-from .records import FIELDS, Refused, canonical_json, chain_hash, claim_key, clean_record, clean_text, record_of, utc_now
+from .records import (
+    FIELDS, Refused, canonical_json, chain_hash, claim_key, clean_record, clean_text, entry_of, record_of, utc_now
+)
 
 
 class ImportRefused(LedgerError):
@@ -38,8 +40,9 @@ class Appender:
         self.seq, self.hash = journal.tip(conn)
         self.projector = Projector(conn)
 
-    def append(self, entry):
-        text = canonical_json(entry)
+    def append(self, entry, text=None):
+        """Append `entry`; `text`, if given, is its canonical JSON, already written."""
+        text = text or canonical_json(entry)
         row = (self.seq + 1, text, self.hash, chain_hash(self.hash, text))
         with _refusals(entry["type"]):
             self.projector.project(row, entry)
@@ -98,17 +101,19 @@ class Ledger:
             existing = self._recorded_id(record)
             if existing:
                 return existing, False
-            return appender.append(_entry("attribution", record)), True
+            return appender.append(entry_of("attribution", record)), True
 
-    def import_items(self, items, source="-"):
+    def import_items(self, items, source="-", recorded_at=None):
         """Append every record of an import in one transaction: all or nothing.
 
         `items` are `importers.Item`s; bad ones are collected, and if there is any,
         the transaction is rolled back and ImportRefused names each. An item marked
         `fact_checker` also records its outlet as a fact-checker, in the same transaction.
+        Every entry is recorded at `recorded_at` (default: now), which is also the time in
+        the payloads that items already hold (see `importers.CheckedInWorker`).
         """
         result, problems = ImportResult(), []
-        recorded_at = utc_now()
+        recorded_at = recorded_at or utc_now()
         with appending(self.conn) as appender:
             projector = appender.projector
             for item in checked(items):
@@ -119,7 +124,7 @@ class Ledger:
                 if projector.holds_pending(record) or (projector.may_be_in_tables(record) and self._recorded_id(record)):
                     result.existing += 1
                 else:
-                    appender.append(_entry("attribution", record, recorded_at))
+                    appender.append(entry_of("attribution", record, recorded_at), item.payload)
                     result.new += 1
                 if item.fact_checker:
                     self._append_fact_checker(appender, record["outlet"], recorded_at)
@@ -176,7 +181,7 @@ class Ledger:
             if existing:
                 raise Refused([("correction", f"the corrected attribution is already recorded as attribution "
                                               f"{existing}; retract {target} instead")])
-            entry = {**_entry("correction", record), "target": target, "reason": reason}
+            entry = {**entry_of("correction", record), "target": target, "reason": reason}
             return appender.append(entry)
 
     # Reading -------------------------------------------------------------------
@@ -246,10 +251,6 @@ class Ledger:
         if status[0] != "current":
             raise Refused([("id", f"attribution {target} is {status[0]}: only a current attribution can be {verb}")])
         return record_of(journal.payload(self.conn, target))
-
-
-def _entry(kind, record, recorded_at=None):
-    return {"type": kind, **record, "recorded_at": recorded_at or utc_now()}
 
 
 def _name(field, value):

@@ -10,7 +10,7 @@ import json
 import multiprocessing
 from dataclasses import dataclass, field
 
-from .records import FIELDS, REQUIRED, Refused, clean_record
+from .records import FIELDS, REQUIRED, Refused, canonical_json, clean_record, entry_of
 
 FORMATS = ("csv", "jsonl", "json", "claimreview")
 # Larger than every field limit, so an over-long field is reported by validation, not by csv.
@@ -24,6 +24,7 @@ class Item:
     problems: list = field(default_factory=list)  # (field, reason) pairs
     fact_checker: bool = False  # the import also records the record's outlet as a fact-checker (ClaimReview)
     checked: bool = False  # `record` has passed clean_record
+    payload: str = None  # the canonical JSON of the attribution entry `record` makes, if written already
 
 
 def checked(items):
@@ -41,15 +42,17 @@ def checked(items):
 
 class CheckedInWorker:
     """Checked items of the file at `path`, read and validated by a forked child process,
-    so that parsing and validating overlap with the parent's hashing and writing.
+    so that parsing and validating overlap with the parent's hashing and writing. The child
+    also writes the payload of each record's attribution entry, recorded at `recorded_at`:
+    the parent must import them with that same time.
 
     `position` is how many bytes of the file the child has read. If the parent dies,
     the child's next send fails on the closed pipe and it exits."""
 
     BATCH = 2_000
 
-    def __init__(self, path, fmt):
-        self.path, self.fmt, self.position = path, fmt, 0
+    def __init__(self, path, fmt, recorded_at):
+        self.path, self.fmt, self.recorded_at, self.position = path, fmt, recorded_at, 0
 
     def __iter__(self):
         context = multiprocessing.get_context("fork")
@@ -75,6 +78,8 @@ class CheckedInWorker:
             with open(self.path, "rb") as stream:
                 batch = []
                 for item in checked(read(stream, self.fmt)):
+                    if item.record is not None:
+                        item.payload = canonical_json(entry_of("attribution", item.record, self.recorded_at))
                     batch.append(item)
                     if len(batch) >= self.BATCH:
                         sender.send((batch, stream.tell()))

@@ -61,6 +61,11 @@ def chain_hash_of_bytes(prev_hash, payload):
     return hashlib.sha256(prev_hash + b"\n" + payload).hexdigest().encode()
 
 
+def entry_of(kind, record, recorded_at=None):
+    """The journal entry of type `kind` (`attribution` or `correction`) holding `record`."""
+    return {"type": kind, **record, "recorded_at": recorded_at or utc_now()}
+
+
 def utc_now():
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

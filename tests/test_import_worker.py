@@ -3,11 +3,14 @@ same results as the single-process path, and no worker left behind when the pare
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
+from ledger import importers
 from ledger.cli import WORKER_FROM_BYTES
+from ledger.db import Ledger
 
 from .helpers import LEDGER_BIN, SAMPLE, run_ledger
 
@@ -61,3 +64,25 @@ def test_no_worker_outlives_a_killed_import(tmp_path):
         time.sleep(0.1)
     assert processes_using(db) == []
     assert run_ledger(db, "verify").returncode == 0
+
+
+def test_the_worker_writes_the_payloads_the_plain_path_would(tmp_path):
+    source = tmp_path / "mixed.jsonl"
+    with open(source, "w", encoding="utf-8") as out:
+        for n in range(1, 4_001):
+            out.write(json.dumps({**SAMPLE, "claim": f"Afirmación número {n}: Yván Gil dijo «sí».",
+                                  "speaker": "Yván Gil", "quote": "ñ" * 300}, ensure_ascii=n % 2 == 0) + "\n")
+    assert source.stat().st_size >= WORKER_FROM_BYTES
+    assert run_ledger(tmp_path / "worker.db", "import", source).returncode == 0
+    with Ledger(tmp_path / "plain.db", create=True) as ledger, open(source, "rb") as stream:
+        ledger.import_items(importers.read(stream, "jsonl"))
+
+    def payloads(path):
+        conn = sqlite3.connect(path)
+        entries = [json.loads(text) for (text,) in conn.execute("SELECT payload FROM journal ORDER BY seq")]
+        conn.close()
+        assert len({entry.pop("recorded_at") for entry in entries}) == 1  # one time for the whole import
+        return entries
+
+    assert payloads(tmp_path / "worker.db") == payloads(tmp_path / "plain.db")
+    assert run_ledger(tmp_path / "worker.db", "verify").returncode == 0
