@@ -36,9 +36,9 @@ class Appender:
     its Projector writes them with their projection rows, in batches, and `appending()`
     writes the last batch before COMMIT."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, projector):
         self.seq, self.hash = journal.tip(conn)
-        self.projector = Projector(conn)
+        self.projector = projector
 
     def append(self, entry, text=None):
         """Append `entry`; `text`, if given, is its canonical JSON, already written."""
@@ -66,8 +66,8 @@ def _refusals(kind):
 @contextlib.contextmanager
 def appending(conn):
     """A write transaction with an Appender whose rows are all written before COMMIT."""
-    with write_transaction(conn):
-        appender = Appender(conn)
+    with write_transaction(conn), Projector(conn) as projector:
+        appender = Appender(conn, projector)
         yield appender
         appender.flush()
 

@@ -44,7 +44,9 @@ def connect(path, create=False):
     path = Path(path)
     if not create and not path.exists():
         raise LedgerError(f"no ledger at {path} (create one with `ledger init`)")
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    # check_same_thread=False: an import's batches are written by a thread of their own
+    # (projections.Projector); SQLite serialises the calls on one connection.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     # 64 MiB of page cache rather than 2: a big import keeps more index pages in memory
     # instead of spilling them to the WAL again and again.

@@ -4,8 +4,12 @@
 `check_projections` compares every row with its entry in SQL; `rebuild` replays a
 journal into a new file through the same Projector.
 """
+import concurrent.futures
+import contextlib
 import json
 import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from rbloom import Bloom
 
@@ -15,30 +19,91 @@ from .records import claim_key, record_of
 NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
 
 
+def _insert_from_json(table, columns, or_fail=True):
+    """An INSERT of a whole batch of rows, given as one JSON array of row arrays."""
+    values = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+    verb = "INSERT OR FAIL" if or_fail else "INSERT"
+    return f"{verb} INTO {table} ({', '.join(columns)}) SELECT {values} FROM json_each(?) ORDER BY key"
+
+
+@dataclass
+class _Batch:
+    """Rows gathered to be written together, and what they hold that SQL cannot see yet.
+
+    Each table's rows are written by one INSERT ... SELECT from a JSON array: SQLite lets go
+    of Python's lock for the whole statement, so a batch can be written by a thread of its own
+    while the next is gathered. (executemany takes the lock back for every row, and would
+    wait for it.) The rows are inserted OR FAIL, not with the default ABORT: with the
+    triggers' RAISE(FAIL), no statement can then abort halfway, so SQLite keeps no statement
+    journal for every row."""
+
+    names: list = field(default_factory=list)
+    claims: list = field(default_factory=list)
+    journal: list = field(default_factory=list)
+    attributions: list = field(default_factory=list)
+    claim_search: list = field(default_factory=list)
+    attribution_search: list = field(default_factory=list)
+    records: set = field(default_factory=set)  # attribution records, as tuples of their items
+    new_claims: set = field(default_factory=set)  # keys of the claims first recorded here
+
+    INSERTS = {
+        "names": _insert_from_json("names", ("id", "name", "seq")),
+        "claims": _insert_from_json("claim_texts", ("id", "key", "text", "seq")),
+        "journal": _insert_from_json("journal", ("seq", "payload", "prev_hash", "hash")),
+        "attributions": _insert_from_json(
+            "attribution_records", ("seq", "claim_id", "outlet_id", "speaker_id", "via_id", "date", "stance")
+        ),
+        "claim_search": _insert_from_json("claim_search", ("rowid", "text"), or_fail=False),
+        "attribution_search": _insert_from_json("attribution_search", ("rowid", "claim", "quote"), or_fail=False),
+    }
+
+    def as_json(self):
+        """The rows of each table, as the JSON arrays that `write` inserts."""
+        return [(sql, json.dumps(getattr(self, rows), ensure_ascii=False)) for rows, sql in self.INSERTS.items()
+                if getattr(self, rows)]
+
+    @staticmethod
+    def write(conn, tables):
+        for sql, rows in tables:
+            conn.execute(sql, (rows,))
+
+
 class Projector:
-    """Writes journal entries and their projection rows. Lives for one write transaction:
-    its caches of name and claim ids are only valid while the write lock is held, and
-    `flush()` must run before the transaction commits. What it holds between flushes is
-    bounded, so an import of any size runs in the same memory."""
+    """Writes journal entries and their projection rows, for one write transaction.
+
+    Rows are gathered and written together in batches (FTS5 also flushes its pending terms
+    at every statement once it has been written in a transaction). A full batch of
+    attributions is written by a thread of its own while the next one is gathered. `flush()`
+    writes the rest and waits; it must run before the transaction commits. Used as a context
+    manager, it waits at the end for any write still running, so that none outlives the
+    transaction. Its caches of name and claim ids are only valid while the write lock is
+    held; what it holds is bounded, so an import of any size runs in the same memory."""
 
     BATCH = 10_000  # entries written together
     CACHE_LIMIT = 100_000  # names or claims; past it a cache starts afresh
-    EXPECTED_ATTRIBUTIONS = 10_000_000  # sizes the Bloom filter (11 MiB); past it, more go to SQL
+    # These size the Bloom filters (11, 2.3 and 0.2 MiB); past them, more lookups go to SQL.
+    EXPECTED_ATTRIBUTIONS = 10_000_000
+    EXPECTED_CLAIMS = 2_000_000
+    EXPECTED_NAMES = 200_000
 
     def __init__(self, conn):
         self.conn = conn
         self.name_ids = {}
         self.claim_ids = {}  # claim key: id
-        # Rows are gathered and written together: executemany is faster, and FTS5 flushes
-        # its pending terms at every statement once it has been written in a transaction.
-        self.journal_rows = []
-        self.attribution_rows = []
-        self.attribution_search = []
-        self.claim_search = []
-        # Since the last flush: the claims first recorded and the attribution records written,
-        # which SQL cannot see in attribution_records yet.
-        self.pending_claims = set()
-        self.pending_records = set()
+        # Ids are given here, as SQLite would give them (the largest plus one), so that
+        # their rows can be written later with the rest of their batch.
+        self.next_name_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM names").fetchone()[0]
+        self.next_claim_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM claim_texts").fetchone()[0]
+        # While a batch is written, this connection waits for it; names and claims are then
+        # looked up on a second connection, which sees the ledger as it was before this
+        # transaction, unless this Projector may have made them (these filters say so).
+        self.names_made = Bloom(self.EXPECTED_NAMES, 0.01)
+        self.claims_made = Bloom(self.EXPECTED_CLAIMS, 0.01)
+        self.names_before, self.claims_before = self.next_name_id > 1, self.next_claim_id > 1
+        self.before = None
+        self.batch = _Batch()
+        self.writing = None  # (batch, future) while a batch is written in the background
+        self.writer = None  # its thread, started by the first batch written in the background
         # Claim, date and stance of every attribution written by this Projector, in fixed
         # memory (a Bloom filter never misses a member): a record of a claim first recorded
         # in this transaction needs no SQL to tell it is new unless these three match.
@@ -46,37 +111,62 @@ class Projector:
         self.first_new_claim_id = None
         self.written = Bloom(self.EXPECTED_ATTRIBUTIONS, 0.01)
 
-    # Rows are inserted OR FAIL, not with the default ABORT: with the triggers' RAISE(FAIL),
-    # no statement can then abort halfway, so SQLite keeps no statement journal per row.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.writing:  # the block failed: its error is the one to report
+            with contextlib.suppress(Exception):
+                self._wait_for_writing()
+        if self.writer:
+            self.writer.shutdown()
+        if self.before:
+            self.before.close()
+
     def flush(self):
-        self.conn.executemany("INSERT OR FAIL INTO journal (seq, payload, prev_hash, hash) VALUES (?, ?, ?, ?)", self.journal_rows)
-        self.conn.executemany(
-            """INSERT OR FAIL INTO attribution_records (seq, claim_id, outlet_id, speaker_id, via_id, date, stance)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            self.attribution_rows,
-        )
-        self.conn.executemany("INSERT INTO claim_search (rowid, text) VALUES (?, ?)", self.claim_search)
-        self.conn.executemany(
-            "INSERT INTO attribution_search (rowid, claim, quote) VALUES (?, ?, ?)", self.attribution_search
-        )
-        self.journal_rows, self.attribution_rows, self.claim_search, self.attribution_search = [], [], [], []
-        self.pending_claims.clear()
-        self.pending_records.clear()
+        """Write every row gathered; they are all in SQL when it returns."""
+        self._wait_for_writing()
+        batch, self.batch = self.batch, _Batch()
+        batch.write(self.conn, batch.as_json())
+        self._bound_caches()
+
+    def _write_in_background(self):
+        self._wait_for_writing()
+        batch, self.batch = self.batch, _Batch()
+        self.writer = self.writer or concurrent.futures.ThreadPoolExecutor(1)
+        self.writing = (batch, self.writer.submit(batch.write, self.conn, batch.as_json()))
+        if max(len(self.name_ids), len(self.claim_ids)) > self.CACHE_LIMIT:
+            self._wait_for_writing()  # the caches hold the only ids of rows not yet in SQL
+            self._bound_caches()
+
+    def _wait_for_writing(self):
+        if self.writing:
+            _, future = self.writing
+            self.writing = None
+            future.result()
+
+    def _bound_caches(self):
         for cache in (self.name_ids, self.claim_ids):
             if len(cache) > self.CACHE_LIMIT:
                 cache.clear()
 
+    def _unwritten(self):
+        """The batches whose rows SQL may not see yet."""
+        return (self.batch, self.writing[0]) if self.writing else (self.batch,)
+
     def project(self, row, entry):
         """Write journal row (seq, payload, prev_hash, hash) and the projection rows of its entry."""
         seq, kind = row[0], entry["type"]
-        self.journal_rows.append(row)
-        for field in NAME_FIELDS:
-            if field in entry:
-                self._name_id(entry[field], seq)
+        self.batch.journal.append(row)
+        for name_field in NAME_FIELDS:
+            if name_field in entry:
+                self._name_id(entry[name_field], seq)
         if kind in ("attribution", "correction"):
             self._project_attribution(seq, entry)
-        if kind != "attribution" or len(self.journal_rows) >= self.BATCH:
+        if kind != "attribution":
             self.flush()  # the triggers on retractions and corrections read attribution_records
+        elif len(self.batch.journal) >= self.BATCH:
+            self._write_in_background()
         if kind in ("retraction", "correction"):
             self.conn.execute(
                 f"INSERT INTO {kind}s (seq, target, reason) VALUES (?, ?, ?)", (seq, entry["target"], entry["reason"])
@@ -104,15 +194,16 @@ class Projector:
         self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)", changed)
 
     def holds_pending(self, record):
-        """Whether `record` was written since the last flush (SQL cannot see it yet)."""
-        return tuple(record.items()) in self.pending_records
+        """Whether `record` is in a batch not written yet (SQL may not see it)."""
+        items = tuple(record.items())
+        return any(items in batch.records for batch in self._unwritten())
 
     def may_be_in_tables(self, record):
         """Whether SQL may already hold `record` as an attribution row: False when its claim
         has no row SQL can see, or was first recorded by this Projector and no attribution
         of it with the same date and stance has been written since."""
         key = claim_key(record["claim"])
-        if key in self.pending_claims:
+        if any(key in batch.new_claims for batch in self._unwritten()):
             return False
         claim_id = self._claim(key)
         if claim_id is None:
@@ -126,27 +217,27 @@ class Projector:
         key = claim_key(claim)
         claim_id = self._claim(key)
         if claim_id is None:
-            claim_id = self.conn.execute(
-                "INSERT OR FAIL INTO claim_texts (key, text, seq) VALUES (?, ?, ?)", (key, claim, seq)
-            ).lastrowid
-            self.claim_search.append((claim_id, claim))
+            claim_id, self.next_claim_id = self.next_claim_id, self.next_claim_id + 1
+            self.batch.claims.append((claim_id, key, claim, seq))
+            self.batch.claim_search.append((claim_id, claim))
             if self.first_new_claim_id is None:
                 self.first_new_claim_id = claim_id
             self.claim_ids[key] = claim_id
-            self.pending_claims.add(key)
-        self.pending_records.add(tuple(record_of(entry).items()))
+            self.claims_made.add(key)
+            self.batch.new_claims.add(key)
+        self.batch.records.add(tuple(record_of(entry).items()))
         self.written.add((claim_id, entry["date"], entry["stance"]))
         get = entry.get
-        self.attribution_rows.append(
+        self.batch.attributions.append(
             (seq, claim_id, self.name_ids[entry["outlet"]], self.name_ids.get(get("speaker")),
              self.name_ids.get(get("via")), entry["date"], entry["stance"])
         )
-        self.attribution_search.append((seq, claim, get("quote")))
+        self.batch.attribution_search.append((seq, claim, get("quote")))
 
     def _claim(self, key):
         """The id of the claim with this key, or None."""
         if key not in self.claim_ids:
-            row = self.conn.execute("SELECT id FROM claim_texts WHERE key = ?", (key,)).fetchone()
+            row = self._select("SELECT id FROM claim_texts WHERE key = ?", key, self.claims_made, self.claims_before)
             if row is None:
                 return None
             self.claim_ids[key] = row[0]
@@ -154,11 +245,33 @@ class Projector:
 
     def _name_id(self, name, seq):
         if name not in self.name_ids:
-            row = self.conn.execute("SELECT id FROM names WHERE name = ?", (name,)).fetchone()
-            self.name_ids[name] = row[0] if row else self.conn.execute(
-                "INSERT OR FAIL INTO names (name, seq) VALUES (?, ?)", (name, seq)
-            ).lastrowid
+            row = self._select("SELECT id FROM names WHERE name = ?", name, self.names_made, self.names_before)
+            if row:
+                self.name_ids[name] = row[0]
+            else:
+                self.name_ids[name], self.next_name_id = self.next_name_id, self.next_name_id + 1
+                self.names_made.add(name)
+                self.batch.names.append((self.name_ids[name], name, seq))
         return self.name_ids[name]
+
+    def _select(self, sql, key, made_here, held_before):
+        """The row `sql` selects for `key`, without waiting for a batch being written unless
+        the row may have been made by this Projector."""
+        if self.writing is None or key in made_here:
+            return self.conn.execute(sql, (key,)).fetchone()
+        if not held_before:
+            return None
+        if self.before is None:
+            self.before = self._connection_to_before()
+        return (self.before or self.conn).execute(sql, (key,)).fetchone()
+
+    def _connection_to_before(self):
+        """A read-only connection to this ledger as committed, or False where it would wait
+        for this transaction: only WAL lets it read while this one writes."""
+        if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return False
+        path = self.conn.execute("PRAGMA database_list").fetchone()[2]
+        return sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
 
 
 PROJECTION_TABLES = (
@@ -369,8 +482,7 @@ def rebuild(source_path, target_path):
         target = connect(target_path, create=True)
         if target.execute("SELECT count(*) FROM journal").fetchone()[0]:
             raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
-        with write_transaction(target):
-            projector = Projector(target)
+        with write_transaction(target), Projector(target) as projector:
             for row in source.execute("SELECT seq, payload, prev_hash, hash FROM journal ORDER BY seq"):
                 projector.project(row, json.loads(row[1]))
             projector.flush()

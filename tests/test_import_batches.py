@@ -1,0 +1,82 @@
+"""An import writes its rows in batches, each written by a thread of its own while the next
+is gathered (projections.Projector). With batches of a few records, every record meets
+batch boundaries: the results must be those of writing one record at a time."""
+import io
+import json
+import sqlite3
+
+import pytest
+
+from ledger import importers
+from ledger.db import Ledger, Refused
+from ledger.journal import digest
+from ledger.projections import Projector
+
+from .helpers import gen_claims, run_ledger
+
+
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch):
+    monkeypatch.setattr(Projector, "BATCH", 7)
+
+
+def import_records(path, records):
+    data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
+    with Ledger(path, create=True) as ledger:
+        return ledger.import_items(importers.read(io.BytesIO(data), "jsonl"))
+
+
+def one_at_a_time(path, records):
+    with Ledger(path, create=True) as ledger:
+        return [ledger.add(record)[1] for record in records]
+
+
+def table(path, sql):
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+PROJECTIONS = {
+    "names": "SELECT id, name, seq FROM names ORDER BY id",
+    "claims": "SELECT id, key, text, seq FROM claim_texts ORDER BY id",
+    "attributions": "SELECT * FROM attribution_records ORDER BY seq",
+    "search": "SELECT rowid FROM attribution_search WHERE attribution_search MATCH 'the' ORDER BY rowid",
+}
+
+
+@pytest.mark.parametrize("journal_mode", ["wal", "delete"])
+def test_batches_give_what_one_record_at_a_time_gives(tmp_path, journal_mode):
+    records = gen_claims(tmp_path / "records.jsonl", 300, seed=11)
+    # Repeats: within a batch, in the batch before (still being written), several batches
+    # later; and claims already held.
+    later = records[150:200] + records[200:210] * 2 + records[210:] + records[:40] + records[140:160] + records[299:]
+    for name in ("batched", "single"):
+        with Ledger(tmp_path / f"{name}.db", create=True) as ledger:
+            ledger.conn.execute(f"PRAGMA journal_mode = {journal_mode}")
+    for part in (records[:150], later):
+        result = import_records(tmp_path / "batched.db", part)
+        added = one_at_a_time(tmp_path / "single.db", part)
+        assert (result.new, result.existing) == (sum(added), len(added) - sum(added))
+    for sql in PROJECTIONS.values():
+        assert table(tmp_path / "batched.db", sql) == table(tmp_path / "single.db", sql)
+    payloads = "SELECT json_remove(payload, '$.recorded_at') FROM journal ORDER BY seq"
+    assert table(tmp_path / "batched.db", payloads) == table(tmp_path / "single.db", payloads)
+    assert run_ledger(tmp_path / "batched.db", "verify").returncode == 0
+
+
+def test_a_refusal_while_a_batch_is_written_writes_nothing(tmp_path):
+    records = gen_claims(tmp_path / "records.jsonl", 60, seed=12)
+    path = tmp_path / "l.db"
+    import_records(path, records[:5])
+    conn = sqlite3.connect(path, isolation_level=None)
+    before = digest(conn)
+    conn.execute("CREATE TRIGGER refuse_one BEFORE INSERT ON attribution_records WHEN NEW.seq = 30 "
+                 "BEGIN SELECT RAISE(FAIL, 'refused in a batch'); END")
+    with pytest.raises(Refused, match="refused in a batch"):
+        import_records(path, records)
+    assert digest(conn) == before
+    assert table(path, "SELECT count(*) FROM attribution_records") == [(5,)]
+    conn.close()
