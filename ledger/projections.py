@@ -80,7 +80,9 @@ class Projector:
     held; what it holds is bounded, so an import of any size runs in the same memory."""
 
     BATCH = 10_000  # entries written together
-    CACHE_LIMIT = 100_000  # names or claims; past it a cache starts afresh
+    # Names or claims; past it a cache starts afresh. A claim looked up again after that, while
+    # a batch is written, waits for the batch: a million records have about 200,000 claims.
+    CACHE_LIMIT = 500_000
     # These size the Bloom filters (11, 2.3 and 0.2 MiB); past them, more lookups go to SQL.
     EXPECTED_ATTRIBUTIONS = 10_000_000
     EXPECTED_CLAIMS = 2_000_000

@@ -1,6 +1,7 @@
 """An import writes its rows in batches, each written by a thread of its own while the next
-is gathered (projections.Projector). With batches of a few records, every record meets
-batch boundaries: the results must be those of writing one record at a time."""
+is gathered (projections.Projector). With batches of a few records and small caches, every
+record meets batch boundaries and lookups: the results must be those of writing one record
+at a time."""
 import io
 import json
 import sqlite3
@@ -18,6 +19,7 @@ from .helpers import gen_claims, run_ledger
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
     monkeypatch.setattr(Projector, "BATCH", 7)
+    monkeypatch.setattr(Projector, "CACHE_LIMIT", 5)  # names and claims made here are looked up again
 
 
 def import_records(path, records):
