@@ -8,6 +8,7 @@ import functools
 import hashlib
 import json
 import re
+import time
 import unicodedata
 
 FIELDS = ("claim", "outlet", "date", "stance", "speaker", "via", "url", "quote", "note")
@@ -46,8 +47,14 @@ class Refused(Exception):
         super().__init__("; ".join(f"{field}: {reason}" for field, reason in self.problems))
 
 
+# Made once: json.dumps would make an encoder for every call. The text is that of
+# json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) (CONTRACT section 3);
+# a payload holds no cycle to look for.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False)
+
+
 def canonical_json(obj):
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(obj)
 
 
 def chain_hash(prev_hash, payload):
@@ -102,10 +109,16 @@ def clean_text(field, value):
     return text
 
 
-def check_date(value, today=None):
-    today = today or dt.datetime.now(dt.timezone.utc).date()
-    if _calendar_day(value) > today + dt.timedelta(days=1):
+def check_date(value):
+    if _calendar_day(value) > _latest_day(int(time.time() // 86_400)):
         raise Refused([("date", f"{value} is in the future")])
+
+
+@functools.lru_cache(maxsize=1)
+def _latest_day(days_since_epoch):
+    """Tomorrow in UTC, for today's number of days since 1970-01-01 (a UTC day is 86,400 s
+    of Unix time): found once a day, not for every record."""
+    return dt.date(1970, 1, 1) + dt.timedelta(days=days_since_epoch + 1)
 
 
 @functools.lru_cache(maxsize=65_536)  # records share dates

@@ -1,9 +1,12 @@
 """Validation of one record: what CONTRACT section 1 accepts and refuses."""
 import datetime as dt
+import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ledger.records import Refused, claim_key, clean_record
+from ledger.records import Refused, canonical_json, claim_key, clean_record
 
 from .helpers import SAMPLE
 
@@ -94,3 +97,14 @@ def test_same_claim_key():
     assert claim_key("Peru was the first country!") != base
     assert claim_key("Straße") == claim_key("STRASSE")
     assert claim_key("Gestio\u0301n") == claim_key("GESTIÓN")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+)
+
+
+@given(st.dictionaries(st.text(), json_values))
+def test_canonical_json_is_the_contracts_formula(entry):
+    assert canonical_json(entry) == json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
