@@ -152,10 +152,6 @@ class Projector:
             if len(cache) > self.CACHE_LIMIT:
                 cache.clear()
 
-    def _unwritten(self):
-        """The batches whose rows SQL may not see yet."""
-        return (self.batch, self.writing[0]) if self.writing else (self.batch,)
-
     def project(self, row, entry):
         """Write journal row (seq, payload, prev_hash, hash) and the projection rows of its entry."""
         seq, kind = row[0], entry["type"]
@@ -196,16 +192,17 @@ class Projector:
         self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)", changed)
 
     def holds_pending(self, record):
-        """Whether `record` is in a batch not written yet (SQL may not see it)."""
+        """Whether `record` is in a batch not written yet (SQL may not see it): the one
+        gathered, or the one being written."""
         items = tuple(record.items())
-        return any(items in batch.records for batch in self._unwritten())
+        return items in self.batch.records or (self.writing is not None and items in self.writing[0].records)
 
     def may_be_in_tables(self, record):
         """Whether SQL may already hold `record` as an attribution row: False when its claim
         has no row SQL can see, or was first recorded by this Projector and no attribution
         of it with the same date and stance has been written since."""
         key = claim_key(record["claim"])
-        if any(key in batch.new_claims for batch in self._unwritten()):
+        if key in self.batch.new_claims or (self.writing is not None and key in self.writing[0].new_claims):
             return False
         claim_id = self._claim(key)
         if claim_id is None:
