@@ -1,5 +1,7 @@
 """Where the time of `ledger import` goes: cProfile of an import of the smallest size (100,000
-records by default), run in this process through the same click command.
+records by default), run in this process through the same click command. cProfile sees this
+thread only: the worker process that reads and validates, and the thread that writes the
+batches, are not in the profile; waiting for them is.
 
 Writes bench-data/results/profile.json (the functions with the most own time, for
 docs/benchmarks.md) and profile_import.prof (the whole profile, for pstats or snakeviz).
