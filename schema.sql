@@ -24,9 +24,15 @@ PRAGMA user_version = 1;
 CREATE TABLE journal (
     seq INTEGER PRIMARY KEY CHECK (seq >= 1),
     payload TEXT NOT NULL CHECK (json_valid(payload)),
-    prev_hash TEXT NOT NULL UNIQUE CHECK (length(prev_hash) = 64),
-    hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*')
+    prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+    hash TEXT NOT NULL CHECK (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*')
 );
+-- prev_hash and hash are each UNIQUE, so the chain cannot fork. They are indexes of their
+-- own rather than constraints in the table, so that an import into an empty journal can
+-- drop them with the trigger below and make them again, sorted at once, before it commits
+-- (`journal.guards_made_at_the_end`).
+CREATE UNIQUE INDEX journal_prev_hash ON journal(prev_hash);
+CREATE UNIQUE INDEX journal_hash ON journal(hash);
 
 -- With seq and prev_hash extending the newest entry, only `hash` could clash with an
 -- existing row (which INSERT OR REPLACE would then delete).

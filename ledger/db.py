@@ -114,7 +114,9 @@ class Ledger:
         """
         result, problems = ImportResult(), []
         recorded_at = recorded_at or utc_now()
-        with appending(self.conn) as appender:
+        with appending(self.conn) as appender, (
+            journal.guards_made_at_the_end(self.conn) if appender.seq == 0 else contextlib.nullcontext()
+        ):
             projector = appender.projector
             for item in checked(items):
                 problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
@@ -130,6 +132,7 @@ class Ledger:
                     self._append_fact_checker(appender, record["outlet"], recorded_at)
             if problems:
                 raise ImportRefused(problems)
+            appender.flush()  # every entry, before the guards of a first import are made again
         return result
 
     def alias(self, name, of):

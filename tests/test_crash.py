@@ -71,6 +71,22 @@ def test_a_killed_import_leaves_none_or_all_of_it(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_killed_first_import_leaves_an_empty_ledger_with_its_guards(tmp_path):
+    # An import into an empty journal drops the journal's UNIQUE indexes and trigger until
+    # its end: killed before, the ledger must be as it was, guards and all (verify checks them).
+    db = tmp_path / "ledger.db"
+    assert run_ledger(db, "init").returncode == 0
+    records = write_numbered_records(tmp_path / "big.jsonl", BIG_IMPORT)
+    process = ledger_process(db, "import", records)
+    time.sleep(IMPORT_KILL_DELAYS[1])
+    process.kill()
+    finish_killed(process)
+    assert process.returncode == -signal.SIGKILL, "the import ended before it could be killed"
+    assert journal_count(db) == 0
+    assert_verifies(db, 0)
+
+
+@pytest.mark.slow
 def test_an_import_killed_after_its_commit_while_checkpointing_keeps_all_of_it(tmp_path):
     """Killed as soon as the database file grows: the commit is in the -wal file and the
     checkpoint that copies it into the database file has begun (it runs only after COMMIT)."""

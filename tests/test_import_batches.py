@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from ledger import importers
-from ledger.db import Ledger, Refused
+from ledger.db import ImportRefused, Ledger, Refused
 from ledger.journal import digest
 from ledger.projections import Projector
 
@@ -82,3 +82,37 @@ def test_a_refusal_while_a_batch_is_written_writes_nothing(tmp_path):
     assert digest(conn) == before
     assert table(path, "SELECT count(*) FROM attribution_records") == [(5,)]
     conn.close()
+
+
+def schema_of(path):
+    return table(path, "SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+
+
+def test_a_first_import_makes_the_journals_guards_again(tmp_path):
+    records = gen_claims(tmp_path / "records.jsonl", 40, seed=13)
+    with Ledger(tmp_path / "fresh.db", create=True):
+        pass
+    import_records(tmp_path / "imported.db", records)
+    assert schema_of(tmp_path / "imported.db") == schema_of(tmp_path / "fresh.db")
+    conn = sqlite3.connect(tmp_path / "imported.db")
+    seq, prev, head = conn.execute("SELECT seq, prev_hash, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    with pytest.raises(sqlite3.IntegrityError, match="must extend the newest entry"):
+        conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, "0" * 64, "a" * 64))
+    conn.execute("DROP TRIGGER journal_extends_chain")  # to reach the UNIQUE indexes behind it
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: journal.hash"):
+        conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, "b" * 64, head))
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: journal.prev_hash"):
+        conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, prev, "c" * 64))
+    conn.close()
+
+
+def test_a_refused_first_import_leaves_the_journals_guards(tmp_path):
+    records = gen_claims(tmp_path / "records.jsonl", 40, seed=14)
+    with Ledger(tmp_path / "fresh.db", create=True):
+        pass
+    with Ledger(tmp_path / "refused.db", create=True):
+        pass
+    with pytest.raises(ImportRefused):
+        import_records(tmp_path / "refused.db", records[:30] + [{**records[0], "stance": "maybe"}])
+    assert schema_of(tmp_path / "refused.db") == schema_of(tmp_path / "fresh.db")
+    assert table(tmp_path / "refused.db", "SELECT count(*) FROM journal") == [(0,)]
