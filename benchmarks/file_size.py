@@ -24,7 +24,7 @@ def database_bytes(path):
 def part_of(name):
     if name == "journal":
         return "journal"
-    if name.startswith("sqlite_autoindex_journal_"):
+    if name in ("journal_prev_hash", "journal_hash"):
         return "journal's UNIQUE indexes on prev_hash and hash"
     if name.startswith(("attribution_search", "claim_search")):
         return "full-text search"
