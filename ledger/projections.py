@@ -194,15 +194,18 @@ class Projector:
     def holds_pending(self, record):
         """Whether `record` is in a batch not written yet (SQL may not see it): the one
         gathered, or the one being written."""
-        items = tuple(record.items())
-        return items in self.batch.records or (self.writing is not None and items in self.writing[0].records)
+        return self._unwritten_hold(tuple(record.items()), "records")
+
+    def _unwritten_hold(self, value, kind):
+        """Whether the batch gathered, or the one being written, holds `value` among its `kind`."""
+        return value in getattr(self.batch, kind) or (self.writing is not None and value in getattr(self.writing[0], kind))
 
     def may_be_in_tables(self, record):
         """Whether SQL may already hold `record` as an attribution row: False when its claim
         has no row SQL can see, or was first recorded by this Projector and no attribution
         of it with the same date and stance has been written since."""
         key = claim_key(record["claim"])
-        if key in self.batch.new_claims or (self.writing is not None and key in self.writing[0].new_claims):
+        if self._unwritten_hold(key, "new_claims"):
             return False
         claim_id = self._claim(key)
         if claim_id is None:
