@@ -114,8 +114,8 @@ class Ledger:
         """
         result, problems = ImportResult(), []
         recorded_at = recorded_at or utc_now()
-        with appending(self.conn) as appender, (
-            journal.guards_made_at_the_end(self.conn) if appender.seq == 0 else contextlib.nullcontext()
+        with journal.rollback_journal_while_empty(self.conn), appending(self.conn) as appender, (
+            journal.made_at_the_end(self.conn) if appender.seq == 0 else contextlib.nullcontext()
         ):
             projector = appender.projector
             for item in checked(items):
@@ -123,16 +123,18 @@ class Ledger:
                 record = item.record
                 if record is None or problems:  # once refused, the import only keeps validating
                     continue
-                if projector.holds_pending(record) or (projector.may_be_in_tables(record) and self._recorded_id(record)):
+                entry = entry_of("attribution", record, recorded_at)
+                payload = item.payload or canonical_json(entry)
+                if projector.holds_pending(payload) or (projector.may_be_in_tables(record) and self._recorded_id(record)):
                     result.existing += 1
                 else:
-                    appender.append(entry_of("attribution", record, recorded_at), item.payload)
+                    appender.append(entry, payload)
                     result.new += 1
                 if item.fact_checker:
                     self._append_fact_checker(appender, record["outlet"], recorded_at)
             if problems:
                 raise ImportRefused(problems)
-            appender.flush()  # every entry, before the guards of a first import are made again
+            appender.flush()  # every entry, before what a first import makes at the end
         return result
 
     def alias(self, name, of):

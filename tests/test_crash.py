@@ -5,6 +5,7 @@ This module must not import `ledger`: the chain is re-checked independently.
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -73,7 +74,8 @@ def test_a_killed_import_leaves_none_or_all_of_it(tmp_path):
 @pytest.mark.slow
 def test_a_killed_first_import_leaves_an_empty_ledger_with_its_guards(tmp_path):
     # An import into an empty journal drops the journal's UNIQUE indexes and trigger until
-    # its end: killed before, the ledger must be as it was, guards and all (verify checks them).
+    # its end, and writes through a rollback journal: killed before, the ledger must be as it
+    # was, guards and all (verify checks them), and the next command sets the WAL again.
     db = tmp_path / "ledger.db"
     assert run_ledger(db, "init").returncode == 0
     records = write_numbered_records(tmp_path / "big.jsonl", BIG_IMPORT)
@@ -84,6 +86,9 @@ def test_a_killed_first_import_leaves_an_empty_ledger_with_its_guards(tmp_path):
     assert process.returncode == -signal.SIGKILL, "the import ended before it could be killed"
     assert journal_count(db) == 0
     assert_verifies(db, 0)
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    conn.close()
 
 
 @pytest.mark.slow

@@ -2,13 +2,14 @@
 is gathered (projections.Projector). With batches of a few records and small caches, every
 record meets batch boundaries and lookups: the results must be those of writing one record
 at a time."""
+import contextlib
 import io
 import json
 import sqlite3
 
 import pytest
 
-from ledger import importers
+from ledger import importers, journal
 from ledger.db import ImportRefused, Ledger, Refused
 from ledger.journal import digest
 from ledger.projections import Projector
@@ -50,8 +51,11 @@ PROJECTIONS = {
 
 
 @pytest.mark.parametrize("journal_mode", ["wal", "delete"])
-def test_batches_give_what_one_record_at_a_time_gives(tmp_path, journal_mode):
+def test_batches_give_what_one_record_at_a_time_gives(tmp_path, monkeypatch, journal_mode):
     records = gen_claims(tmp_path / "records.jsonl", 300, seed=11)
+    # Kept in the mode set here (a first import would go through the rollback journal, and
+    # `connect` sets the WAL): without the WAL, lookups cannot go to a second connection.
+    monkeypatch.setattr(journal, "_set_journal_mode", lambda conn, mode: False)
     # Repeats: within a batch, in the batch before (still being written), several batches
     # later; and claims already held.
     later = records[150:200] + records[200:210] * 2 + records[210:] + records[:40] + records[140:160] + records[299:]
@@ -88,7 +92,7 @@ def schema_of(path):
     return table(path, "SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
 
 
-def test_a_first_import_makes_the_journals_guards_again(tmp_path):
+def test_a_first_import_makes_what_it_dropped_again(tmp_path):
     records = gen_claims(tmp_path / "records.jsonl", 40, seed=13)
     with Ledger(tmp_path / "fresh.db", create=True):
         pass
@@ -103,6 +107,9 @@ def test_a_first_import_makes_the_journals_guards_again(tmp_path):
         conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, "b" * 64, head))
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: journal.prev_hash"):
         conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, prev, "c" * 64))
+    for table_name in ("names", "claim_texts", "attribution_records"):
+        with pytest.raises(sqlite3.IntegrityError, match=f"{table_name} is append-only"):
+            conn.execute(f"INSERT OR REPLACE INTO {table_name} SELECT * FROM {table_name} LIMIT 1")
     conn.close()
 
 
@@ -116,3 +123,29 @@ def test_a_refused_first_import_leaves_the_journals_guards(tmp_path):
         import_records(tmp_path / "refused.db", records[:30] + [{**records[0], "stance": "maybe"}])
     assert schema_of(tmp_path / "refused.db") == schema_of(tmp_path / "fresh.db")
     assert table(tmp_path / "refused.db", "SELECT count(*) FROM journal") == [(0,)]
+
+
+def test_a_first_import_goes_through_a_rollback_journal_unless_the_ledger_is_open_elsewhere(tmp_path, monkeypatch):
+    modes = []
+    made_at_the_end = journal.made_at_the_end
+
+    @contextlib.contextmanager
+    def noting_the_mode(conn):
+        modes.append(conn.execute("PRAGMA journal_mode").fetchone()[0])
+        with made_at_the_end(conn):
+            yield
+
+    monkeypatch.setattr(journal, "made_at_the_end", noting_the_mode)
+    records = gen_claims(tmp_path / "records.jsonl", 40, seed=15)
+    import_records(tmp_path / "alone.db", records)
+    with Ledger(tmp_path / "watched.db", create=True):
+        pass
+    reader = sqlite3.connect(tmp_path / "watched.db")
+    assert reader.execute("SELECT count(*) FROM journal").fetchone() == (0,)
+    import_records(tmp_path / "watched.db", records)
+    assert modes == ["delete", "wal"]
+    assert reader.execute("SELECT count(*) FROM journal").fetchone() == (len(records),)
+    reader.close()
+    for name in ("alone", "watched"):
+        assert table(tmp_path / f"{name}.db", "PRAGMA journal_mode") == [("wal",)]
+        assert run_ledger(tmp_path / f"{name}.db", "verify").returncode == 0
