@@ -98,7 +98,7 @@ class CheckedInWorker:
 def _packed(item):
     if item.record is None or item.problems or item.fact_checker:
         return item
-    return item.line, tuple(item.record.get(name) for name in FIELDS), item.payload
+    return item.line, tuple(map(item.record.get, FIELDS)), item.payload
 
 
 def _unpacked(message):

@@ -96,7 +96,8 @@ def clean_text(field, value):
     text = (value if value.isascii() else unicodedata.normalize("NFC", value)).strip()
     if not text:
         return None
-    forbidden = (_FORBIDDEN_MULTILINE if field in MULTILINE else _FORBIDDEN).search(text)
+    # A printable text holds no control character and no surrogate: most texts need no search.
+    forbidden = not text.isprintable() and (_FORBIDDEN_MULTILINE if field in MULTILINE else _FORBIDDEN).search(text)
     if forbidden:
         char = forbidden.group()
         if "\ud800" <= char <= "\udfff":
@@ -147,6 +148,14 @@ def check_url(value):
         raise Refused([("url", f"{_preview(value)} is not an http or https address")])
 
 
+def check_stance(value):
+    if value not in STANCES:
+        raise Refused([("stance", f"{_preview(value)} is not one of {', '.join(STANCES)}")])
+
+
+_CHECKS = {"stance": check_stance, "date": check_date, "url": check_url}  # beyond clean_text's
+
+
 def clean_record(raw):
     """Validate one attribution record (a mapping of field to text).
 
@@ -157,26 +166,18 @@ def clean_record(raw):
     if not _FIELD_SET.issuperset(raw):
         problems += [(field, f"unknown field (fields are: {', '.join(FIELDS)})") for field in raw if field not in FIELDS]
     for field in FIELDS:
+        value = raw.get(field)
         try:
-            value = clean_text(field, raw.get(field))
+            value = None if value is None else clean_text(field, value)
+            if value is not None and field in _CHECKS:
+                _CHECKS[field](value)
         except Refused as refused:
             problems.extend(refused.problems)
             continue
-        if value is None:
-            if field in REQUIRED:
-                problems.append((field, "is required"))
-            continue
-        try:
-            if field == "stance" and value not in STANCES:
-                raise Refused([("stance", f"{_preview(value)} is not one of {', '.join(STANCES)}")])
-            if field == "date":
-                check_date(value)
-            if field == "url":
-                check_url(value)
-        except Refused as refused:
-            problems.extend(refused.problems)
-            continue
-        record[field] = value
+        if value is not None:
+            record[field] = value
+        elif field in REQUIRED:
+            problems.append((field, "is required"))
     if problems:
         raise Refused(problems)
     return record
