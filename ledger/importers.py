@@ -92,20 +92,19 @@ class CheckedInWorker:
             sender.send(error)
 
 
-# A checked record goes from the worker to the parent as a tuple (line, its values in FIELDS
-# order, payload): that unpickles five times faster than an Item, and the parent spends its
-# time on the chain and the projections.
+# A checked record goes from the worker to the parent as a tuple (line, record, payload): that
+# unpickles twice as fast as an Item, and the parent spends its time on the chain and the
+# projections.
 def _packed(item):
     if item.record is None or item.problems or item.fact_checker:
         return item
-    return item.line, tuple(map(item.record.get, FIELDS)), item.payload
+    return item.line, item.record, item.payload
 
 
 def _unpacked(message):
     if isinstance(message, Item):
         return message
-    line, values, payload = message
-    record = {name: value for name, value in zip(FIELDS, values) if value is not None}
+    line, record, payload = message
     return Item(line, record, checked=True, payload=payload)
 
 

@@ -26,22 +26,22 @@ def _insert(table, columns, texts=(), or_fail=True):
     A text taken out of a blob by its place is neither escaped by Python nor unescaped by
     SQLite, as one inside JSON is: that halves the time SQLite takes over the journal's rows."""
     values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
-    values += [f"CAST(substr(:{text}, {_span_part(text, 1)}, {_span_part(text, 11)}) AS TEXT)" for text in texts]
+    values += [f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts]
     verb = "INSERT OR FAIL" if or_fail else "INSERT"
     sql = f"{verb} INTO {table} ({', '.join([*columns, *texts])}) SELECT {', '.join(values)} FROM json_each(:rows) ORDER BY key"
     return sql, texts
 
 
-def _span_part(text, offset):
-    """Where the text of row `key` starts in its blob, or its length in bytes (offset 1 or 11
-    in the row's 20 digits of `_spans`)."""
-    return f"CAST(substr(:{text}_spans, key * 20 + {offset}, 10) AS INTEGER)"
+def _start(text, row):
+    """Where the text of row `key` (row 0), or of the row after it (row 1), starts in its blob."""
+    return f"CAST(substr(:{text}_starts, (key + {row}) * 10 + 1, 10) AS INTEGER)"
 
 
-def _spans(encoded):
-    """Each text's start (from 1) and length in the blob of them all, ten digits each."""
-    starts = itertools.accumulate(map(len, encoded), initial=1)
-    return b"".join(b"%010d%010d" % (start, len(text)) for start, text in zip(starts, encoded))
+def _starts(encoded):
+    """Where each text starts in the blob of them all (from 1), then where the blob ends,
+    ten digits each."""
+    starts = tuple(itertools.accumulate(map(len, encoded), initial=1))
+    return (b"%010d" * len(starts)) % starts
 
 
 @dataclass
@@ -67,7 +67,7 @@ class _Batch:
     INSERTS = {
         "names": _insert("names", ["id", "name", "seq"]),
         "claims": _insert("claim_texts", ["id", "key", "text", "seq"]),
-        "journal": _insert("journal", ["seq", "prev_hash", "hash"], texts=["payload"]),
+        "journal": _insert("journal", ["seq"], texts=["payload", "prev_hash", "hash"]),
         "attributions": _insert(
             "attribution_records", ["seq", "claim_id", "outlet_id", "speaker_id", "via_id", "date", "stance"]
         ),
@@ -86,7 +86,7 @@ class _Batch:
         parameters = {"rows": json.dumps([row[:width] for row in rows] if texts else rows, ensure_ascii=False)}
         for place, text in enumerate(texts, start=width):
             encoded = [(row[place] or "").encode() for row in rows]
-            parameters[text], parameters[f"{text}_spans"] = b"".join(encoded), _spans(encoded)
+            parameters[text], parameters[f"{text}_starts"] = b"".join(encoded), _starts(encoded)
         return parameters
 
     @staticmethod
@@ -182,10 +182,11 @@ class Projector:
     def project(self, row, entry):
         """Write journal row (seq, payload, prev_hash, hash) and the projection rows of its entry."""
         seq, kind = row[0], entry["type"]
-        self.batch.journal.append((seq, row[2], row[3], row[1]))  # the payload last: it is a text
+        self.batch.journal.append(row)
         for name_field in NAME_FIELDS:
-            if name_field in entry:
-                self._name_id(entry[name_field], seq)
+            name = entry.get(name_field)
+            if name is not None and name not in self.name_ids:
+                self._name_id(name, seq)
         if kind in ("attribution", "correction"):
             self._project_attribution(row, entry)
         if kind != "attribution":
