@@ -141,6 +141,8 @@ def connect(path, create=False):
         is_ledger = has_journal(conn)
     except sqlite3.DatabaseError as error:
         conn.close()
+        if "locked" in str(error):  # a first import holds it (see rollback_journal_while_empty)
+            raise LedgerError(f"{path} stayed locked by another writer: {error}") from None
         raise LedgerError(f"{path}: not a ledger database ({error})") from None
     if not is_ledger:
         if not create or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:

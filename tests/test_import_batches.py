@@ -149,3 +149,20 @@ def test_a_first_import_goes_through_a_rollback_journal_unless_the_ledger_is_ope
     for name in ("alone", "watched"):
         assert table(tmp_path / f"{name}.db", "PRAGMA journal_mode") == [("wal",)]
         assert run_ledger(tmp_path / f"{name}.db", "verify").returncode == 0
+
+
+def test_a_ledger_held_by_a_first_import_is_reported_as_locked(tmp_path, monkeypatch):
+    # Through a rollback journal, a first import that has written much locks readers out.
+    path = tmp_path / "l.db"
+    with Ledger(path, create=True):
+        pass
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(journal, "BUSY_TIMEOUT_MS", 100)
+    with pytest.raises(journal.LedgerError, match="stayed locked by another writer"):
+        Ledger(path)
+    holder.execute("ROLLBACK")
+    holder.close()
+    with Ledger(path) as ledger:  # and the WAL is set again
+        assert ledger.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
