@@ -133,11 +133,11 @@ def connect(path, create=False):
     # (projections.Projector); SQLite serialises the calls on one connection.
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # 64 MiB of page cache rather than 2: a big import keeps more index pages in memory
-    # instead of spilling them to the WAL again and again.
-    conn.execute("PRAGMA cache_size = -65536")
     conn.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
     try:
+        # 64 MiB of page cache rather than 2: a big import keeps more index pages in memory
+        # instead of spilling them to the WAL again and again.
+        conn.execute("PRAGMA cache_size = -65536")
         is_ledger = has_journal(conn)
     except sqlite3.DatabaseError as error:
         conn.close()
