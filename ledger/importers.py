@@ -5,7 +5,9 @@ holds the whole file in memory (a JSON array is parsed whole, as JSON requires).
 They are strict where the standard library is lenient: invalid UTF-8, duplicate
 JSON keys, NaN, unbalanced CSV quotes and ragged rows are all reported.
 """
+import contextlib
 import csv
+import fcntl
 import json
 import multiprocessing
 from dataclasses import dataclass, field
@@ -49,7 +51,7 @@ class CheckedInWorker:
     `position` is how many bytes of the file the child has read. If the parent dies,
     the child's next send fails on the closed pipe and it exits."""
 
-    BATCH = 2_000
+    BATCH = 500  # items sent at a time
 
     def __init__(self, path, fmt, recorded_at):
         self.path, self.fmt, self.recorded_at, self.position = path, fmt, recorded_at, 0
@@ -57,6 +59,7 @@ class CheckedInWorker:
     def __iter__(self):
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
+        _widen(sender)
         child = context.Process(target=self._check, args=(receiver, sender), daemon=True)
         child.start()
         sender.close()
@@ -90,6 +93,19 @@ class CheckedInWorker:
             pass  # the parent has gone: nobody to tell
         except Exception as error:  # the parent raises it
             sender.send(error)
+
+
+# With a pipe's default 64 KiB, the worker could only ever be one batch ahead of the parent,
+# and the parent waited for it a fifth of an import's time; with 1 MiB (Linux's largest
+# without privilege), half as long.
+PIPE_SIZE = 1 << 20
+
+
+def _widen(connection):
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if set_size is not None:
+        with contextlib.suppress(OSError):  # over this user's share of pipe memory: only slower
+            fcntl.fcntl(connection.fileno(), set_size, PIPE_SIZE)
 
 
 # A checked record goes from the worker to the parent as a tuple (line, record, payload): that
