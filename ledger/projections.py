@@ -24,7 +24,7 @@ def _insert(table, columns, texts=(), or_fail=True):
     """An INSERT of a whole batch of rows, and the names of its texts: `columns` come from one
     JSON array of row arrays, then the long `texts` from blobs of UTF-8 (`_Batch.statements`).
     A text taken out of a blob by its place is neither escaped by Python nor unescaped by
-    SQLite, as one inside JSON is: that halves the time SQLite takes over the journal's rows."""
+    SQLite, as one inside JSON is: the journal's rows take a third less time in SQLite."""
     values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
     values += [f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts]
     verb = "INSERT OR FAIL" if or_fail else "INSERT"
