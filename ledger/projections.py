@@ -85,7 +85,7 @@ class _Batch:
         width = len(rows[0]) - len(texts)
         parameters = {"rows": json.dumps([row[:width] for row in rows] if texts else rows, ensure_ascii=False)}
         for place, text in enumerate(texts, start=width):
-            encoded = [(row[place] or "").encode() for row in rows]
+            encoded = [(row[place] or "").encode() for row in rows]  # an absent quote is searched as empty
             parameters[text], parameters[f"{text}_starts"] = b"".join(encoded), _starts(encoded)
         return parameters
 
