@@ -186,7 +186,7 @@ class Projector:
         for name_field in NAME_FIELDS:
             name = entry.get(name_field)
             if name is not None and name not in self.name_ids:
-                self._name_id(name, seq)
+                self._cache_name(name, seq)
         if kind in ("attribution", "correction"):
             self._project_attribution(row, entry)
         if kind != "attribution":
@@ -274,16 +274,16 @@ class Projector:
             self.claim_ids[key] = row[0]
         return self.claim_ids[key]
 
-    def _name_id(self, name, seq):
-        if name not in self.name_ids:
-            row = self._select("SELECT id FROM names WHERE name = ?", name, self.names_made, self.names_before)
-            if row:
-                self.name_ids[name] = row[0]
-            else:
-                self.name_ids[name], self.next_name_id = self.next_name_id, self.next_name_id + 1
-                self.names_made.add(name)
-                self.batch.names.append((self.name_ids[name], name, seq))
-        return self.name_ids[name]
+    def _cache_name(self, name, seq):
+        """Cache the id of a name not cached yet: the one SQL holds, or a new one, whose row
+        goes into the batch."""
+        row = self._select("SELECT id FROM names WHERE name = ?", name, self.names_made, self.names_before)
+        if row:
+            self.name_ids[name] = row[0]
+        else:
+            self.name_ids[name], self.next_name_id = self.next_name_id, self.next_name_id + 1
+            self.names_made.add(name)
+            self.batch.names.append((self.name_ids[name], name, seq))
 
     def _select(self, sql, key, made_here, held_before):
         """The row `sql` selects for `key`, without waiting for a batch being written unless
