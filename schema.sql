@@ -30,7 +30,7 @@ CREATE TABLE journal (
 -- prev_hash and hash are each UNIQUE, so the chain cannot fork. They are indexes of their
 -- own rather than constraints in the table, so that an import into an empty journal can
 -- drop them with the trigger below and make them again, sorted at once, before it commits
--- (`journal.guards_made_at_the_end`).
+-- (`journal.made_at_the_end`).
 CREATE UNIQUE INDEX journal_prev_hash ON journal(prev_hash);
 CREATE UNIQUE INDEX journal_hash ON journal(hash);
 

@@ -114,8 +114,11 @@ class Ledger:
         """
         result, problems = ImportResult(), []
         recorded_at = recorded_at or utc_now()
-        with journal.rollback_journal_while_empty(self.conn), appending(self.conn) as appender, (
-            journal.made_at_the_end(self.conn) if appender.seq == 0 else contextlib.nullcontext()
+        with (
+            journal.rollback_journal_while_empty(self.conn),
+            appending(self.conn) as appender,
+            journal.checks_left_to_the_import(self.conn),
+            journal.made_at_the_end(self.conn) if appender.seq == 0 else contextlib.nullcontext(),
         ):
             projector = appender.projector
             for item in checked(items):

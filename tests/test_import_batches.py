@@ -166,3 +166,20 @@ def test_a_ledger_held_by_a_first_import_is_reported_as_locked(tmp_path, monkeyp
     holder.close()
     with Ledger(path) as ledger:  # and the WAL is set again
         assert ledger.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def refuses_a_payload_that_is_not_json(conn):
+    seq, head = journal.tip(conn)
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+        conn.execute("INSERT INTO journal VALUES (?, 'not json', ?, ?)", (seq + 1, head, "d" * 64))
+
+
+def test_an_import_leaves_its_connection_checking_constraints(tmp_path):
+    records = gen_claims(tmp_path / "records.jsonl", 40, seed=16)
+    with Ledger(tmp_path / "l.db", create=True) as ledger:
+        for part in (records[:20], records[20:]):  # a first import, then one into a filled journal
+            ledger.import_items(importers.read(io.BytesIO("".join(json.dumps(r) + "\n" for r in part).encode()), "jsonl"))
+            refuses_a_payload_that_is_not_json(ledger.conn)
+        with pytest.raises(ImportRefused):
+            ledger.import_items([importers.Item(1, record={**records[0], "stance": "maybe"})])
+        refuses_a_payload_that_is_not_json(ledger.conn)
