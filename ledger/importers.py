@@ -5,11 +5,15 @@ holds the whole file in memory (a JSON array is parsed whole, as JSON requires).
 They are strict where the standard library is lenient: invalid UTF-8, duplicate
 JSON keys, NaN, unbalanced CSV quotes and ragged rows are all reported.
 """
+import array
+import collections
 import contextlib
 import csv
 import fcntl
 import json
 import multiprocessing
+import pickle
+import termios
 from dataclasses import dataclass, field
 
 from .records import FIELDS, REQUIRED, Refused, canonical_json, clean_record, entry_of
@@ -48,10 +52,12 @@ class CheckedInWorker:
     also writes the payload of each record's attribution entry, recorded at `recorded_at`:
     the parent must import them with that same time.
 
-    `position` is how many bytes of the file the child has read. If the parent dies,
-    the child's next send fails on the closed pipe and it exits."""
+    `position` is how many bytes of the file the child had read when it made the batch
+    last received. If the parent dies, the child's next send (at the latest once AHEAD
+    batches wait) fails on the closed pipe and it exits."""
 
     BATCH = 500  # items sent at a time
+    AHEAD = 40  # batches that may wait in the worker for room in the pipe
 
     def __init__(self, path, fmt, recorded_at):
         self.path, self.fmt, self.recorded_at, self.position = path, fmt, recorded_at, 0
@@ -77,6 +83,7 @@ class CheckedInWorker:
 
     def _check(self, receiver, sender):
         receiver.close()  # else this process would hold the pipe open for itself once the parent dies
+        outbox = _Outbox(sender, self.AHEAD)
         try:
             with open(self.path, "rb") as stream:
                 batch = []
@@ -85,14 +92,44 @@ class CheckedInWorker:
                         item.payload = canonical_json(entry_of("attribution", item.record, self.recorded_at))
                     batch.append(_packed(item))
                     if len(batch) >= self.BATCH:
-                        sender.send((batch, stream.tell()))
+                        outbox.put((batch, stream.tell()))
                         batch = []
-                sender.send((batch, stream.tell()))
-            sender.send(None)
+                outbox.put((batch, stream.tell()))
+            outbox.put(None)
+            outbox.send_all()
         except BrokenPipeError:
             pass  # the parent has gone: nobody to tell
         except Exception as error:  # the parent raises it
-            sender.send(error)
+            outbox.put(error)
+            outbox.send_all()
+
+
+class _Outbox:
+    """Messages for the parent, each sent once the pipe has room for all of it, or once
+    `ahead` wait: meanwhile the worker goes on reading. The parent takes items unevenly (it
+    stops at each batch it hands to its writing thread), and a worker blocked on a full
+    pipe would then fall behind. (A sending thread of its own was slower: it waited for
+    Python's lock at each message.)"""
+
+    def __init__(self, sender, ahead):
+        self.sender, self.ahead, self.waiting = sender, ahead, collections.deque()
+        self.capacity = _capacity(sender)
+        self.held = array.array("i", [0])
+
+    def put(self, message):
+        self.waiting.append(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+        while self.waiting and (len(self.waiting) > self.ahead or self._room_for(self.waiting[0])):
+            self.sender.send_bytes(self.waiting.popleft())
+
+    def send_all(self):
+        while self.waiting:
+            self.sender.send_bytes(self.waiting.popleft())
+
+    def _room_for(self, data):
+        if self.capacity is None:
+            return True
+        fcntl.ioctl(self.sender.fileno(), termios.FIONREAD, self.held)  # bytes in the pipe (Linux)
+        return self.held[0] + 4 + len(data) <= self.capacity  # 4: the length send_bytes writes first
 
 
 # With a pipe's default 64 KiB, the worker could only ever be one batch ahead of the parent,
@@ -106,6 +143,17 @@ def _widen(connection):
     if set_size is not None:
         with contextlib.suppress(OSError):  # over this user's share of pipe memory: only slower
             fcntl.fcntl(connection.fileno(), set_size, PIPE_SIZE)
+
+
+def _capacity(connection):
+    """How many bytes the pipe holds, where it can be known (Linux); else None."""
+    get_size = getattr(fcntl, "F_GETPIPE_SZ", None)
+    if get_size is None:
+        return None
+    try:
+        return fcntl.fcntl(connection.fileno(), get_size)
+    except OSError:
+        return None
 
 
 # A checked record goes from the worker to the parent as a tuple (line, record, payload): that

@@ -1,12 +1,16 @@
 """Large files are read and validated by a forked worker (importers.CheckedInWorker):
 same results as the single-process path, and no worker left behind when the parent is killed."""
 import json
+import multiprocessing
 import os
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from ledger import importers
 from ledger.cli import WORKER_FROM_BYTES
@@ -86,3 +90,26 @@ def test_the_worker_writes_the_payloads_the_plain_path_would(tmp_path):
 
     assert payloads(tmp_path / "worker.db") == payloads(tmp_path / "plain.db")
     assert run_ledger(tmp_path / "worker.db", "verify").returncode == 0
+
+
+def test_the_worker_reads_on_while_the_pipe_is_full_and_sends_in_order(tmp_path):
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    outbox = importers._Outbox(sender, ahead=3)
+    if outbox.capacity is None:
+        pytest.skip("the pipe's capacity cannot be known here")
+    messages = [bytes([n]) * (outbox.capacity // 3) for n in range(6)]
+    outbox.put(messages[0])
+    assert not outbox.waiting  # sent at once: the pipe had room
+    # Nobody reads yet: two messages fit in the pipe, and put() must return for the next three.
+    putting = threading.Thread(target=lambda: [outbox.put(message) for message in messages[1:5]], daemon=True)
+    putting.start()
+    putting.join(timeout=30)
+    assert not putting.is_alive(), "put() waited for the full pipe"
+    assert len(outbox.waiting) == 3
+    received = []
+    reader = threading.Thread(target=lambda: received.extend(receiver.recv() for _ in messages))
+    reader.start()
+    outbox.put(messages[5])  # a fourth waiting: put() sends until three wait
+    outbox.send_all()
+    reader.join(timeout=30)
+    assert received == messages
