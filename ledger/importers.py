@@ -281,16 +281,16 @@ def _kind(value):
 
 
 def read_jsonl(stream):
-    decoder = _decoder()
+    decode = _decoder().decode
     lines = _Lines(stream)
     for number, text in enumerate(lines, start=1):
-        yield from _drain(lines)
-        if not text.strip():
-            continue
+        if lines.bad:
+            yield from _drain(lines)
         try:
-            value = decoder.decode(text)
+            value = decode(text)
         except ValueError as error:
-            yield Item(number, problems=[("json", _json_reason(error))])
+            if text.strip():  # a blank line is no record, not an error
+                yield Item(number, problems=[("json", _json_reason(error))])
             continue
         yield _record_item(number, value)
 

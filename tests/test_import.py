@@ -79,6 +79,14 @@ def test_duplicates_within_one_file_are_recorded_once(tmp_path):
     assert "1 new, 2 already recorded" in ledger(tmp_path / "l.db", "import", path).output
 
 
+def test_blank_lines_of_json_lines_are_skipped(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(f"\n{json.dumps(SAMPLE)}\n  \t \r\n\n{json.dumps({**SAMPLE, 'stance': 'disputes'})}\n \n", encoding="utf-8")
+    result = ledger(tmp_path / "l.db", "import", path)
+    assert result.exit_code == 0, result.output
+    assert "2 new, 0 already recorded" in result.output
+
+
 def refused(tmp_path, name, content):
     db = tmp_path / "l.db"
     ledger(db, "add", "--claim", "existing", "--outlet", "BBC", "--date", "2024-07-30", "--stance", "asserts")
