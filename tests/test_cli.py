@@ -39,6 +39,16 @@ def test_init_creates_and_then_changes_nothing(db):
     assert db.read_bytes() == before
 
 
+def test_a_new_ledger_has_large_pages_and_the_wal(db):
+    import sqlite3
+
+    assert ledger(db, "init").exit_code == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == 16_384  # set before the file's first write
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
 def test_init_refuses_a_database_that_is_not_a_ledger(db):
     import sqlite3
 
