@@ -54,10 +54,10 @@ class CheckedInWorker:
 
     `position` is how many bytes of the file the child had read when it made the batch
     last received. If the parent dies, the child's next send (at the latest once AHEAD
-    batches wait) fails on the closed pipe and it exits."""
+    bytes wait) fails on the closed pipe and it exits."""
 
     BATCH = 500  # items sent at a time
-    AHEAD = 40  # batches that may wait in the worker for room in the pipe
+    AHEAD = 16 << 20  # bytes of batches that may wait in the worker for room in the pipe
 
     def __init__(self, path, fmt, recorded_at):
         self.path, self.fmt, self.recorded_at, self.position = path, fmt, recorded_at, 0
@@ -106,24 +106,32 @@ class CheckedInWorker:
 
 class _Outbox:
     """Messages for the parent, each sent once the pipe has room for all of it, or once
-    `ahead` wait: meanwhile the worker goes on reading. The parent takes items unevenly (it
+    more than `ahead` bytes wait (batches of long quotes may be larger than the pipe):
+    meanwhile the worker goes on reading. The parent takes items unevenly (it
     stops at each batch it hands to its writing thread), and a worker blocked on a full
     pipe would then fall behind. (A sending thread of its own was slower: it waited for
     Python's lock at each message.)"""
 
     def __init__(self, sender, ahead):
-        self.sender, self.ahead, self.waiting = sender, ahead, collections.deque()
+        self.sender, self.ahead, self.waiting, self.waiting_bytes = sender, ahead, collections.deque(), 0
         self.capacity = _capacity(sender)
         self.held = array.array("i", [0])
 
     def put(self, message):
-        self.waiting.append(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
-        while self.waiting and (len(self.waiting) > self.ahead or self._room_for(self.waiting[0])):
-            self.sender.send_bytes(self.waiting.popleft())
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        self.waiting.append(data)
+        self.waiting_bytes += len(data)
+        while self.waiting and (self.waiting_bytes > self.ahead or self._room_for(self.waiting[0])):
+            self._send_next()
 
     def send_all(self):
         while self.waiting:
-            self.sender.send_bytes(self.waiting.popleft())
+            self._send_next()
+
+    def _send_next(self):
+        data = self.waiting.popleft()
+        self.waiting_bytes -= len(data)
+        self.sender.send_bytes(data)
 
     def _room_for(self, data):
         if self.capacity is None:

@@ -16,8 +16,9 @@ from .records import GENESIS_HASH, chain_hash_of_bytes, claim_key
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 BUSY_TIMEOUT_MS = 60_000
 LOCK_RETRIES = 20
-# Pages of 16 KiB rather than SQLite's 4: an import writes a quarter as many, and splits
-# its b-trees less often.
+# Pages of 16 KiB rather than SQLite's 4: an import writes a quarter as many pages, and
+# splits its b-trees less often (1,000,000 records: 63.4 s against 64.6 s, one run each);
+# Datasette's pages on the 1M ledger were no slower.
 PAGE_SIZE = 16_384
 # 64 MiB of page cache rather than 2: a big import keeps more index pages in memory instead
 # of spilling them again and again.

@@ -3,6 +3,7 @@ same results as the single-process path, and no worker left behind when the pare
 import json
 import multiprocessing
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -94,10 +95,12 @@ def test_the_worker_writes_the_payloads_the_plain_path_would(tmp_path):
 
 def test_the_worker_reads_on_while_the_pipe_is_full_and_sends_in_order(tmp_path):
     receiver, sender = multiprocessing.Pipe(duplex=False)
-    outbox = importers._Outbox(sender, ahead=3)
-    if outbox.capacity is None:
+    capacity = importers._capacity(sender)
+    if capacity is None:
         pytest.skip("the pipe's capacity cannot be known here")
-    messages = [bytes([n]) * (outbox.capacity // 3) for n in range(6)]
+    messages = [bytes([n]) * (capacity // 3) for n in range(6)]
+    pickled = len(pickle.dumps(messages[0], pickle.HIGHEST_PROTOCOL))
+    outbox = importers._Outbox(sender, ahead=3 * pickled)  # three may wait, not four
     outbox.put(messages[0])
     assert not outbox.waiting  # sent at once: the pipe had room
     # Nobody reads yet: two messages fit in the pipe, and put() must return for the next three.
@@ -106,10 +109,15 @@ def test_the_worker_reads_on_while_the_pipe_is_full_and_sends_in_order(tmp_path)
     putting.join(timeout=30)
     assert not putting.is_alive(), "put() waited for the full pipe"
     assert len(outbox.waiting) == 3
+    # A message larger than what may wait is sent at once, after those waiting, even though
+    # the pipe cannot hold it.
+    larger = b"L" * (2 * capacity)
     received = []
-    reader = threading.Thread(target=lambda: received.extend(receiver.recv() for _ in messages))
+    reader = threading.Thread(target=lambda: received.extend(receiver.recv() for _ in range(len(messages) + 1)))
     reader.start()
     outbox.put(messages[5])  # a fourth waiting: put() sends until three wait
+    outbox.put(larger)
+    assert not outbox.waiting
     outbox.send_all()
     reader.join(timeout=30)
-    assert received == messages
+    assert received == [*messages, larger]
