@@ -106,7 +106,7 @@ WHAT_THE_CODE_DOES = [
     "- **import**: one transaction. A worker process reads and validates the file and writes each",
     "  entry's canonical JSON, and sends each checked record as a plain tuple (an `Item` unpickles",
     "  twice as slowly), 500 at a time through a pipe of 1 MiB; while the pipe is full it reads on,",
-    "  holding up to 40 batches, each sent once the pipe has room for all of it. The main process",
+    "  holding up to 16 MiB of batches, each sent once the pipe has room for it all. The main process",
     "  hashes the chain, finds ids and duplicates and gathers rows; every 10,000 entries, a thread",
     "  of its own writes the batch, one `INSERT ... SELECT` per table, while the next batch is",
     "  gathered (SQLite lets go of Python's lock for a whole statement, where `executemany` takes",
