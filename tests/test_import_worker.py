@@ -93,7 +93,7 @@ def test_the_worker_writes_the_payloads_the_plain_path_would(tmp_path):
     assert run_ledger(tmp_path / "worker.db", "verify").returncode == 0
 
 
-def test_the_worker_reads_on_while_the_pipe_is_full_and_sends_in_order(tmp_path):
+def test_the_worker_reads_on_while_the_pipe_is_full_and_sends_in_order():
     receiver, sender = multiprocessing.Pipe(duplex=False)
     capacity = importers._capacity(sender)
     if capacity is None:
