@@ -65,7 +65,7 @@ class CheckedInWorker:
     def __iter__(self):
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
-        _widen(sender)
+        _pipe_size(sender, widen_to=PIPE_SIZE)
         child = context.Process(target=self._check, args=(receiver, sender), daemon=True)
         child.start()
         sender.close()
@@ -114,7 +114,7 @@ class _Outbox:
 
     def __init__(self, sender, ahead):
         self.sender, self.ahead, self.waiting, self.waiting_bytes = sender, ahead, collections.deque(), 0
-        self.capacity = _capacity(sender)
+        self.capacity = _pipe_size(sender)
         self.held = array.array("i", [0])
 
     def put(self, message):
@@ -146,20 +146,16 @@ class _Outbox:
 PIPE_SIZE = 1 << 20
 
 
-def _widen(connection):
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
-    if set_size is not None:
-        with contextlib.suppress(OSError):  # over this user's share of pipe memory: only slower
-            fcntl.fcntl(connection.fileno(), set_size, PIPE_SIZE)
-
-
-def _capacity(connection):
-    """How many bytes the pipe holds, where it can be known (Linux); else None."""
-    get_size = getattr(fcntl, "F_GETPIPE_SZ", None)
-    if get_size is None:
+def _pipe_size(connection, widen_to=None):
+    """How many bytes the pipe holds, after widening it to `widen_to` where allowed; None
+    where it cannot be known (outside Linux)."""
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
         return None
+    if widen_to:
+        with contextlib.suppress(OSError):  # over this user's share of pipe memory: only slower
+            fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, widen_to)
     try:
-        return fcntl.fcntl(connection.fileno(), get_size)
+        return fcntl.fcntl(connection.fileno(), fcntl.F_GETPIPE_SZ)
     except OSError:
         return None
 

@@ -95,7 +95,7 @@ def test_the_worker_writes_the_payloads_the_plain_path_would(tmp_path):
 
 def test_the_worker_reads_on_while_the_pipe_is_full_and_sends_in_order():
     receiver, sender = multiprocessing.Pipe(duplex=False)
-    capacity = importers._capacity(sender)
+    capacity = importers._pipe_size(sender)
     if capacity is None:
         pytest.skip("the pipe's capacity cannot be known here")
     messages = [bytes([n]) * (capacity // 3) for n in range(6)]
