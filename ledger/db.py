@@ -19,7 +19,8 @@ from .importers import checked
 from .journal import LedgerError, connect, write_transaction
 from .projections import PROJECTION_CHECK_GROUPS, Projector, check_projections, check_schema
 from .records import (
-    FIELDS, Refused, canonical_json, chain_hash, claim_key, clean_record, clean_text, entry_of, record_of, utc_now
+    FIELDS, Refused, attribution_json, canonical_json, chain_hash, claim_key, clean_record, clean_text, entry_of,
+    record_of, utc_now,
 )
 
 
@@ -37,13 +38,14 @@ class Appender:
     writes the last batch before COMMIT."""
 
     def __init__(self, conn, projector):
-        self.seq, self.hash = journal.tip(conn)
+        self.seq, tip_hash = journal.tip(conn)
+        self.hash = tip_hash.encode()  # the hashes of the chain are bytes until SQL (`_Batch`)
         self.projector = projector
 
     def append(self, entry, text=None):
         """Append `entry`; `text`, if given, is its canonical JSON, already written."""
         text = text or canonical_json(entry)
-        row = (self.seq + 1, text, self.hash, chain_hash(self.hash, text))
+        row = (self.seq + 1, text, self.hash, chain_hash(self.hash, text.encode()))
         try:  # not a context manager: one for every entry would cost a tenth of this method
             self.projector.project(row, entry)
         except sqlite3.IntegrityError as error:
@@ -127,7 +129,7 @@ class Ledger:
                 if record is None or problems:  # once refused, the import only keeps validating
                     continue
                 entry = entry_of("attribution", record, recorded_at)
-                payload = item.payload or canonical_json(entry)
+                payload = item.payload or attribution_json(entry)
                 if projector.holds_pending(payload) or (projector.may_be_in_tables(record) and self._recorded_id(record)):
                     result.existing += 1
                 else:

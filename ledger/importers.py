@@ -16,7 +16,7 @@ import pickle
 import termios
 from dataclasses import dataclass, field
 
-from .records import FIELDS, REQUIRED, Refused, canonical_json, clean_record, entry_of
+from .records import FIELDS, REQUIRED, Refused, attribution_json, clean_record, entry_of
 
 FORMATS = ("csv", "jsonl", "json", "claimreview")
 # Larger than every field limit, so an over-long field is reported by validation, not by csv.
@@ -89,7 +89,7 @@ class CheckedInWorker:
                 batch = []
                 for item in checked(read(stream, self.fmt)):
                     if item.record is not None:
-                        item.payload = canonical_json(entry_of("attribution", item.record, self.recorded_at))
+                        item.payload = attribution_json(entry_of("attribution", item.record, self.recorded_at))
                     batch.append(_packed(item))
                     if len(batch) >= self.BATCH:
                         outbox.put((batch, stream.tell()))

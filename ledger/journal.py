@@ -11,7 +11,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from .records import GENESIS_HASH, chain_hash_of_bytes, claim_key
+from .records import GENESIS_HASH, chain_hash, claim_key
 
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 BUSY_TIMEOUT_MS = 60_000
@@ -249,7 +249,7 @@ def check_chain(conn):
     for seq, (payload, prev_hash, digest) in enumerate(conn.execute(query, (gap[0] if gap else 2**63 - 1,)), 1):
         if prev_hash != prev:
             raise ChainBroken(f"seq {seq}: prev_hash does not match the hash of seq {seq - 1}")
-        if chain_hash_of_bytes(prev, payload) != digest:
+        if chain_hash(prev, payload) != digest:
             raise ChainBroken(f"seq {seq}: hash does not match its payload")
         prev = digest
     if gap:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.records import Refused, canonical_json, claim_key, clean_record
+from ledger.records import FIELDS, Refused, attribution_json, canonical_json, claim_key, clean_record
 
 from .helpers import SAMPLE
 
@@ -108,3 +108,12 @@ json_values = st.recursive(
 @given(st.dictionaries(st.text(), json_values))
 def test_canonical_json_is_the_contracts_formula(entry):
     assert canonical_json(entry) == json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+texts_or_not = st.text() | json_values
+
+
+@given(st.dictionaries(st.sampled_from([*FIELDS, "type", "recorded_at"]) | st.text(), texts_or_not))
+def test_attribution_json_is_canonical_json(entry):
+    # Its own writing for entries of text values, canonical_json for any other.
+    assert attribution_json(entry) == json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
