@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -85,6 +86,20 @@ def test_blank_lines_of_json_lines_are_skipped(tmp_path):
     result = ledger(tmp_path / "l.db", "import", path)
     assert result.exit_code == 0, result.output
     assert "2 new, 0 already recorded" in result.output
+
+
+def test_what_json_escapes_is_searched_as_written(tmp_path):
+    # The search index reads claims and quotes back out of the payloads, where JSON escapes them.
+    db = tmp_path / "l.db"
+    quote = 'He said "Peru\\first"\nthen\tleft \u2014 González 🎉 done'
+    write_jsonl(tmp_path / "x.jsonl", [{**SAMPLE, "claim": 'The "recognition" came\\first', "quote": quote}])
+    assert ledger(db, "import", tmp_path / "x.jsonl").exit_code == 0
+    conn = sqlite3.connect(db)
+    for words, found in [("then", 1), ("left", 1), ("González", 1), ("done", 1), ("recognition", 1), ("came", 1),
+                         ("first", 1), ("nthen", 0), ("tleft", 0), ("Gonz", 0)]:
+        sql = "SELECT count(*) FROM attribution_search WHERE attribution_search MATCH ?"
+        assert conn.execute(sql, (f'"{words}"',)).fetchone()[0] == found, words
+    conn.close()
 
 
 def refused(tmp_path, name, content):
