@@ -89,7 +89,10 @@ def utc_now():
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@functools.lru_cache(maxsize=65_536)  # an import meets each claim several times
+# An import meets each claim several times, mostly close together (the Projector caches the
+# ids of claims for longer). 65,536 keys held 12 MiB, and an import of 1,000,000 records
+# peaked at 230 MiB against 210 MiB with this size, at the same speed (one run each).
+@functools.lru_cache(maxsize=8_192)
 def claim_key(text):
     """Two claims are the same claim when their keys are equal (CONTRACT section 1)."""
     folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
