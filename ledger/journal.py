@@ -106,10 +106,10 @@ def checks_left_to_the_import(conn):
     on the rows it writes, and run again afterwards, whatever happens.
 
     They hold already: every row an import writes is made by this package from a record
-    that passed `clean_record`, its payload by `canonical_json` and its hashes by SHA-256.
-    The constraints are there for other writers, and nobody else writes until COMMIT.
-    Checking that each payload is JSON took a third of the journal's writing time. `verify`
-    still checks the form of every payload and every row against its entry."""
+    that passed `clean_record`, its payload by `attribution_json` or `canonical_json` and its
+    hashes by SHA-256. The constraints are there for other writers, and nobody else writes
+    until COMMIT. Checking that each payload is JSON took a third of the journal's writing
+    time. `verify` still checks the form of every payload and every row against its entry."""
     conn.execute("PRAGMA ignore_check_constraints = ON")
     try:
         yield

@@ -22,11 +22,11 @@ NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
 
 def _insert(table, columns, texts=(), hashes=(), or_fail=True):
     """An INSERT of a whole batch of rows, and the names of its texts and hashes: `columns`
-    come from one JSON array of row arrays, then the long `texts` from blobs of UTF-8, then
-    the `hashes` (64 hex digits, as bytes) from blobs of one after the other
-    (`_Batch.statements`). A text taken out of a blob by its place is neither escaped by
-    Python nor unescaped by SQLite, as one inside JSON is: the journal's rows take a third
-    less time in SQLite."""
+    come from one JSON array of row arrays; each of the long `texts` from one blob of UTF-8,
+    with the place where each row's text starts; each of the `hashes` from one blob of them
+    all, 64 hex digits each (`_Batch.statements`). A text taken out of a blob by its place is neither
+    escaped by Python nor unescaped by SQLite, as one inside JSON is: the journal's rows take
+    a third less time in SQLite."""
     values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
     values += [f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts]
     values += [f"CAST(substr(:{name}, key * 64 + 1, 64) AS TEXT)" for name in hashes]
@@ -79,9 +79,10 @@ class _Batch:
         # The texts searched are read back from the payloads just written: SQLite's JSON parser
         # takes less time than Python takes to hand the texts over a second time.
         "attribution_search": (
-            "INSERT INTO attribution_search (rowid, claim, quote) SELECT seq, json_extract(payload, '$.claim'),"
-            " coalesce(json_extract(payload, '$.quote'), '') FROM json_each(:rows) AS row"
-            " JOIN journal ON seq = json_extract(row.value, '$[0]') ORDER BY row.key", (), ()),
+            "INSERT INTO attribution_search (rowid, claim, quote) SELECT journal.seq,"
+            " json_extract(payload, '$.claim'), coalesce(json_extract(payload, '$.quote'), '')"
+            " FROM json_each(:rows) AS row JOIN journal ON journal.seq = json_extract(row.value, '$[0]')"
+            " ORDER BY row.key", (), ()),
     }
 
     def statements(self):
@@ -92,9 +93,10 @@ class _Batch:
     @staticmethod
     def _parameters(rows, texts, hashes):
         width = len(rows[0]) - len(texts) - len(hashes)
-        parameters = {"rows": json.dumps([row[:width] for row in rows] if texts or hashes else rows, ensure_ascii=False)}
+        columns = [row[:width] for row in rows] if texts or hashes else rows
+        parameters = {"rows": json.dumps(columns, ensure_ascii=False)}
         for place, text in enumerate(texts, start=width):
-            encoded = [(row[place] or "").encode() for row in rows]  # an absent quote is searched as empty
+            encoded = [row[place].encode() for row in rows]
             parameters[text], parameters[f"{text}_starts"] = b"".join(encoded), _starts(encoded)
         for place, name in enumerate(hashes, start=width + len(texts)):
             parameters[name] = b"".join([row[place] for row in rows])
@@ -526,7 +528,9 @@ def rebuild(source_path, target_path):
         if target.execute("SELECT count(*) FROM journal").fetchone()[0]:
             raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
         with write_transaction(target), Projector(target) as projector:
-            rows = source.execute("SELECT seq, payload, CAST(prev_hash AS BLOB), CAST(hash AS BLOB) FROM journal ORDER BY seq")
+            rows = source.execute(
+                "SELECT seq, payload, CAST(prev_hash AS BLOB), CAST(hash AS BLOB) FROM journal ORDER BY seq"
+            )
             for row in rows:
                 projector.project(row, json.loads(row[1]))
             projector.flush()
