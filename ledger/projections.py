@@ -63,7 +63,6 @@ class _Batch:
     journal: list = field(default_factory=list)
     attributions: list = field(default_factory=list)
     claim_search: list = field(default_factory=list)
-    attribution_search: list = field(default_factory=list)
     payloads: set = field(default_factory=set)  # of the attribution entries
     new_claims: set = field(default_factory=set)  # keys of the claims first recorded here
 
@@ -76,19 +75,23 @@ class _Batch:
             "attribution_records", ["seq", "claim_id", "outlet_id", "speaker_id", "via_id", "date", "stance"]
         ),
         "claim_search": _insert("claim_search", ["rowid", "text"], or_fail=False),
-        # The texts searched are read back from the payloads just written: SQLite's JSON parser
-        # takes less time than Python takes to hand the texts over a second time.
-        "attribution_search": (
-            "INSERT INTO attribution_search (rowid, claim, quote) SELECT journal.seq,"
-            " json_extract(payload, '$.claim'), coalesce(json_extract(payload, '$.quote'), '')"
-            " FROM json_each(:rows) AS row JOIN journal ON journal.seq = json_extract(row.value, '$[0]')"
-            " ORDER BY row.key", (), ()),
     }
+    # The search rows of the attributions just written (seq from :first to :last), with claim
+    # and quote read back from their payloads: SQLite's JSON parser takes less time than
+    # Python takes to hand the texts over a second time.
+    SEARCH_ROWS = (
+        "INSERT INTO attribution_search (rowid, claim, quote) SELECT r.seq, json_extract(j.payload, '$.claim'),"
+        " coalesce(json_extract(j.payload, '$.quote'), '') FROM attribution_records AS r"
+        " JOIN journal AS j ON j.seq = r.seq WHERE r.seq BETWEEN :first AND :last ORDER BY r.seq"
+    )
 
     def statements(self):
         """Each INSERT that `write` runs, with its parameters."""
-        return [(sql, self._parameters(getattr(self, rows), texts, hashes))
-                for rows, (sql, texts, hashes) in self.INSERTS.items() if getattr(self, rows)]
+        statements = [(sql, self._parameters(getattr(self, rows), texts, hashes))
+                      for rows, (sql, texts, hashes) in self.INSERTS.items() if getattr(self, rows)]
+        if self.attributions:
+            statements.append((self.SEARCH_ROWS, {"first": self.attributions[0][0], "last": self.attributions[-1][0]}))
+        return statements
 
     @staticmethod
     def _parameters(rows, texts, hashes):
@@ -277,7 +280,6 @@ class Projector:
             (seq, claim_id, self.name_ids[entry["outlet"]], self.name_ids.get(get("speaker")),
              self.name_ids.get(get("via")), entry["date"], entry["stance"])
         )
-        self.batch.attribution_search.append((seq,))
 
     def _claim(self, key):
         """The id of the claim with this key, or None."""
