@@ -39,13 +39,14 @@ class Appender:
 
     def __init__(self, conn, projector):
         self.seq, tip_hash = journal.tip(conn)
-        self.hash = tip_hash.encode()  # the hashes of the chain are bytes until SQL (`_Batch`)
+        self.hash = tip_hash.encode()
         self.projector = projector
 
-    def append(self, entry, text=None):
-        """Append `entry`; `text`, if given, is its canonical JSON, already written."""
-        text = text or canonical_json(entry)
-        row = (self.seq + 1, text, self.hash, chain_hash(self.hash, text.encode()))
+    def append(self, entry, payload=None):
+        """Append `entry`; `payload`, if given, is its canonical JSON in UTF-8, already written.
+        The journal row is bytes until SQL (`projections._Batch`), as hashing needs them."""
+        payload = payload or canonical_json(entry).encode()
+        row = (self.seq + 1, payload, self.hash, chain_hash(self.hash, payload))
         try:  # not a context manager: one for every entry would cost a tenth of this method
             self.projector.project(row, entry)
         except sqlite3.IntegrityError as error:
@@ -129,7 +130,7 @@ class Ledger:
                 if record is None or problems:  # once refused, the import only keeps validating
                     continue
                 entry = entry_of("attribution", record, recorded_at)
-                payload = item.payload or attribution_json(entry)
+                payload = item.payload or attribution_json(entry).encode()
                 if projector.holds_pending(payload) or (projector.may_be_in_tables(record) and self._recorded_id(record)):
                     result.existing += 1
                 else:

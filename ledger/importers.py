@@ -30,7 +30,7 @@ class Item:
     problems: list = field(default_factory=list)  # (field, reason) pairs
     fact_checker: bool = False  # the import also records the record's outlet as a fact-checker (ClaimReview)
     checked: bool = False  # `record` has passed clean_record
-    payload: str = None  # the canonical JSON of the attribution entry `record` makes, if written already
+    payload: bytes = None  # the canonical JSON (UTF-8) of the attribution entry `record` makes, if written already
 
 
 def checked(items):
@@ -89,7 +89,8 @@ class CheckedInWorker:
                 batch = []
                 for item in checked(read(stream, self.fmt)):
                     if item.record is not None:
-                        item.payload = attribution_json(entry_of("attribution", item.record, self.recorded_at))
+                        entry = entry_of("attribution", item.record, self.recorded_at)
+                        item.payload = attribution_json(entry).encode()
                     batch.append(_packed(item))
                     if len(batch) >= self.BATCH:
                         outbox.put((batch, stream.tell()))

@@ -22,11 +22,11 @@ NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
 
 def _insert(table, columns, texts=(), hashes=(), or_fail=True):
     """An INSERT of a whole batch of rows, and the names of its texts and hashes: `columns`
-    come from one JSON array of row arrays; each of the long `texts` from one blob of UTF-8,
-    with the place where each row's text starts; each of the `hashes` from one blob of them
-    all, 64 hex digits each (`_Batch.statements`). A text taken out of a blob by its place is neither
-    escaped by Python nor unescaped by SQLite, as one inside JSON is: the journal's rows take
-    a third less time in SQLite."""
+    come from one JSON array of row arrays; each of the long `texts` (UTF-8 bytes) from one
+    blob of them all, with the place where each row's starts; each of the `hashes` from one
+    blob of them all, 64 hex digits each (`_Batch.statements`). A text taken out of a blob by
+    its place is neither escaped by Python nor unescaped by SQLite, as one inside JSON is:
+    the journal's rows take a third less time in SQLite."""
     values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
     values += [f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts]
     values += [f"CAST(substr(:{name}, key * 64 + 1, 64) AS TEXT)" for name in hashes]
@@ -99,7 +99,7 @@ class _Batch:
         columns = [row[:width] for row in rows] if texts or hashes else rows
         parameters = {"rows": json.dumps(columns, ensure_ascii=False)}
         for place, text in enumerate(texts, start=width):
-            encoded = [row[place].encode() for row in rows]
+            encoded = [row[place] for row in rows]
             parameters[text], parameters[f"{text}_starts"] = b"".join(encoded), _starts(encoded)
         for place, name in enumerate(hashes, start=width + len(texts)):
             parameters[name] = b"".join([row[place] for row in rows])
@@ -196,7 +196,7 @@ class Projector:
                 cache.clear()
 
     def project(self, row, entry):
-        """Write journal row (seq, payload, prev_hash, hash), the hashes as bytes, and the
+        """Write journal row (seq, payload, prev_hash, hash), all but seq as bytes, and the
         projection rows of its entry."""
         seq, kind = row[0], entry["type"]
         self.batch.journal.append(row)
@@ -237,9 +237,9 @@ class Projector:
         self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)", changed)
 
     def holds_pending(self, payload):
-        """Whether an attribution entry with this payload is in a batch not written yet (SQL
-        may not see it): the one gathered, or the one being written. An import records all its
-        entries at one time, so two of its payloads are equal exactly when their records are."""
+        """Whether an attribution entry with this payload (bytes) is in a batch not written yet
+        (SQL may not see it): the one gathered, or the one being written. An import records all
+        its entries at one time, so two of its payloads are equal exactly when their records are."""
         return self._unwritten_hold(payload, "payloads")
 
     def _unwritten_hold(self, value, kind):
@@ -530,9 +530,8 @@ def rebuild(source_path, target_path):
         if target.execute("SELECT count(*) FROM journal").fetchone()[0]:
             raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
         with write_transaction(target), Projector(target) as projector:
-            rows = source.execute(
-                "SELECT seq, payload, CAST(prev_hash AS BLOB), CAST(hash AS BLOB) FROM journal ORDER BY seq"
-            )
+            rows = source.execute("SELECT seq, CAST(payload AS BLOB), CAST(prev_hash AS BLOB), CAST(hash AS BLOB)"
+                                  " FROM journal ORDER BY seq")
             for row in rows:
                 projector.project(row, json.loads(row[1]))
             projector.flush()
