@@ -3,6 +3,7 @@
 Exit status: 0 success, 1 data refused or a check failed (nothing written), 2 wrong usage.
 Datasette is imported only by `serve`, so appending commands start quickly.
 """
+import contextlib
 import os
 import sys
 import time
@@ -13,6 +14,9 @@ from . import exporters, importers
 from .db import ImportRefused, Ledger
 from .journal import ChainBroken, LedgerError
 from .records import FIELDS, Refused, utc_now
+
+
+PROGRESS_EVERY = 10_000
 
 
 class Failure(click.ClickException):
@@ -101,24 +105,33 @@ def add(ctx, **fields):
 @cli.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(importers.FORMATS), help="Default: from the file's ending.")
+@click.option(
+    "--progress",
+    is_flag=True,
+    help=f"Write a line to standard error for every {PROGRESS_EVERY:,} records read, before they are committed "
+    "(without it, a terminal gets one line, redrawn, once the import has run a while).",
+)
 @click.pass_context
-def import_(ctx, file, fmt):
+def import_(ctx, file, fmt, progress):
     """Append every record of FILE (- for standard input) in one transaction: all or nothing."""
     if fmt is None:
         fmt = importers.format_from_name(file) if file != "-" else None
         if fmt is None:
             raise click.UsageError(f"cannot tell the format of {file!r}: give --format")
-    with _open(ctx, create=True) as ledger:
+    with _open(ctx, create=True) as ledger, contextlib.ExitStack() as stack:
+        recorded_at = None
         if file == "-":
-            result = _run(lambda: ledger.import_items(importers.read(sys.stdin.buffer, fmt), source=file))
+            items, size = importers.read(sys.stdin.buffer, fmt), None
         elif os.path.getsize(file) < WORKER_FROM_BYTES:
-            with open(file, "rb") as stream:
-                result = _run(lambda: ledger.import_items(importers.read(stream, fmt), source=file))
+            items, size = importers.read(stack.enter_context(open(file, "rb")), fmt), None
         else:
             recorded_at = utc_now()
-            items = importers.CheckedInWorker(file, fmt, recorded_at)
-            progress = _with_progress(items, os.path.getsize(file)) if sys.stderr.isatty() else items
-            result = _run(lambda: ledger.import_items(progress, source=file, recorded_at=recorded_at))
+            items, size = importers.CheckedInWorker(file, fmt, recorded_at), os.path.getsize(file)
+        if progress:
+            items = _progress_lines(items)
+        elif size and sys.stderr.isatty():
+            items = _progress_redrawn(items, size)
+        result = _run(lambda: ledger.import_items(items, source=file, recorded_at=recorded_at))
     click.echo(f"{file}: {result.new} new, {result.existing} already recorded")
 
 
@@ -126,7 +139,17 @@ def import_(ctx, file, fmt):
 WORKER_FROM_BYTES = 1_000_000
 
 
-def _with_progress(items, size, after_seconds=2.0):
+def _progress_lines(items):
+    """The items, with a line on standard error for every PROGRESS_EVERY read. Each line is
+    written before the records it counts are committed, so a script (or a test) that reads
+    it knows the import is still under way."""
+    for count, item in enumerate(items, start=1):
+        if count % PROGRESS_EVERY == 0:
+            click.echo(f"importing: {count:,} records read", err=True)
+        yield item
+
+
+def _progress_redrawn(items, size, after_seconds=2.0):
     """The items of a CheckedInWorker, drawing a progress line on standard error once the
     import has run a while."""
     start, drawn = time.monotonic(), False

@@ -24,7 +24,6 @@ def run_ledger(db, *args, input=None, env=None):
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
-        timeout=120,
     )
 
 

@@ -12,7 +12,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -22,13 +21,13 @@ from .test_chain_independent import recheck
 WORKERS = 8
 ADDS_PER_WORKER = 200
 
-# Waits for the start file so that all workers begin together, then prints each id.
+# Says it is ready, waits until told to start so that all workers begin together, then prints each id.
 ADD_WORKER = """
-import os, sys, time
+import sys
 from ledger.cli import cli
-db, worker, count, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-while not os.path.exists(start):
-    time.sleep(0.001)
+db, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+print("ready", flush=True)
+sys.stdin.readline()
 for n in range(count):
     cli.main(["--db", db, "add", "--claim", f"Claim {n} of worker {worker}.", "--outlet", f"Outlet {worker}",
               "--date", "2024-07-30", "--stance", "reports"], standalone_mode=False)
@@ -37,15 +36,17 @@ for n in range(count):
 
 @pytest.mark.slow
 def test_eight_processes_adding_at_once_lose_nothing(tmp_path):
-    db, start = tmp_path / "ledger.db", tmp_path / "start"  # the racing workers create the ledger
+    db = tmp_path / "ledger.db"  # the racing workers create the ledger
     workers = [
-        subprocess.Popen([sys.executable, "-c", ADD_WORKER, str(db), str(worker), str(ADDS_PER_WORKER), str(start)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", ADD_WORKER, str(db), str(worker), str(ADDS_PER_WORKER)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for worker in range(WORKERS)
     ]
-    time.sleep(0.5)  # let every interpreter start and wait at the line
-    start.touch()
-    outputs = [worker.communicate(timeout=600) for worker in workers]
+    assert [worker.stdout.readline() for worker in workers] == ["ready\n"] * WORKERS
+    for worker in workers:  # every interpreter has started: all go at once
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    outputs = [worker.communicate() for worker in workers]
     assert [worker.returncode for worker in workers] == [0] * WORKERS, [err for _, err in outputs]
     assert all(err == "" for _, err in outputs)
 
@@ -76,7 +77,7 @@ def test_two_imports_at_once_lose_nothing(tmp_path):
     records = [gen_claims(path, 10_000, seed) for path, seed in zip(files, (1, 2))]
     imports = [subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "import", str(path)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for path in files]
-    outputs = [process.communicate(timeout=600) for process in imports]
+    outputs = [process.communicate() for process in imports]
     assert [process.returncode for process in imports] == [0, 0], [err for _, err in outputs]
 
     distinct = {record_key(record) for batch in records for record in batch}

@@ -4,11 +4,11 @@ import json
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import sqlite3
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -55,18 +55,23 @@ def test_the_worker_path_imports_and_refuses_like_the_plain_one(tmp_path):
 
 
 def test_no_worker_outlives_a_killed_import(tmp_path):
-    source = big_file(tmp_path / "many.jsonl", 60_000)
+    # Far more than the worker may read ahead of the parent (CheckedInWorker.AHEAD and the
+    # pipe), so the worker is still reading when the parent is killed at its first report.
+    source = big_file(tmp_path / "many.jsonl", 200_000)
     db = tmp_path / "killed.db"
-    process = subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "import", str(source)])
-    deadline = time.monotonic() + 60
-    while len(processes_using(db)) < 2 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)  # until the worker has started
-    assert process.poll() is None, "the import ended before it could be killed"
+    process = subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "import", "--progress", str(source)],
+                               stderr=subprocess.PIPE, text=True)
+    first_report = process.stderr.readline()
+    assert first_report == "importing: 10,000 records read\n", f"the import ended first: {first_report!r}"
+    workers = [pid for pid in processes_using(db) if pid != process.pid]
+    assert workers, "the records read came from no worker"
+    ended = [os.pidfd_open(pid) for pid in workers]  # readable once the process has ended
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    deadline = time.monotonic() + 20
-    while processes_using(db) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    for pidfd in ended:
+        # Not a guess of speed: the worker ends at its next send; ten minutes on means it never will.
+        assert select.select([pidfd], [], [], 600)[0], "a worker lived on after its parent was killed"
+        os.close(pidfd)
     assert processes_using(db) == []
     assert run_ledger(db, "verify").returncode == 0
 
@@ -106,7 +111,7 @@ def test_the_worker_reads_on_while_the_pipe_is_full_and_sends_in_order():
     # Nobody reads yet: two messages fit in the pipe, and put() must return for the next three.
     putting = threading.Thread(target=lambda: [outbox.put(message) for message in messages[1:5]], daemon=True)
     putting.start()
-    putting.join(timeout=30)
+    putting.join(timeout=600)  # a wait that long is a hang, not a slow machine
     assert not putting.is_alive(), "put() waited for the full pipe"
     assert len(outbox.waiting) == 3
     # A message larger than what may wait is sent at once, after those waiting, even though
@@ -119,5 +124,5 @@ def test_the_worker_reads_on_while_the_pipe_is_full_and_sends_in_order():
     outbox.put(larger)
     assert not outbox.waiting
     outbox.send_all()
-    reader.join(timeout=30)
+    reader.join(timeout=600)
     assert received == [*messages, larger]
