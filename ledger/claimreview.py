@@ -15,7 +15,7 @@ import re
 import unicodedata
 from fractions import Fraction
 
-from .importers import Item, _decoder, _json_reason, _skip_space, whole_text
+from .importers import Item, _decoder, json_reason, _skip_space, whole_text
 from .records import Refused, check_date, record_of
 
 SCHEMA_ORG = "https://schema.org"
@@ -167,10 +167,10 @@ def read_claimreview(stream):
         try:
             value, end = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
-            yield Item(lines.line_at(error.pos), problems=[("json", _json_reason(error))])
+            yield Item(lines.line_at(error.pos), problems=[("json", json_reason(error))])
             return
         except ValueError as error:  # NaN and the like, which carry no position
-            yield Item(lines.line_at(position), problems=[("json", _json_reason(error))])
+            yield Item(lines.line_at(position), problems=[("json", json_reason(error))])
             return
         except RecursionError:
             yield Item(lines.line_at(position), problems=[("json", "nested too deeply")])
@@ -209,7 +209,7 @@ def _locating_decoder(lines):
         except json.JSONDecodeError:
             raise
         except ValueError as error:  # a duplicate key or NaN: place it at its object
-            raise json.JSONDecodeError(_json_reason(error), text, after_brace - 1) from None
+            raise json.JSONDecodeError(json_reason(error), text, after_brace - 1) from None
         located = _Located(value)
         located.line = lines.line_at(after_brace - 1)
         return located, end

@@ -113,7 +113,15 @@ def add(ctx, **fields):
 )
 @click.pass_context
 def import_(ctx, file, fmt, progress):
-    """Append every record of FILE (- for standard input) in one transaction: all or nothing."""
+    """Append every record of FILE (- for standard input) in one transaction: all or nothing.
+
+    \b
+    Formats: csv, jsonl (also .ndjson), json (an array), claimreview (.jsonld) by the file's
+    ending; journal (.journal.jsonl) is what `ledger export --format journal` wrote, the
+    backup: it is replayed into an empty ledger entry for entry, hash for hash, history and
+    all, and refused into a non-empty one. Records written by `export --all` carry their
+    status: the current ones import, and a retracted or superseded one is refused.
+    """
     if fmt is None:
         fmt = importers.format_from_name(file) if file != "-" else None
         if fmt is None:
@@ -124,6 +132,8 @@ def import_(ctx, file, fmt, progress):
             items, size = importers.read(sys.stdin.buffer, fmt), None
         elif os.path.getsize(file) < WORKER_FROM_BYTES:
             items, size = importers.read(stack.enter_context(open(file, "rb")), fmt), None
+        elif fmt == "journal":  # replayed entry by entry: the worker validates import records
+            items, size = importers.read(stack.enter_context(open(file, "rb")), fmt), None
         else:
             recorded_at = utc_now()
             items, size = importers.CheckedInWorker(file, fmt, recorded_at), os.path.getsize(file)
@@ -131,6 +141,10 @@ def import_(ctx, file, fmt, progress):
             items = _progress_lines(items)
         elif size and sys.stderr.isatty():
             items = _progress_redrawn(items, size)
+        if fmt == "journal":
+            count = _run(lambda: ledger.replay_journal(items, source=file))
+            click.echo(f"{file}: {count} journal entries replayed; digest {ledger.digest()}")
+            return
         result = _run(lambda: ledger.import_items(items, source=file, recorded_at=recorded_at))
     click.echo(f"{file}: {result.new} new, {result.existing} already recorded")
 
@@ -233,18 +247,30 @@ def digest(ctx):
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(exporters.FORMATS), default="jsonl", show_default=True)
-@click.option("--all", "include_all", is_flag=True, help="Include retracted and superseded attributions.")
+@click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="Include retracted and superseded attributions, each record with its status (a view, not a backup).",
+)
 @click.pass_context
 def export(ctx, fmt, include_all):
     """Write the current attributions as import records, names as written.
 
-    claim-jsonld writes each claim as a schema.org Claim, claimreview each fact-checker's
-    stance as a ClaimReview: both from current attributions only.
+    \b
+    jsonl and csv: import records (export, then import into a new ledger, gives the same
+    current attributions); with --all every attribution, each with its `status`.
+    claim-jsonld: each claim as a schema.org Claim; claimreview: each fact-checker's
+    current stance as a ClaimReview.
+    journal: the backup. Every journal entry as recorded (aliases, retractions,
+    corrections, fact-checkers), which `ledger import --format journal` replays into an
+    empty ledger with the same entries and hashes. The other formats are views: they
+    leave the history out.
     """
     with _open(ctx) as ledger:
         if fmt in exporters.LEDGER_WRITERS:
             if include_all:
-                raise click.UsageError(f"--all does not apply to --format {fmt}: it writes current attributions")
+                raise click.UsageError(f"--all does not apply to --format {fmt}")
             exporters.LEDGER_WRITERS[fmt](ledger, sys.stdout)
             return
         records = (record for _, record in ledger.records(include_all=include_all))

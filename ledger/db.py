@@ -14,13 +14,13 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from . import journal
+from . import importers, journal
 from .importers import checked
 from .journal import LedgerError, connect, write_transaction
 from .projections import PROJECTION_CHECK_GROUPS, Projector, check_projections, check_schema
 from .records import (
-    FIELDS, Refused, attribution_json, canonical_json, chain_hash, claim_key, clean_record, clean_text, entry_of,
-    record_of, utc_now,
+    FIELDS, GENESIS_HASH, Refused, attribution_json, canonical_json, chain_hash, claim_key, clean_entry, clean_record,
+    clean_text, entry_of, record_of, utc_now,
 )
 
 
@@ -117,12 +117,7 @@ class Ledger:
         """
         result, problems = ImportResult(), []
         recorded_at = recorded_at or utc_now()
-        with (
-            journal.rollback_journal_while_empty(self.conn),
-            appending(self.conn) as appender,
-            journal.checks_left_to_the_import(self.conn),
-            journal.made_at_the_end(self.conn) if appender.seq == 0 else contextlib.nullcontext(),
-        ):
+        with self._importing() as (appender, _):
             projector = appender.projector
             for item in checked(items):
                 problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
@@ -143,26 +138,82 @@ class Ledger:
             appender.flush()  # every entry, before what a first import makes at the end
         return result
 
+    @contextlib.contextmanager
+    def _importing(self):
+        """The write transaction of an import, with an Appender, made for many entries;
+        yields (appender, stack). A first import leaves some indexes and triggers to its end
+        (`journal.made_at_the_end`): what must see them is pushed on `stack`, and runs after
+        they are made and before COMMIT."""
+        with (
+            journal.rollback_journal_while_empty(self.conn),
+            appending(self.conn) as appender,
+            journal.checks_left_to_the_import(self.conn),
+            contextlib.ExitStack() as stack,
+            journal.made_at_the_end(self.conn) if appender.seq == 0 else contextlib.nullcontext(),
+        ):
+            yield appender, stack
+
+    def replay_journal(self, items, source="-"):
+        """Append the entries of a journal written by `ledger export --format journal`
+        (`importers.Item`s whose records are its lines) into this empty ledger, each exactly
+        as recorded, so that the two journals are identical, entry for entry and hash for
+        hash; all or nothing. Every entry must extend the one before, hash to its `hash`,
+        and be what this package would have written (canonical JSON of a valid entry, which
+        the ledger would have accepted where it stands). Returns the number of entries."""
+        problems, lines = [], {}  # lines: the line of each entry, by seq
+
+        def refuse_if_any(error_type, *_):
+            if error_type is None:  # checked where every index is in place again, before COMMIT
+                problems.extend([] if problems else _repeated_records(self.conn, source, lines))
+                if problems:
+                    raise ImportRefused(problems)
+
+        with self._importing() as (appender, stack):
+            if appender.seq:
+                raise LedgerError(f"{source}: a journal is replayed only into an empty ledger; "
+                                  f"{self.path} holds {appender.seq} entries")
+            stack.push(refuse_if_any)
+            stated_hash = GENESIS_HASH
+            for item in items:
+                entry, found = (None, item.problems) if item.problems else _journal_entry(
+                    item.record, len(lines) + 1, stated_hash)
+                if not found and not problems:  # once refused, the replay only keeps checking lines
+                    found = self._replay_problems(appender, entry, item.record["payload"])
+                problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in found]
+                if item.record is not None and isinstance(item.record.get("hash"), str):
+                    stated_hash = item.record["hash"]
+                lines[len(lines) + 1] = item.line
+            appender.flush()
+        return appender.seq
+
+    def _replay_problems(self, appender, entry, payload):
+        """Append one entry of a replayed journal, or the (field, reason) problems that
+        refuse it: what the ledger's own commands would have refused at that point."""
+        kind = entry["type"]
+        if kind != "attribution":
+            appender.flush()  # what is checked below reads SQL
+        try:
+            if kind in ("retraction", "correction"):
+                old = self._current_record(entry["target"], "retracted" if kind == "retraction" else "corrected")
+                if kind == "correction" and record_of(entry) == old:
+                    return [("correction", f"changes nothing in attribution {entry['target']}")]
+            elif kind == "alias" and self._alias_in_place(entry["name"], entry["of"]):
+                return [("alias", f"{entry['name']!r} is already an alias of {entry['of']!r}")]
+            elif kind == "fact_checker" and self._is_fact_checker(entry["name"]):
+                return [("fact_checker", f"{entry['name']!r} is already a fact-checker")]
+            appender.append(entry, payload.encode())
+        except Refused as refused:
+            return refused.problems
+        return []
+
     def alias(self, name, of):
         """Record that `name` is another name of `of`; returns the seq, or None if already so."""
         name, of = _name("name", name), _name("of", of)
         if name == of:
             raise Refused([("alias", f"{name!r} cannot be an alias of itself")])
         with appending(self.conn) as appender:
-            current = self.conn.execute(
-                """SELECT o.name FROM current_aliases AS a JOIN names AS n ON n.id = a.name_id
-                   JOIN names AS o ON o.id = a.of_id WHERE n.name = ?""",
-                (name,),
-            ).fetchone()
-            if current and current[0] == of:
+            if self._alias_in_place(name, of):
                 return None
-            chain = self.conn.execute(
-                """SELECT 1 FROM alias_chains AS c JOIN names AS start ON start.id = c.name_id
-                   JOIN names AS step ON step.id = c.step_id WHERE start.name = ? AND step.name = ?""",
-                (of, name),
-            ).fetchone()
-            if chain:
-                raise Refused([("alias", f"{of!r} already resolves through {name!r}: the alias would make a cycle")])
             return appender.append({"type": "alias", "name": name, "of": of, "recorded_at": utc_now()})
 
     def fact_checker(self, name):
@@ -198,12 +249,22 @@ class Ledger:
     # Reading -------------------------------------------------------------------
 
     def records(self, include_all=False):
-        """Attribution records as written (import records), oldest first; current ones unless include_all."""
-        table = "attribution_records" if include_all else "current_records"
-        for seq, text in self.conn.execute(
-            f"SELECT r.seq, j.payload FROM {table} AS r JOIN journal AS j ON j.seq = r.seq ORDER BY r.seq"
+        """(id, record) of the attributions as written (import records), oldest first: the
+        current ones, or with `include_all` every one, its record carrying its `status`."""
+        if not include_all:
+            for seq, text in self.conn.execute(
+                "SELECT r.seq, j.payload FROM current_records AS r JOIN journal AS j ON j.seq = r.seq ORDER BY r.seq"
+            ):
+                yield seq, record_of(json.loads(text))
+            return
+        for seq, text, status in self.conn.execute(
+            "SELECT r.id, j.payload, r.status FROM attribution_rows AS r JOIN journal AS j ON j.seq = r.id ORDER BY r.id"
         ):
-            yield seq, record_of(json.loads(text))
+            yield seq, {**record_of(json.loads(text)), "status": status}
+
+    def journal_lines(self):
+        """(seq, prev_hash, hash, payload) of every journal entry, oldest first, as recorded."""
+        return self.conn.execute("SELECT seq, prev_hash, hash, payload FROM journal ORDER BY seq")
 
     def digest(self):
         return journal.digest(self.conn)
@@ -237,11 +298,32 @@ class Ledger:
 
     def _append_fact_checker(self, appender, name, recorded_at):
         """Inside a write transaction: record `name` as a fact-checker unless it is one; the seq or None."""
-        if self.conn.execute(
-            "SELECT 1 FROM fact_checkers AS f JOIN names AS n ON n.id = f.name_id WHERE n.name = ?", (name,)
-        ).fetchone():
+        if self._is_fact_checker(name):
             return None
         return appender.append({"type": "fact_checker", "name": name, "recorded_at": recorded_at})
+
+    def _is_fact_checker(self, name):
+        return self.conn.execute(
+            "SELECT 1 FROM fact_checkers AS f JOIN names AS n ON n.id = f.name_id WHERE n.name = ?", (name,)
+        ).fetchone() is not None
+
+    def _alias_in_place(self, name, of):
+        """Whether `name` is already an alias of `of`; refuses an alias that would make a cycle."""
+        current = self.conn.execute(
+            """SELECT o.name FROM current_aliases AS a JOIN names AS n ON n.id = a.name_id
+               JOIN names AS o ON o.id = a.of_id WHERE n.name = ?""",
+            (name,),
+        ).fetchone()
+        if current and current[0] == of:
+            return True
+        chain = self.conn.execute(
+            """SELECT 1 FROM alias_chains AS c JOIN names AS start ON start.id = c.name_id
+               JOIN names AS step ON step.id = c.step_id WHERE start.name = ? AND step.name = ?""",
+            (of, name),
+        ).fetchone()
+        if chain:
+            raise Refused([("alias", f"{of!r} already resolves through {name!r}: the alias would make a cycle")])
+        return False
 
     def _recorded_id(self, record):
         """The id of an attribution, current or not, already holding exactly `record`, if any."""
@@ -262,6 +344,56 @@ class Ledger:
         if status[0] != "current":
             raise Refused([("id", f"attribution {target} is {status[0]}: only a current attribution can be {verb}")])
         return record_of(journal.payload(self.conn, target))
+
+
+JOURNAL_LINE_KEYS = ("seq", "prev_hash", "hash", "payload")  # what `export --format journal` writes
+
+
+def _journal_entry(line, seq, prev_hash):
+    """(entry, []) of one line of an exported journal, expected to hold entry `seq` and to
+    extend an entry whose stated hash is `prev_hash`; else (None, its (field, reason)
+    problems). Each line is held to its neighbour's stated hash, so one altered entry is
+    reported once, not with every entry after it."""
+    problems = [(key, "is not a field of a journal line") for key in line if key not in JOURNAL_LINE_KEYS]
+    problems += [(key, "is required") for key in JOURNAL_LINE_KEYS if key not in line]
+    if problems:
+        return None, problems
+    if line["seq"] != seq or type(line["seq"]) is not int:
+        return None, [("seq", f"is {line['seq']!r}: entries are seq 1, 2, 3 ... in order, and this is entry {seq}")]
+    if not all(isinstance(line[key], str) for key in ("prev_hash", "hash", "payload")):
+        return None, [("line", "prev_hash, hash and payload must be text")]
+    if line["prev_hash"] != prev_hash:
+        return None, [("prev_hash", f"is not the hash of seq {seq - 1}")]
+    payload = line["payload"].encode("utf-8", errors="surrogatepass")
+    if chain_hash(line["prev_hash"].encode(), payload).decode() != line["hash"]:
+        return None, [("hash", "does not match prev_hash and payload")]
+    try:
+        entry = importers.decode_json(line["payload"])
+        written = canonical_json(clean_entry(entry))
+    except ValueError as error:
+        return None, [("payload", f"is not JSON: {importers.json_reason(error)}")]
+    except Refused as refused:
+        return None, refused.problems
+    if written != line["payload"]:
+        return None, [("payload", "is not written as the ledger writes it (canonical JSON of NFC, trimmed text)")]
+    return entry, []
+
+
+def _repeated_records(conn, source, lines):
+    """`FILE:LINE` problems for an attribution that repeats an earlier one field for field:
+    the journal holds each record once."""
+    row = conn.execute(
+        """SELECT b.seq, a.seq FROM attribution_records AS a
+           JOIN attribution_records AS b ON b.claim_id = a.claim_id AND b.date = a.date AND b.stance = a.stance
+                AND b.seq > a.seq
+           JOIN journal AS ja ON ja.seq = a.seq JOIN journal AS jb ON jb.seq = b.seq
+           WHERE json_remove(ja.payload, '$.type', '$.recorded_at', '$.target', '$.reason')
+               = json_remove(jb.payload, '$.type', '$.recorded_at', '$.target', '$.reason')
+           ORDER BY b.seq LIMIT 1"""
+    ).fetchone()
+    if row is None:
+        return []
+    return [f"{source}:{lines[row[0]]}: attribution: repeats attribution {row[1]} field for field"]
 
 
 def _name(field, value):

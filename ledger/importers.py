@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .records import FIELDS, REQUIRED, Refused, attribution_json, clean_record, entry_of
 
-FORMATS = ("csv", "jsonl", "json", "claimreview")
+FORMATS = ("csv", "jsonl", "json", "claimreview", "journal")
 # Larger than every field limit, so an over-long field is reported by validation, not by csv.
 csv.field_size_limit(10_000_000)
 
@@ -37,6 +37,7 @@ def checked(items):
     """The items with each record validated: a clean record, or its problems and no record."""
     for item in items:
         if item.record is not None and not item.checked:
+            _take_status(item)
             try:
                 item.record = clean_record(item.record)
             except Refused as refused:
@@ -44,6 +45,17 @@ def checked(items):
                 item.record = None
         item.checked = True
         yield item
+
+
+def _take_status(item):
+    """A record written by `ledger export --all` carries its status. A current one imports as
+    any record; a retracted or superseded one is refused: an import appends attributions, and
+    cannot give back the retraction or correction that ended one (a journal export can)."""
+    status = item.record.pop("status", None) if isinstance(item.record, dict) else None
+    if status not in (None, "", "current"):
+        item.problems.append(("status", f"{status!r}: this record is not current, and an import appends current "
+                                        "attributions only; to move a ledger's whole history, use "
+                                        "`ledger export --format journal` and import that into an empty ledger"))
 
 
 class CheckedInWorker:
@@ -178,6 +190,8 @@ def _unpacked(message):
 
 
 def format_from_name(name):
+    if name.lower().endswith(".journal.jsonl"):
+        return "journal"
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     return {"csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl", "json": "json", "jsonld": "claimreview"}.get(suffix)
 
@@ -188,7 +202,8 @@ def read(stream, fmt):
         from .claimreview import read_claimreview  # imported here: it builds on this module
 
         return read_claimreview(stream)
-    return {"csv": read_csv, "jsonl": read_jsonl, "json": read_json}[fmt](stream)
+    # A journal's lines are JSON objects, checked as entries by `Ledger.replay_journal`.
+    return {"csv": read_csv, "jsonl": read_jsonl, "json": read_json, "journal": read_jsonl}[fmt](stream)
 
 
 class _Lines:
@@ -246,7 +261,7 @@ def _header_problems(header):
     for name in header:
         if name in seen:
             problems.append(("header", f"{name!r} appears twice"))
-        elif name not in FIELDS:
+        elif name not in FIELDS and name != "status":  # status: see _take_status
             problems.append(("header", f"unknown field {name!r} (fields are: {', '.join(FIELDS)})"))
         seen.add(name)
     problems += [("header", f"required field {name!r} is missing") for name in REQUIRED if name not in seen]
@@ -275,6 +290,12 @@ def _decoder():
     return json.JSONDecoder(object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
 
 
+def decode_json(text):
+    """The value of JSON `text`, refusing (ValueError) what the standard library lets pass:
+    a key twice in one object, NaN and infinities."""
+    return _decoder().decode(text)
+
+
 def _record_item(line, value):
     if not isinstance(value, dict):
         return Item(line, problems=[("record", f"a JSON object is expected, not {_kind(value)}")])
@@ -295,7 +316,7 @@ def read_jsonl(stream):
             value = decode(text)
         except ValueError as error:
             if text.strip():  # a blank line is no record, not an error
-                yield Item(number, problems=[("json", _json_reason(error))])
+                yield Item(number, problems=[("json", json_reason(error))])
             continue
         yield _record_item(number, value)
 
@@ -340,7 +361,7 @@ def read_json(stream):
             try:
                 value, end = decoder.raw_decode(text, position)
             except ValueError as error:
-                yield Item(line_at(text, position), problems=[("json", _json_reason(error))])
+                yield Item(line_at(text, position), problems=[("json", json_reason(error))])
                 return
             yield _record_item(line_at(text, position), value)
             position = _skip_space(text, end)
@@ -362,5 +383,5 @@ def _skip_space(text, position):
     return position
 
 
-def _json_reason(error):
+def json_reason(error):
     return getattr(error, "msg", None) or str(error)

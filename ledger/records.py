@@ -15,6 +15,8 @@ FIELDS = ("claim", "outlet", "date", "stance", "speaker", "via", "url", "quote",
 _FIELD_SET = frozenset(FIELDS)
 REQUIRED = ("claim", "outlet", "date", "stance")
 STANCES = ("asserts", "reports", "questions", "disputes")
+# An attribution's status; `ledger export --all` writes it with each record as `status`.
+STATUSES = ("current", "retracted", "superseded")
 LIMITS = {
     "claim": 10_000,
     "outlet": 300,
@@ -196,6 +198,69 @@ def clean_record(raw):
     if problems:
         raise Refused(problems)
     return record
+
+
+# What each type of journal entry holds beside `type` and `recorded_at` (CONTRACT section 3).
+ENTRY_TYPES = {
+    "attribution": FIELDS,
+    "correction": (*FIELDS, "target", "reason"),
+    "retraction": ("target", "reason"),
+    "alias": ("name", "of"),
+    "fact_checker": ("name",),
+}
+_RECORDED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def clean_entry(entry):
+    """The journal entry `entry` (a payload as a dict) as this package would have written it;
+    raises Refused naming every field that no entry of its type could hold. An entry is
+    valid exactly when clean_entry(entry) == entry."""
+    if not isinstance(entry, dict):
+        raise Refused([("payload", f"must be a JSON object, not {_json_type(entry)}")])
+    kind = entry.get("type")
+    if kind not in ENTRY_TYPES:
+        known = ", ".join(ENTRY_TYPES)
+        raise Refused([("type", f"{_preview(str(kind))} is not an entry type ({known})")])
+    keys = ENTRY_TYPES[kind]
+    problems = [(key, f"is not a field of a {kind} entry") for key in entry if key not in (*keys, "type", "recorded_at")]
+    clean = {"type": kind}
+    if kind in ("attribution", "correction"):
+        try:
+            clean.update(clean_record({field: entry[field] for field in FIELDS if field in entry}))
+        except Refused as refused:
+            problems += refused.problems
+    if "target" in keys:
+        target = entry.get("target")
+        if type(target) is not int or not 1 <= target < 2**63:
+            problems.append(("target", "must be the id of an attribution"))
+        clean["target"] = target
+    for field in ("reason", "name", "of"):
+        if field in keys:
+            try:
+                value = clean_text("reason" if field == "reason" else "name", entry.get(field))
+            except Refused as refused:
+                problems += [(field, reason) for _, reason in refused.problems]
+                continue
+            if value is None:
+                problems.append((field, "is required"))
+            clean[field] = value
+    if kind == "alias" and entry.get("name") is not None and entry.get("name") == entry.get("of"):
+        problems.append(("alias", "a name cannot be an alias of itself"))
+    recorded_at = entry.get("recorded_at")
+    if not (isinstance(recorded_at, str) and _RECORDED_AT.fullmatch(recorded_at) and _is_time(recorded_at)):
+        problems.append(("recorded_at", "must be a UTC time YYYY-MM-DDTHH:MM:SSZ"))
+    clean["recorded_at"] = recorded_at
+    if problems:
+        raise Refused(problems)
+    return clean
+
+
+def _is_time(text):
+    try:
+        dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return False
+    return True
 
 
 def record_of(payload):
