@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from . import importers, journal
 from .importers import checked
 from .journal import LedgerError, connect, write_transaction
-from .projections import PROJECTION_CHECK_GROUPS, Projector, check_projections, check_schema
+from .projections import PROJECTION_CHECK_GROUPS, Projector, check_projections, check_resolutions, check_schema
 from .records import (
     FIELDS, GENESIS_HASH, Refused, attribution_json, canonical_json, chain_hash, claim_key, clean_entry, clean_record,
     clean_text, entry_of, record_of, utc_now,
@@ -214,7 +214,11 @@ class Ledger:
         with appending(self.conn) as appender:
             if self._alias_in_place(name, of):
                 return None
-            return appender.append({"type": "alias", "name": name, "of": of, "recorded_at": utc_now()})
+            try:
+                return appender.append({"type": "alias", "name": name, "of": of, "recorded_at": utc_now()})
+            except Refused:  # only the trigger that refuses cycles refuses a new alias of two names
+                raise Refused([("alias", f"{of!r} already resolves through {name!r}: "
+                                         "the alias would make a cycle")]) from None
 
     def fact_checker(self, name):
         """Record that the outlet `name` is a fact-checker; returns the seq, or None if already so."""
@@ -278,6 +282,7 @@ class Ledger:
         the order of the parts: the chain, the schema, then the projections."""
         parts = [journal.check_chain, check_schema]
         parts += [functools.partial(check_projections, groups=[group]) for group in PROJECTION_CHECK_GROUPS]
+        parts.append(check_resolutions)
         with concurrent.futures.ThreadPoolExecutor(len(parts)) as pool:
             results = [pool.submit(self._on_own_connection, part) for part in parts]
             count, head = results[0].result()
@@ -308,22 +313,14 @@ class Ledger:
         ).fetchone() is not None
 
     def _alias_in_place(self, name, of):
-        """Whether `name` is already an alias of `of`; refuses an alias that would make a cycle."""
+        """Whether `name` is already an alias of `of`. (An alias that would make a cycle is
+        refused by the trigger name_aliases_no_cycle.)"""
         current = self.conn.execute(
             """SELECT o.name FROM current_aliases AS a JOIN names AS n ON n.id = a.name_id
                JOIN names AS o ON o.id = a.of_id WHERE n.name = ?""",
             (name,),
         ).fetchone()
-        if current and current[0] == of:
-            return True
-        chain = self.conn.execute(
-            """SELECT 1 FROM alias_chains AS c JOIN names AS start ON start.id = c.name_id
-               JOIN names AS step ON step.id = c.step_id WHERE start.name = ? AND step.name = ?""",
-            (of, name),
-        ).fetchone()
-        if chain:
-            raise Refused([("alias", f"{of!r} already resolves through {name!r}: the alias would make a cycle")])
-        return False
+        return bool(current and current[0] == of)
 
     def _recorded_id(self, record):
         """The id of an attribution, current or not, already holding exactly `record`, if any."""

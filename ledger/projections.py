@@ -219,22 +219,29 @@ class Projector:
                 "INSERT INTO name_aliases (seq, name_id, of_id) VALUES (?, ?, ?)",
                 (seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]]),
             )
-            self._resolve_names(seq)
+            self._resolve_names(seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]])
         elif kind == "fact_checker":
             self.conn.execute("INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, self.name_ids[entry["name"]]))
 
-    def _resolve_names(self, seq):
-        """After alias entry `seq`: a resolution row for each name whose canonical name changed."""
-        alias_of = dict(self.conn.execute("SELECT name_id, of_id FROM current_aliases"))
-        resolved = dict(self.conn.execute("SELECT name_id, canonical_id FROM current_resolutions"))
-        changed = []
-        for name_id in sorted(alias_of):
-            canonical_id = name_id
-            while canonical_id in alias_of:  # the trigger on name_aliases refuses cycles
-                canonical_id = alias_of[canonical_id]
-            if resolved.get(name_id) != canonical_id:
-                changed.append((seq, name_id, canonical_id))
-        self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)", changed)
+    def _resolve_names(self, seq, name_id, of_id):
+        """After alias entry `seq` (name_id is another name of of_id): a resolution row for
+        each name whose canonical name it changes. Those are name_id and every name whose chain
+        runs through it, all at once, unless name_id already resolved where of_id does; so the
+        work is that of the rows written."""
+        canonical = _canonical(self.conn, of_id)  # the chain from of_id does not pass name_id
+        before = _canonical(self.conn, name_id)
+        if before == canonical:
+            return
+        if before == name_id:  # a name that was its own canonical name: its chain ends in it
+            changed = {name_id, *(name for (name,) in self.conn.execute(_RESOLVED_TO, (name_id,)))}
+        else:  # the names whose chain runs through name_id, found step by step backwards
+            changed, reached = set(), {name_id}
+            while reached:
+                name = reached.pop()
+                changed.add(name)
+                reached.update(aliased for (aliased,) in self.conn.execute(_ALIASED_TO, (name,)))
+        self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)",
+                              [(seq, name, canonical) for name in sorted(changed)])
 
     def holds_pending(self, payload):
         """Whether an attribution entry with this payload (bytes) is in a batch not written yet
@@ -319,6 +326,19 @@ class Projector:
             return False
         path = self.conn.execute("PRAGMA database_list").fetchone()[2]
         return sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+
+
+# The names whose current alias is a given name, and those that now resolve to it.
+_ALIASED_TO = """SELECT a.name_id FROM name_aliases AS a WHERE a.of_id = ?
+                 AND a.seq = (SELECT max(seq) FROM name_aliases WHERE name_id = a.name_id)"""
+_RESOLVED_TO = """SELECT r.name_id FROM name_resolutions AS r WHERE r.canonical_id = ?
+                  AND r.seq = (SELECT max(seq) FROM name_resolutions WHERE name_id = r.name_id)"""
+
+
+def _canonical(conn, name_id):
+    row = conn.execute("SELECT canonical_id FROM name_resolutions WHERE name_id = ? ORDER BY seq DESC LIMIT 1",
+                       (name_id,)).fetchone()
+    return row[0] if row else name_id
 
 
 PROJECTION_TABLES = (
@@ -451,12 +471,7 @@ _OTHER_ROWS += [
         "fact_checkers row does not match its journal entry",
     ),
     (
-        """SELECT a.seq FROM current_aliases AS a
-           JOIN alias_chains AS chain
-               ON chain.name_id = a.name_id AND chain.step_id NOT IN (SELECT name_id FROM current_aliases)
-           WHERE (SELECT canonical_id FROM current_resolutions WHERE name_id = a.name_id) IS NOT chain.step_id
-           UNION ALL
-           SELECT seq FROM name_resolutions
+        """SELECT seq FROM name_resolutions
            WHERE seq NOT IN (SELECT seq FROM name_aliases) OR name_id NOT IN (SELECT name_id FROM current_aliases)
            ORDER BY 1 LIMIT 1""",
         "name_resolutions does not match the aliases",
@@ -490,6 +505,28 @@ def check_projections(conn, groups=PROJECTION_CHECK_GROUPS):
             if row is not None:
                 where = "" if row[0] is None else f"seq {row[0]}: "
                 raise ChainBroken(where + problem.format(*row[1:]))
+
+
+def check_resolutions(conn):
+    """Every aliased name resolves, in name_resolutions, to the end of its chain of current
+    aliases, and no chain is a cycle: one pass over the aliases, each name walked once."""
+    alias_of = dict(conn.execute("SELECT name_id, of_id FROM current_aliases"))
+    seq_of = dict(conn.execute("SELECT name_id, seq FROM current_aliases"))
+    resolved = dict(conn.execute("SELECT name_id, canonical_id FROM current_resolutions"))
+    canonical, wrong = {}, []
+    for start in alias_of:
+        path, on_path, name = [], set(), start
+        while name in alias_of and name not in canonical:
+            if name in on_path:
+                raise ChainBroken(f"seq {max(seq_of[step] for step in on_path)}: name_aliases make a cycle of names")
+            path.append(name)
+            on_path.add(name)
+            name = alias_of[name]
+        end = canonical.get(name, name)
+        canonical.update(dict.fromkeys(path, end))
+    wrong = [seq_of[name] for name, end in canonical.items() if resolved.get(name) != end]
+    if wrong:
+        raise ChainBroken(f"seq {min(wrong)}: name_resolutions does not match the aliases")
 
 
 def check_schema(conn):
