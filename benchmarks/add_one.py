@@ -22,7 +22,7 @@ def main():
     common.copy_database(common.ledger_db(size), ledger)
     common.copy_database(common.pipeline_db(size), pipeline)
     generated = subprocess.run(
-        [sys.executable, str(common.YARDSTICKS / "gen_claims.py"), str(size + APPENDS)],
+        [sys.executable, str(common.GEN_CLAIMS), str(size + APPENDS)],
         capture_output=True, text=True, check=True,
     ).stdout.splitlines()
     new_records = [json.loads(line) for line in generated[size:]]

@@ -24,7 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench-data"
 RESULTS = DATA / "results"
-YARDSTICKS = ROOT.parent / "shared" / "bench"  # the project's yardsticks, beside every checkout
+YARDSTICKS = ROOT.parent / "shared" / "bench"  # the yardsticks, beside every checkout
+# The records: the yardsticks' generator, of which the project keeps its own copy (the same bytes).
+GEN_CLAIMS = ROOT / "benchmarks" / "gen_claims.py"
 BIN = Path(sys.executable).parent  # the venv's: ledger, sqlite-utils and datasette live beside its python
 LEDGER = str(BIN / "ledger")
 
@@ -132,7 +134,7 @@ def records_file(size):
         DATA.mkdir(exist_ok=True)
         partial = path.with_suffix(".partial")
         with open(partial, "wb") as out:
-            subprocess.run([sys.executable, str(YARDSTICKS / "gen_claims.py"), str(size)], stdout=out, check=True)
+            subprocess.run([sys.executable, str(GEN_CLAIMS), str(size)], stdout=out, check=True)
         partial.rename(path)
     return path
 

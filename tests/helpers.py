@@ -27,8 +27,8 @@ def run_ledger(db, *args, input=None, env=None):
     )
 
 
-# The yardsticks' deterministic generator of realistic attribution records, beside every checkout.
-GEN_CLAIMS = ROOT.parent / "shared" / "bench" / "gen_claims.py"
+# The yardsticks' deterministic generator of realistic attribution records; the project's own copy.
+GEN_CLAIMS = ROOT / "benchmarks" / "gen_claims.py"
 
 
 def gen_claims(path, count, seed):
