@@ -304,12 +304,14 @@ SELECT *, (asserts > 0 AND disputes > 0) AS contested FROM (
     SELECT
         c.id,
         c.text,
-        (SELECT min(date) FROM current_records WHERE claim_id = c.id) AS first_seen,
+        -- First by instant, not by text: a date with an offset is compared in UTC (a day alone
+        -- as its first moment, UTC), ties by the order recorded.
+        (SELECT date FROM current_records WHERE claim_id = c.id ORDER BY unixepoch(date), seq LIMIT 1) AS first_seen,
         (SELECT outlet.name FROM current_records AS first
          JOIN names AS outlet
              ON outlet.id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = first.outlet_id),
                                      first.outlet_id)
-         WHERE first.claim_id = c.id ORDER BY first.date, first.seq LIMIT 1) AS first_outlet,
+         WHERE first.claim_id = c.id ORDER BY unixepoch(first.date), first.seq LIMIT 1) AS first_outlet,
         (SELECT count(*) FROM current_records WHERE claim_id = c.id) AS attributions,
         (SELECT count(*) FROM current_records WHERE claim_id = c.id AND stance = 'asserts') AS asserts,
         (SELECT count(*) FROM current_records WHERE claim_id = c.id AND stance = 'reports') AS reports,

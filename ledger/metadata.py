@@ -69,14 +69,15 @@ ORDER BY attributions DESC, claim_id""",
     },
     "first_reported": {
         "title": "Who carried each claim first",
-        "description": "For each claim, its earliest current attributions (all of them when several share the first date).",
+        "description": "For each claim, its earliest current attributions (all of them when several share the first "
+        "moment; dates with an offset compared in UTC, a day alone as its first moment).",
         "sql": """SELECT claim_id, claim, date, claimant, outlet, via, stance, id AS attribution_id
 FROM (
-  SELECT *, rank() OVER (PARTITION BY claim_id ORDER BY date) AS position
+  SELECT *, rank() OVER (PARTITION BY claim_id ORDER BY unixepoch(date)) AS position
   FROM current_attributions
 )
 WHERE position = 1
-ORDER BY date, claim_id, attribution_id""",
+ORDER BY unixepoch(date), claim_id, attribution_id""",
     },
     "outlet_stances": {
         "title": "Each outlet's stances",
