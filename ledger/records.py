@@ -34,6 +34,16 @@ MULTILINE = {"quote", "note", "reason"}
 _FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _FORBIDDEN_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
+# Format characters (Unicode category Cf) draw nothing, yet make two texts differ: in a single
+# line of text (a claim, a name), the zero-width ones and the soft hyphen are dropped, and a
+# joiner is kept only between two letters of a script that joins (Arabic, Persian, the Indic
+# scripts), where it changes how a word is drawn. Bidirectional embeddings, overrides and
+# isolates reorder the text shown (U+202E can reverse it), so no field may hold them.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b\u2060\ufeff]")
+_JOINER = re.compile("[\u200c\u200d]")
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_LAST_LATIN_GREEK_CYRILLIC = "\u052f"
+
 GENESIS_HASH = "0" * 64
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HTTP_URL = re.compile(r"https?://([^/?#@]*@)?[^/?#@:]", re.IGNORECASE)  # scheme, then a host
@@ -98,6 +108,8 @@ def utc_now():
 def claim_key(text):
     """Two claims are the same claim when their keys are equal (CONTRACT section 1)."""
     folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    if not folded.isprintable():  # a joiner changes how a word is drawn, not which claim it is
+        folded = _JOINER.sub("", folded)
     collapsed = " ".join(folded.split())
     if collapsed.endswith("."):
         collapsed = collapsed[:-1].rstrip()
@@ -110,21 +122,45 @@ def clean_text(field, value):
         return None
     if not isinstance(value, str):
         raise Refused([(field, f"must be text, not {_json_type(value)}")])
-    text = (value if value.isascii() else unicodedata.normalize("NFC", value)).strip()
+    text = value if value.isascii() else unicodedata.normalize("NFC", value)
+    # A printable text holds no control, format or surrogate character: most texts need no search.
+    if field not in MULTILINE and not text.isprintable():
+        text = _without_invisible(text)
+    text = text.strip()
     if not text:
         return None
-    # A printable text holds no control character and no surrogate: most texts need no search.
-    forbidden = not text.isprintable() and (_FORBIDDEN_MULTILINE if field in MULTILINE else _FORBIDDEN).search(text)
+    if not text.isprintable():
+        _check_unprintable(field, text)
+    limit = LIMITS.get(field)
+    if limit is not None and len(text) > limit:
+        raise Refused([(field, f"is {len(text):,} characters long; the limit is {limit:,}")])
+    return text
+
+
+def _without_invisible(text):
+    """A single line of text without the format characters that only make it differ."""
+    text = _INVISIBLE.sub("", text)
+    return _JOINER.sub(lambda joiner: joiner.group() if _joins(text, joiner.start()) else "", text)
+
+
+def _joins(text, at):
+    """Whether the joiner at `at` stands between two letters of a script that joins."""
+    pair = text[at - 1:at] + text[at + 1:at + 2] if at else ""
+    return len(pair) == 2 and all(char.isalpha() and char > _LAST_LATIN_GREEK_CYRILLIC for char in pair)
+
+
+def _check_unprintable(field, text):
+    forbidden = (_FORBIDDEN_MULTILINE if field in MULTILINE else _FORBIDDEN).search(text)
     if forbidden:
         char = forbidden.group()
         if "\ud800" <= char <= "\udfff":
             raise Refused([(field, "holds an unpaired surrogate, which is not valid Unicode")])
         name = "NUL" if char == "\0" else f"control character U+{ord(char):04X}"
         raise Refused([(field, f"holds {name}")])
-    limit = LIMITS.get(field)
-    if limit is not None and len(text) > limit:
-        raise Refused([(field, f"is {len(text):,} characters long; the limit is {limit:,}")])
-    return text
+    bidi = _BIDI_CONTROL.search(text)
+    if bidi:
+        raise Refused([(field, f"holds the bidirectional control U+{ord(bidi.group()):04X}, which reorders the "
+                               "text shown")])
 
 
 def check_date(value):
