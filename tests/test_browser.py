@@ -179,6 +179,10 @@ def test_the_attributions_show_a_readers_columns_with_the_notes_a_click_away(pag
     page.get_by_text("About the columns").click()
     assert notes.is_visible() and "Who holds the stance" in notes.inner_text()
     assert header_columns(page) == list(READER_COLUMNS)
+    if on_phone(page):  # each row a card, each cell labelled by its column
+        labels = rows(page).first.locator("td").evaluate_all(
+            "cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
+        assert labels == [f'"{column}"' for column in READER_COLUMNS]
     page.get_by_role("link", name="show all columns").click()
     page.wait_for_url(re.compile(r"_col="))
     assert {"speaker", "url", "quote", "note", "claim_id", "month"} <= set(header_columns(page))
