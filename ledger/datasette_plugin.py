@@ -128,8 +128,8 @@ HASH_PREFIX = 12  # hex digits of a hash shown beside its seq
 
 
 def _verify_command(digest_):
-    return Markup('<code class="ledger-digest" style="overflow-wrap: anywhere">ledger verify --digest {}</code>').format(
-        digest_)
+    return Markup('<code class="ledger-digest" style="overflow-wrap: anywhere">ledger verify --digest {}</code>'
+                  ).format(digest_)
 
 
 @hookimpl
@@ -251,8 +251,9 @@ class ReaderColumns:
         """Datasette's columns and rows of the page, less those the reader's columns leave out."""
         if self.chosen:
             return display_columns, display_rows
-        keep = [column for column in display_columns if column["name"] in metadata.READER_COLUMNS]
-        return keep, [type(row)([cell for cell in row if cell["column"] in metadata.READER_COLUMNS]) for row in display_rows]
+        shown = metadata.READER_COLUMNS
+        return ([column for column in display_columns if column["name"] in shown],
+                [type(row)([cell for cell in row if cell["column"] in shown]) for row in display_rows])
 
 
 @hookimpl
@@ -487,8 +488,9 @@ def search_filters(request, database, table, datasette):
             for term, ids in zip(terms, names):
                 if ids:
                     rows = fts_rows(term)
-                    params[f"ledger_search_{len(params)}"] = json.dumps(ids)
-                    by_name = " OR ".join(f"{name_id} IN (SELECT value FROM json_each(:ledger_search_{len(params) - 1}))"
+                    named = f"ledger_search_{len(params)}"
+                    params[named] = json.dumps(ids)
+                    by_name = " OR ".join(f"{name_id} IN (SELECT value FROM json_each(:{named}))"
                                           for name_id in NAME_ID_COLUMNS["attributions"].values())
                     clauses.append(f"id IN ({rows} UNION ALL SELECT seq FROM attribution_records WHERE {by_name})")
         return FilterArguments(clauses, params, described)
@@ -521,8 +523,8 @@ class NameIndex:
             if new:
                 self.conn.executemany("INSERT INTO names (rowid, name) VALUES (?, ?)", new)
                 self.indexed = new[-1][0]
-            return [[name_id for (name_id,) in self.conn.execute("SELECT rowid FROM names WHERE names MATCH ?", (term,))]
-                    for term in terms]
+            matching = "SELECT rowid FROM names WHERE names MATCH ?"
+            return [[name_id for (name_id,) in self.conn.execute(matching, (term,))] for term in terms]
 
 
 def _name_index(datasette, database):
@@ -731,7 +733,8 @@ def head_counts(conn):
         f" LIMIT {HOME_ROWS}").fetchall()
     contested = first_contested[0][1] if first_contested else 0
     by_outlet = defaultdict(Counter)
-    for outlet_id, stance, count in conn.execute("SELECT outlet_id, stance, count(*) FROM current_records GROUP BY 1, 2"):
+    outlet_stances = conn.execute("SELECT outlet_id, stance, count(*) FROM current_records GROUP BY 1, 2")
+    for outlet_id, stance, count in outlet_stances:
         by_outlet[canonical[outlet_id]][stance] += count
     return {
         "attributions": attributions,
@@ -784,7 +787,8 @@ async def front_door(datasette, name):
             {"name": outlet, "total": stances.total(),
              "url": table("attributions") + "?" + urllib.parse.urlencode({"outlet": outlet, "status": "current"}),
              "parts": [{"stance": stance, "count": stances[stance], "colour": STANCE_COLOURS[stance],
-                        "width": round(100 * stances[stance] / widest, 2)} for stance in metadata.STANCES if stances[stance]]}
+                        "width": round(100 * stances[stance] / widest, 2)}
+                       for stance in metadata.STANCES if stances[stance]]}
             for outlet, stances in counts["outlets"]
         ],
         "stance_colours": STANCE_COLOURS,
@@ -793,8 +797,8 @@ async def front_door(datasette, name):
             "attributions": table("attributions"),
             "claims": table("claims"),
             "contested": table("contested"),
-            "documents": table("documents") if await db.table_exists("documents") or "documents" in await db.view_names()
-            else None,
+            "documents": table("documents") if await db.table_exists("documents")
+            or "documents" in await db.view_names() else None,
             "journal": table("journal"),
             **{query: table(query) for query in ("first_reported", "outlet_stances", "relay_chains")},
         },
