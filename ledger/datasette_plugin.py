@@ -104,6 +104,9 @@ def _check_chain(conn):
     return ChainCheck(checked=head, problem=problem, head=head)
 
 
+HASH_PREFIX = 12  # hex digits of a hash shown beside its seq
+
+
 def _chain_html(datasette, name, chain):
     """The journal's head and what became of the check of its hash chain. The head is shown as
     its seq and a prefix of its hash, and whole only inside the command that checks a copy,
@@ -111,8 +114,8 @@ def _chain_html(datasette, name, chain):
     if chain is None:  # before startup, e.g. during `datasette inspect`
         return ""
     seq, _, hash_ = chain.head.partition(":")
-    head = Markup('Journal of <a href="{}">{}</a>: {} entries, the newest <code>{}:{}…</code>. ').format(
-        datasette.urls.database(name), name, seq, seq, hash_[:HASH_PREFIX])
+    head = Markup('Journal of <a href="{}">{}</a>: newest entry <code>{}:{}…</code>. ').format(
+        datasette.urls.database(name), name, seq, hash_[:HASH_PREFIX])
     if chain.problem:
         return Markup('<p class="ledger-chain ledger-chain-broken">{}<strong>The hash chain does not verify</strong>: '
                       "{}.</p>").format(head, chain.problem)
@@ -122,9 +125,6 @@ def _chain_html(datasette, name, chain):
     return Markup('<p class="ledger-chain">{}The hash chain verified up to entry {} when this server started; the '
                   "entries appended since are not checked here ({} checks them).</p>").format(
         head, chain.checked.partition(":")[0], _verify_command(chain.checked))
-
-
-HASH_PREFIX = 12  # hex digits of a hash shown beside its seq
 
 
 def _verify_command(digest_):
