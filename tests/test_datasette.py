@@ -167,6 +167,18 @@ async def test_the_home_page_counts_again_once_the_journal_grows(sample_copy):
     assert re.findall(r'#attribution-(\d+)">', html)[0] == "11"
 
 
+@pytest.mark.asyncio
+async def test_an_empty_ledgers_pages_answer(tmp_path):
+    path = tmp_path / "ledger.db"
+    Ledger(path, create=True).close()
+    ds = Datasette([str(path)])
+    html = (await get(ds, "/")).text
+    assert "No claim is contested." in html and "No attribution is recorded yet." in html
+    for page in ("/ledger", "/ledger/attributions", "/ledger/attributions?_search=Peru", "/ledger/claims",
+                 "/ledger/contested"):
+        await get(ds, page)
+
+
 # /ledger/attributions ------------------------------------------------------------
 
 
