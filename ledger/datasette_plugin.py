@@ -1,20 +1,25 @@
 """The ledger's Datasette plugin, loaded through the package's `datasette` entry point.
 
 It applies to every database that holds a `journal` table (a ledger) and leaves any
-other database alone. For each ledger it supplies the metadata of `metadata.py`,
-links claim cells to claim pages, serves `/DB/claims/ID` (with a timeline drawn as
-inline SVG on the server, so no request leaves the machine), makes its connections
-query-only, and shows the journal's head digest and whether its hash chain verified.
-On the attributions view it narrows filters on names by name id and counts facets in
-one pass, so that pages stay fast at a million attributions.
+other database alone. For each ledger it supplies the metadata of `metadata.py`, makes
+the home page a front door to what the ledger holds (counts, contested claims, the
+newest attributions, outlets by stance drawn as bars, the hash chain's head), links
+claim cells to claim pages, shows why an attribution was retracted or superseded,
+serves `/DB/claims/ID` (with a timeline drawn on the server, so no request leaves the
+machine), searches names and word prefixes as well as claim texts and quotes, makes its
+connections query-only, and shows whether the hash chain verified. On the attributions
+view it narrows filters on names by name id and counts facets in one pass, so that pages
+stay fast at a million attributions. Its templates extend Datasette's own and change
+nothing on a database that is not a ledger.
 """
 import heapq
 import json
 import re
 import sqlite3
+import threading
 import urllib.parse
 import weakref
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -25,9 +30,8 @@ from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet
 from datasette.filters import FilterArguments, Filters
 from datasette.utils import escape_sqlite, path_with_removed_args, sqlite_timelimit
-from datasette.utils.asgi import NotFound
+from datasette.utils.asgi import BadRequest, NotFound
 from datasette.views.base import DatasetteError
-from jinja2 import FileSystemLoader
 from markupsafe import Markup
 
 from . import metadata
@@ -39,6 +43,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 STANCE_COLOURS = {"asserts": "#009E73", "reports": "#0072B2", "questions": "#E69F00", "disputes": "#D55E00"}
 
 CLAIM_PAGE_COLUMNS = ("date", "claimant", "speaker", "outlet", "via", "stance", "status", "quote", "url")
+# What the claim page's JSON adds to each attribution from the retractions and corrections (status_details).
+STATUS_FIELDS = ("status_reason", "superseded_by", "corrects", "correction_reason")
 
 
 @dataclass
@@ -57,6 +63,7 @@ class _Ledgers:
         self.is_ledger = {}  # database name -> bool, looked up once per name
         self.chains = {}  # ledger name -> ChainCheck, filled at startup
         self.at_head = {}  # (ledger name, function) -> (SEQ:HASH, what it returned at that head)
+        self.name_indexes = {}  # ledger name -> NameIndex, made by the first search
 
 
 _states = weakref.WeakKeyDictionary()  # Datasette -> _Ledgers
@@ -97,26 +104,32 @@ def _check_chain(conn):
     return ChainCheck(checked=head, problem=problem, head=head)
 
 
+HASH_PREFIX = 12  # hex digits of a hash shown beside its seq
+
+
 def _chain_html(datasette, name, chain):
+    """The journal's head and what became of the check of its hash chain. The head is shown as
+    its seq and a prefix of its hash, and whole only inside the command that checks a copy,
+    which may break anywhere: 64 hex digits would not fit a phone."""
     if chain is None:  # before startup, e.g. during `datasette inspect`
         return ""
-    link = Markup('<a href="{}">{}</a>').format(datasette.urls.database(name), name)
-    seq = chain.head.partition(":")[0]
+    seq, _, hash_ = chain.head.partition(":")
+    head = Markup('Journal of <a href="{}">{}</a>: newest entry <code>{}:{}…</code>. ').format(
+        datasette.urls.database(name), name, seq, hash_[:HASH_PREFIX])
     if chain.problem:
-        return Markup(
-            '<p class="ledger-chain ledger-chain-broken">Journal of {}: head <code>{}</code>. '
-            "<strong>The hash chain does not verify</strong>: {}.</p>"
-        ).format(link, chain.head, chain.problem)
+        return Markup('<p class="ledger-chain ledger-chain-broken">{}<strong>The hash chain does not verify</strong>: '
+                      "{}.</p>").format(head, chain.problem)
     if chain.head == chain.checked:
-        return Markup(
-            '<p class="ledger-chain">Journal of {}: head <code>{}</code>. '
-            "The hash chain verifies: all {} entries checked when this server started.</p>"
-        ).format(link, chain.head, seq)
-    return Markup(
-        '<p class="ledger-chain">Journal of {}: head <code>{}</code>. The hash chain verified up to '
-        "<code>{}</code> when this server started; the entries appended since are not checked here "
-        "(<code>ledger verify --digest {}</code> checks them).</p>"
-    ).format(link, chain.head, chain.checked, chain.checked)
+        return Markup('<p class="ledger-chain">{}The hash chain verifies: all {} entries checked when this server '
+                      "started. To check a copy against it: {}</p>").format(head, seq, _verify_command(chain.head))
+    return Markup('<p class="ledger-chain">{}The hash chain verified up to entry {} when this server started; the '
+                  "entries appended since are not checked here ({} checks them).</p>").format(
+        head, chain.checked.partition(":")[0], _verify_command(chain.checked))
+
+
+def _verify_command(digest_):
+    return Markup('<code class="ledger-digest" style="overflow-wrap: anywhere">ledger verify --digest {}</code>'
+                  ).format(digest_)
 
 
 @hookimpl
@@ -178,26 +191,145 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
-    # Datasette finds a plugin's templates/ only beside a package, and this plugin is a module.
-    env.loader.loaders.append(FileSystemLoader(str(TEMPLATES)))
+    # Datasette searches a packaged plugin's templates/ after --template-dir and before its own
+    # templates, and finds none beside a module such as this one: this puts them in that place,
+    # so that the index, table and query templates here, which extend Datasette's, are used.
+    search_path = env.loader.loaders[0].searchpath
+    search_path.insert(len(search_path) - 1, str(TEMPLATES))
+
+
+@hookimpl
+def extra_template_vars(template, database, table, request, datasette):
+    """What this package's templates (index.html, table.html, query.html) need on a ledger's
+    pages; on any other page they render as Datasette's own."""
+    if template == "index.html" and ledger_names(datasette):
+        return partial(_front_doors, datasette, request)
+    if database not in ledger_names(datasette) or request is None:
+        return None
+    if template == "query.html":
+        return {"ledger_page": True}
+    if template != "table.html":
+        return None
+    return partial(_table_page, datasette, database, table, request)
+
+
+async def _table_page(datasette, database, table, request):
+    page = {"ledger_page": True}
+    if table in metadata.SEARCHES:
+        # Datasette's own search box shows only for a table it searches itself (see search_filters).
+        _, names = metadata.SEARCHES[table]
+        page.update(supports_search=True, search=request.args.get("_search", ""),
+                    ledger_search_help=metadata.SEARCH_HELP[names])
+    if table == "attributions":
+        columns = await datasette.get_database(database).table_columns(table)
+        page["ledger_columns"] = ReaderColumns.of(request, columns)
+    return page
+
+
+@dataclass
+class ReaderColumns:
+    """The columns of the attributions page: the reader's (metadata.READER_COLUMNS, less any
+    `_nocol`) unless the request names its own with `_col`, as Datasette's column menu does."""
+
+    chosen: bool  # the request names its columns
+    left_out: list  # the view's columns that the reader's leave out
+    all_url: str  # this page with every column
+    reader_url: str  # this page with the reader's columns
+
+    @classmethod
+    def of(cls, request, columns):
+        args = [(key, value) for key, value in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
+                if key not in ("_col", "_nocol")]
+        return cls(
+            chosen="_col" in request.args,
+            left_out=[column for column in columns if column not in metadata.READER_COLUMNS],
+            all_url="?" + urllib.parse.urlencode(args + [("_col", column) for column in columns]),
+            reader_url="?" + urllib.parse.urlencode(args) if args else request.path,
+        )
+
+    def shown(self, display_columns, display_rows):
+        """Datasette's columns and rows of the page, less those the reader's columns leave out."""
+        if self.chosen:
+            return display_columns, display_rows
+        shown = metadata.READER_COLUMNS
+        return ([column for column in display_columns if column["name"] in shown],
+                [type(row)([cell for cell in row if cell["column"] in shown]) for row in display_rows])
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Link a claim's text to its page: `claim` beside a `claim_id`, and `text` in the claims view."""
+    """Link a claim's text to its page (`claim` beside a `claim_id`, and `text` in the claims
+    view), and give a retracted or superseded attribution's reason and successor."""
+    if value is None or database not in ledger_names(datasette):
+        return None
     if column == "claim" and "claim_id" in row.keys():
         claim_id = row["claim_id"]
     elif column == "text" and table == "claims":
         claim_id = row["id"]
+    elif column == "status" and table in metadata.ATTRIBUTION_VIEWS and value != "current" and "id" in row.keys():
+        return _status_cell(datasette, database, row["id"], value)
     else:
-        return None
-    if value is None or database not in ledger_names(datasette):
         return None
     return Markup('<a href="{}">{}</a>').format(claim_url(datasette, database, claim_id), value)
 
 
 def claim_url(datasette, database, claim_id):
     return f"{datasette.urls.table(database, 'claims')}/{claim_id}"
+
+
+def attribution_url(datasette, database, claim_id, attribution_id):
+    """Where an attribution is shown: its row on its claim's page."""
+    return f"{claim_url(datasette, database, claim_id)}#attribution-{attribution_id}"
+
+
+async def _status_cell(datasette, database, attribution_id, status):
+    # Only rows that are not current are looked up, one query each: few on most pages.
+    details = await datasette.get_database(database).execute_fn(partial(status_details, [attribution_id]))
+    return status_html(datasette, database, status, details.get(attribution_id, {}))
+
+
+def status_details(ids, conn):
+    """{id: what the retractions and corrections say of it} for the attributions `ids`:
+    `status_reason` (why it was retracted, or why the correction that superseded it was made),
+    `superseded_by` (that correction's id), `corrects` (the id of the attribution it corrects)
+    and `correction_reason`; and the claim ids of the other attributions named, for links."""
+    details = defaultdict(dict)
+    rows = conn.execute(
+        """SELECT target, 'retracted', NULL, NULL, reason FROM retractions
+           WHERE target IN (SELECT value FROM json_each(:ids))
+           UNION ALL
+           SELECT target, 'superseded', seq, (SELECT claim_id FROM attribution_records WHERE seq = c.seq), reason
+           FROM corrections AS c WHERE target IN (SELECT value FROM json_each(:ids))
+           UNION ALL
+           SELECT seq, 'corrects', target, (SELECT claim_id FROM attribution_records WHERE seq = c.target), reason
+           FROM corrections AS c WHERE seq IN (SELECT value FROM json_each(:ids))""",
+        {"ids": json.dumps(ids)},
+    )
+    for attribution_id, kind, other, other_claim, reason in rows:
+        found = details[attribution_id]
+        if kind == "corrects":
+            found.update(corrects=other, corrects_claim=other_claim, correction_reason=reason)
+        else:
+            found.update(status_reason=reason)
+            if kind == "superseded":
+                found.update(superseded_by=other, superseded_by_claim=other_claim)
+    return dict(details)
+
+
+def status_html(datasette, database, status, details):
+    """An attribution's status, with the reason and the attribution it was superseded by or corrects."""
+    html = Markup("{}").format(status)
+    if details.get("superseded_by"):
+        html += Markup(' by <a href="{}">{}</a>').format(
+            attribution_url(datasette, database, details["superseded_by_claim"], details["superseded_by"]),
+            details["superseded_by"])
+    if details.get("status_reason"):
+        html += Markup('<span class="ledger-reason">Reason: {}</span>').format(details["status_reason"])
+    if details.get("corrects"):
+        html += Markup('<span class="ledger-reason">Corrects <a href="{}">{}</a>. Reason: {}</span>').format(
+            attribution_url(datasette, database, details["corrects_claim"], details["corrects"]),
+            details["corrects"], details["correction_reason"])
+    return html
 
 
 @hookimpl
@@ -228,6 +360,10 @@ async def claim_page(request, datasette):
             "SQL query took too long (see the sql_time_limit_ms setting)", title="SQL Interrupted", status=400
         )
     claim, attributions = dict(claim), [dict(row) for row in attributions]
+    details = await db.execute_fn(partial(status_details, [a["id"] for a in attributions]))
+    for attribution in attributions:
+        found = details.get(attribution["id"], {})
+        attribution.update({field: found.get(field) for field in STATUS_FIELDS})
     if request.url_vars.get("as_json"):
         return Response.json({"database": db.name, "claim": claim, "attributions": attributions})
     return Response.html(
@@ -239,6 +375,9 @@ async def claim_page(request, datasette):
                 "attributions": attributions,
                 "columns": CLAIM_PAGE_COLUMNS,
                 "timeline": timeline(attributions),
+                "stance_colours": STANCE_COLOURS,
+                "statuses": {a["id"]: status_html(datasette, db.name, a["status"], details.get(a["id"], {}))
+                             for a in attributions},
                 "json_url": claim_url(datasette, db.name, claim_id) + ".json",
                 "attributions_url": datasette.urls.table(db.name, "attributions") + f"?claim_id={claim_id}",
             },
@@ -295,6 +434,109 @@ def name_narrowing(request, database, table, datasette):
     if not by_name:
         return None
     return Narrowing(f"id IN (SELECT seq FROM attribution_records WHERE {' AND '.join(conditions)})", params, alone)
+
+
+# Search ---------------------------------------------------------------------------
+
+
+@hookimpl(specname="filters_from_request")
+def search_filters(request, database, table, datasette):
+    """`_search` on a ledger's attributions and claims: every word must begin a word of the
+    claim, the quote or (for attributions) one of its names, as written or canonical.
+
+    Datasette's own search matches whole words in the full-text table alone, so `Peru` missed
+    `Peruvian` and the Peruvian government. Here each word is an FTS5 prefix query, and the
+    names are matched with the same tokenizer in an in-memory index of the `names` table
+    (NameIndex). Canonical names are resolved when searched, through name_resolutions, so
+    an alias recorded later is found at once. `_searchmode=raw` passes the text to FTS5 as
+    it is, as Datasette does; `_search_COLUMN` searches one column of the full-text table."""
+    if table not in metadata.SEARCHES or database not in ledger_names(datasette):
+        return None
+    searches = {key: request.args[key] for key in request.args if key.startswith("_search") and key != "_searchmode"}
+    if not searches:
+        return None
+    fts_table, with_names = metadata.SEARCHES[table]
+
+    async def search():
+        db = datasette.get_database(database)
+        fts_columns = await db.table_columns(fts_table)
+        raw = request.args.get("_searchmode") == "raw"
+        clauses, params, described = [], {}, []
+
+        def fts_rows(query):
+            params[f"ledger_search_{len(params)}"] = query
+            return f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH :ledger_search_{len(params) - 1}"
+
+        for key, text in searches.items():
+            column = key.removeprefix("_search").removeprefix("_") or None
+            if column is not None and column not in fts_columns:
+                raise BadRequest("Cannot search by that column")
+            terms = [text] if raw else [f'"{word}"*' for word in search_words(text)] or ['""']  # no word: no row
+            if column is not None:
+                in_column = f"{column} : ({' '.join(terms)})"
+                clauses.append(f"id IN ({fts_rows(in_column)})")
+                described.append(f'search column "{column}" matches "{text}"')
+                continue
+            described.append(f'search matches "{text}"')
+            names = [[]] * len(terms)
+            if with_names and not raw:
+                names = await db.execute_fn(partial(names_matching, _name_index(datasette, database), terms))
+            # The words that no name matches are looked up together; each of the others on its own.
+            unnamed = [term for term, ids in zip(terms, names) if not ids]
+            if unnamed:
+                clauses.append(f"id IN ({fts_rows(' '.join(unnamed))})")
+            for term, ids in zip(terms, names):
+                if ids:
+                    rows = fts_rows(term)
+                    named = f"ledger_search_{len(params)}"
+                    params[named] = json.dumps(ids)
+                    by_name = " OR ".join(f"{name_id} IN (SELECT value FROM json_each(:{named}))"
+                                          for name_id in NAME_ID_COLUMNS["attributions"].values())
+                    clauses.append(f"id IN ({rows} UNION ALL SELECT seq FROM attribution_records WHERE {by_name})")
+        return FilterArguments(clauses, params, described)
+
+    return search
+
+
+def search_words(text):
+    """The words of a search, a phrase in double quotes counting as one (an unclosed quote runs
+    to the end); a word without a letter or digit finds nothing, and is left out."""
+    words = (phrase or word for phrase, word in re.findall(r'"([^"]*)"?|([^\s"]+)', text))
+    return [word for word in words if any(character.isalnum() for character in word)]
+
+
+class NameIndex:
+    """The names of one ledger in an in-memory FTS5 index with the ledger's own tokenizer, so that
+    a search finds names as it finds the words of claims. Names are only ever appended, each
+    with a larger id, so the index catches up with the ledger by id."""
+
+    def __init__(self):
+        self.conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self.conn.execute("CREATE VIRTUAL TABLE names USING fts5(name)")
+        self.indexed = 0  # the largest name id in the index
+        self.lock = threading.Lock()  # searches run on several of Datasette's threads
+
+    def matching(self, ledger, terms):
+        """For each FTS5 query in `terms`, the ids of the names it matches; `ledger` is a connection to the ledger."""
+        with self.lock:
+            new = ledger.execute("SELECT id, name FROM names WHERE id > ? ORDER BY id", (self.indexed,)).fetchall()
+            if new:
+                self.conn.executemany("INSERT INTO names (rowid, name) VALUES (?, ?)", new)
+                self.indexed = new[-1][0]
+            matching = "SELECT rowid FROM names WHERE names MATCH ?"
+            return [[name_id for (name_id,) in self.conn.execute(matching, (term,))] for term in terms]
+
+
+def _name_index(datasette, database):
+    return _state(datasette).name_indexes.setdefault(database, NameIndex())
+
+
+def names_matching(index, terms, conn):
+    """For each term, the ids of the names it matches as written, and of the names whose canonical name it matches."""
+    matches = index.matching(conn, terms)
+    return [sorted({*ids, *(name_id for (name_id,) in conn.execute(
+        "SELECT name_id FROM current_resolutions WHERE canonical_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),)))}) if ids else [] for ids in matches]
 
 
 # Facets ---------------------------------------------------------------------------
@@ -423,7 +665,7 @@ class CountedFacet(ColumnFacet):
         if filtered or self.table not in COUNTED_VIEWS or self.database not in ledger_names(self.ds):
             return None
         counts = await self.ds.get_database(self.database).execute_fn(
-            partial(once_per_head, self.ds, self.database, whole_view_counts)
+            partial(once_per_head, self.ds, self.database, head_counts)
         )
         return counts[self.table]
 
@@ -467,8 +709,12 @@ def by_canonical_name(counts_by_id, canonical):
     return named
 
 
-def whole_view_counts(conn):
-    """{view: {column: Counter of value}} over every row of the attributions and claims views."""
+def head_counts(conn):
+    """What is counted over a whole ledger, once per journal head: {view: {column: Counter of
+    value}} over every row of the attributions and claims views, for their facets; and for the
+    home page, `first_contested` (the ids of the claims that the contested query lists first),
+    `outlets` (the outlets with most current attributions, each with its Counter by stance)
+    and `outlet_count`."""
     canonical = canonical_names(conn)
     attributions = {"stance": Counter(dict(conn.execute("SELECT stance, count(*) FROM attribution_records GROUP BY 1")))}
     for column, id_column in NAME_ID_COLUMNS["attributions"].items():
@@ -476,24 +722,87 @@ def whole_view_counts(conn):
             f"SELECT {id_column}, count(*) FROM attribution_records WHERE {id_column} IS NOT NULL GROUP BY 1"
         )), canonical)
     attributions["month"] = Counter(dict(conn.execute("SELECT substr(date, 1, 7), count(*) FROM attribution_records GROUP BY 1")))
-    total, retracted, superseded = conn.execute(
+    total, retracted, superseded, claims = conn.execute(
         "SELECT (SELECT count(*) FROM attribution_records), (SELECT count(*) FROM retractions),"
-        " (SELECT count(*) FROM corrections)"
+        " (SELECT count(*) FROM corrections), (SELECT count(*) FROM claim_texts)"
     ).fetchone()
     attributions["status"] = +Counter({"current": total - retracted - superseded, "retracted": retracted,
                                        "superseded": superseded})
-    contested = Counter(
-        dict(
-            conn.execute(
-                """SELECT contested, count(*) FROM (
-                       SELECT c.id, coalesce(s.contested, 0) AS contested FROM claim_texts AS c LEFT JOIN (
-                           SELECT claim_id, max(stance = 'asserts') AND max(stance = 'disputes') AS contested
-                           FROM current_records GROUP BY claim_id) AS s ON s.claim_id = c.id)
-                   GROUP BY contested"""
-            )
-        )
-    )
-    return {"attributions": attributions, "claims": {"contested": contested}}
+    first_contested = conn.execute(
+        f"SELECT claim_id, count(*) OVER () FROM ({metadata.CONTESTED_COUNTS}) ORDER BY attributions DESC, claim_id"
+        f" LIMIT {HOME_ROWS}").fetchall()
+    contested = first_contested[0][1] if first_contested else 0
+    by_outlet = defaultdict(Counter)
+    outlet_stances = conn.execute("SELECT outlet_id, stance, count(*) FROM current_records GROUP BY 1, 2")
+    for outlet_id, stance, count in outlet_stances:
+        by_outlet[canonical[outlet_id]][stance] += count
+    return {
+        "attributions": attributions,
+        "claims": {"contested": +Counter({1: contested, 0: claims - contested})},
+        "first_contested": [claim_id for claim_id, _ in first_contested],
+        "outlets": heapq.nsmallest(HOME_OUTLETS, by_outlet.items(), key=lambda item: (-item[1].total(), item[0])),
+        "outlet_count": len(by_outlet),
+    }
+
+
+# The home page ---------------------------------------------------------------
+
+HOME_ROWS = 5  # contested claims, and newest attributions, on the home page
+HOME_OUTLETS = 10  # outlets drawn by stance
+
+
+async def _front_doors(datasette, request):
+    doors = []
+    for name in ledger_names(datasette):
+        if await datasette.permission_allowed(request.actor, "view-database", name, default=True):
+            doors.append(await front_door(datasette, name))
+    return {"ledger_front_doors": doors}
+
+
+async def front_door(datasette, name):
+    """What the home page shows of one ledger: what it holds, counted once per head (head_counts),
+    and its newest attributions, read anew (the newest rows by id: a seek)."""
+    db = datasette.get_database(name)
+    counts = await db.execute_fn(partial(once_per_head, datasette, name, head_counts))
+    contested = {row["claim_id"]: dict(row) for row in await db.execute(
+        f"""SELECT claims.id AS claim_id, claims.text AS claim, claims.attributions,
+              {metadata.claimants_sql("asserts")} AS asserted_by, {metadata.claimants_sql("disputes")} AS disputed_by
+            FROM claims WHERE claims.id IN (SELECT value FROM json_each(:ids))""",
+        {"ids": json.dumps(counts["first_contested"])})}
+    newest = await db.execute(f"SELECT * FROM attributions ORDER BY id DESC LIMIT {HOME_ROWS}")
+    table = partial(datasette.urls.table, name)
+    widest = max((stances.total() for _, stances in counts["outlets"]), default=1)
+    return {
+        "name": name,
+        "url": datasette.urls.database(name),
+        "chain": _chain_html(datasette, name, _state(datasette).chains.get(name)),
+        "statuses": counts["attributions"]["status"],
+        "attributions": counts["attributions"]["status"].total(),
+        "claims": counts["claims"]["contested"].total(),
+        "contested": counts["claims"]["contested"][1],
+        "outlet_count": counts["outlet_count"],
+        "contested_claims": [contested[claim_id] for claim_id in counts["first_contested"]],
+        "newest": [dict(row) for row in newest],
+        "outlets": [
+            {"name": outlet, "total": stances.total(),
+             "url": table("attributions") + "?" + urllib.parse.urlencode({"outlet": outlet, "status": "current"}),
+             "parts": [{"stance": stance, "count": stances[stance], "colour": STANCE_COLOURS[stance],
+                        "width": round(100 * stances[stance] / widest, 2)}
+                       for stance in metadata.STANCES if stances[stance]]}
+            for outlet, stances in counts["outlets"]
+        ],
+        "stance_colours": STANCE_COLOURS,
+        "claim_url": partial(claim_url, datasette, name),
+        "links": {
+            "attributions": table("attributions"),
+            "claims": table("claims"),
+            "contested": table("contested"),
+            "documents": table("documents") if await db.table_exists("documents")
+            or "documents" in await db.view_names() else None,
+            "journal": table("journal"),
+            **{query: table(query) for query in ("first_reported", "outlet_stances", "relay_chains")},
+        },
+    }
 
 
 # The timeline ----------------------------------------------------------------

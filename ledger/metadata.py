@@ -7,7 +7,8 @@ returns in place, which would otherwise alter these for every later request.
 """
 from markupsafe import escape
 
-STANCES = ("asserts", "reports", "questions", "disputes")
+from .records import STANCES
+
 STATUSES = ("current", "retracted", "superseded")  # as the attributions view gives them
 
 LICENSE = "Apache-2.0"
@@ -29,6 +30,10 @@ ATTRIBUTION_COLUMNS = {
     "note": "Free text from the person who recorded it.",
     "status": "current; retracted (withdrawn); or superseded (replaced by a correction).",
 }
+
+# What the attributions page shows unless the reader picks columns (`_col`, `_nocol`): the
+# claimant stands for the speaker, the claim's link for its id; the rest is a click away.
+READER_COLUMNS = ("id", "claim", "claimant", "outlet", "via", "date", "stance", "status")
 
 ATTRIBUTION_ROWS_COLUMNS = {
     **ATTRIBUTION_COLUMNS,
@@ -55,17 +60,55 @@ JOURNAL_COLUMNS = {
 
 ATTRIBUTION_FACETS = ["stance", "status", "outlet", "speaker", "via", "month"]
 
+# The views that the plugin searches (`datasette_plugin.search_filters`) rather than Datasette,
+# so that a word finds the longer words it begins and an attribution is found by its names:
+# view -> (its full-text table, whose rowids are the view's `id`; whether names are searched).
+ATTRIBUTION_VIEWS = ("attributions", "current_attributions", "attribution_rows")  # one row per attribution
+SEARCHES = {**{view: ("attribution_search", True) for view in ATTRIBUTION_VIEWS}, "claims": ("claim_search", False)}
+_SEARCH_HOW = ("A word also finds the longer words that begin with it: Peru finds Peruvian. Case and accents "
+               'do not matter. Every word must be found; "words in double quotes" must be found together.')
+SEARCH_HELP = {  # by whether names are searched
+    True: "Search looks in claims, quotes and names, as written and canonical. " + _SEARCH_HOW,
+    False: "Search looks in the claims' texts. " + _SEARCH_HOW,
+}
+
 _STANCE_COUNTS = ",\n  ".join(f"sum(stance = '{stance}') AS {stance}" for stance in STANCES)
+
+# The contested claims and how many current attributions each has, in one pass over the current
+# attributions in table order: `+claim_id` keeps SQLite from reading them in claim order through
+# an index, a seek per row, which took twice as long on a million attributions.
+CONTESTED_COUNTS = """SELECT claim_id, count(*) AS attributions
+  FROM current_records
+  GROUP BY +claim_id
+  HAVING max(stance = 'asserts') AND max(stance = 'disputes')"""
+
+
+def claimants_sql(stance):
+    """SQL for the distinct claimants (canonical) of the current attributions of `claims.id` with
+    `stance`, joined by `; ` (a name may hold a comma)."""
+    return f"""(SELECT group_concat(claimant, '; ') FROM (
+    SELECT DISTINCT claimant FROM current_attributions
+    WHERE claim_id = claims.id AND stance = '{stance}' ORDER BY claimant))"""
+
 
 QUERIES = {
     "contested": {
         "title": "Contested claims",
-        "description": "Claims that at least one current attribution asserts and another disputes, most attributions first.",
-        "sql": """SELECT id AS claim_id, text AS claim, attributions, asserts, reports, questions, disputes,
-  first_seen, first_outlet
-FROM claims
-WHERE contested
-ORDER BY attributions DESC, claim_id""",
+        "description": "Claims that at least one current attribution asserts and another disputes, most attributions "
+        "first, with who asserts and who disputes them (names canonical).",
+        # The claims view and the claimants are read only for the rows shown, in the order of the
+        # subquery, which is the outer loop; ordering the outer query instead would compute every row first.
+        "sql": f"""SELECT claims.id AS claim_id, claims.text AS claim,
+  {claimants_sql("asserts")} AS asserted_by,
+  {claimants_sql("disputes")} AS disputed_by,
+  claims.attributions, claims.asserts, claims.reports, claims.questions, claims.disputes,
+  claims.first_seen, claims.first_outlet
+FROM (
+  {CONTESTED_COUNTS}
+  ORDER BY attributions DESC, claim_id
+) AS contested
+JOIN claims ON claims.id = contested.claim_id""",
+        "hide_sql": True,
     },
     "first_reported": {
         "title": "Who carried each claim first",
@@ -78,6 +121,7 @@ FROM (
 )
 WHERE position = 1
 ORDER BY unixepoch(date), claim_id, attribution_id""",
+        "hide_sql": True,
     },
     "outlet_stances": {
         "title": "Each outlet's stances",
@@ -87,6 +131,7 @@ ORDER BY unixepoch(date), claim_id, attribution_id""",
 FROM current_attributions
 GROUP BY outlet
 ORDER BY attributions DESC, outlet""",
+        "hide_sql": True,
     },
     "relay_chains": {
         "title": "Relay chains",
@@ -97,6 +142,7 @@ ORDER BY attributions DESC, outlet""",
 FROM current_attributions
 WHERE via IS NOT NULL
 ORDER BY claim_id, date, attribution_id""",
+        "hide_sql": True,
     },
 }
 
@@ -121,31 +167,23 @@ def database_metadata(database_url, chain_html):
                 "columns": dict(ATTRIBUTION_COLUMNS),
                 "facets": [{"counted": column} for column in ATTRIBUTION_FACETS],
                 "sort_desc": "id",
-                "fts_table": "attribution_search",
-                "fts_pk": "id",
             },
             "attribution_rows": {
                 "description": "The attributions with the ids of their names as written (see names), "
                 "by which facets are counted.",
                 "columns": dict(ATTRIBUTION_ROWS_COLUMNS),
                 "sort_desc": "id",
-                "fts_table": "attribution_search",
-                "fts_pk": "id",
             },
             "current_attributions": {
                 "description": "The attributions that are neither retracted nor superseded.",
                 "columns": dict(ATTRIBUTION_COLUMNS),
                 "sort_desc": "id",
-                "fts_table": "attribution_search",
-                "fts_pk": "id",
             },
             "claims": {
                 "description": "One row per claim, with counts over its current attributions.",
                 "columns": dict(CLAIM_COLUMNS),
                 "facets": [{"counted": "contested"}],
                 "sort": "id",
-                "fts_table": "claim_search",
-                "fts_pk": "id",
             },
             "journal": {
                 "description": "The append-only, SHA-256 hash-chained journal: every other table is a projection of it.",
@@ -162,9 +200,9 @@ def instance_metadata(ledgers):
     """Metadata for a Datasette serving `ledgers`: database name -> (database URL, chain_html)."""
     metadata = {
         "title": "Source-attribution ledger",
+        # The home page's template shows each ledger's hash chain with the rest of what it holds.
         "description_html": "<p>Who said what, where and when, with what stance, and who disputes it: "
-        "every attribution is an entry in a SHA-256 hash-chained journal.</p>"
-        + "".join(chain_html for _, chain_html in ledgers.values()),
+        "every attribution is an entry in a SHA-256 hash-chained journal.</p>",
         "license": LICENSE,
         "license_url": LICENSE_URL,
         "databases": {name: database_metadata(*ledger) for name, ledger in ledgers.items()},

@@ -1,11 +1,15 @@
 """Small helpers shared by the tests (no fixtures: those are in conftest.py)."""
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import socket
 import sqlite3
+import struct
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,3 +96,54 @@ def own_copy(ledger, directory):
     path = Path(directory) / "ledger.db"
     shutil.copy(ledger, path)
     return path
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(db, *options):
+    """`ledger serve` on a free loopback port until the block ends; yields its base URL once it listens.
+
+    Uvicorn prints "Uvicorn running on" once its socket listens; the wait is for that line or
+    for the process to end, never for a time, so a busy machine only makes it slower."""
+    port = free_port()
+    process = subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "serve", "--port", str(port), *options],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = []
+    for line in process.stderr:  # ends when the process does
+        log.append(line)
+        if b"Uvicorn running on" in line:
+            break
+    else:
+        process.wait()
+        raise AssertionError(f"ledger serve did not start:\n{b''.join(log).decode(errors='replace')[-2000:]}")
+    # Read on, or a full pipe would stop the server at its next line.
+    reader = threading.Thread(target=log.extend, args=(process.stderr,), daemon=True)
+    reader.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait()
+        reader.join()
+
+
+def listening_addresses(port):
+    """Local addresses with a socket listening on `port`, read from /proc/net/tcp and tcp6."""
+    addresses = set()
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                local, state = line.split()[1], line.split()[3]
+                address, local_port = local.split(":")
+                if state != "0A" or int(local_port, 16) != port:  # 0A: LISTEN
+                    continue
+                # The kernel prints each 32-bit word of the address in host (little-endian) order.
+                raw = b"".join(struct.pack("<I", int(address[i:i + 8], 16)) for i in range(0, len(address), 8))
+                addresses.add(socket.inet_ntop(family, raw))
+    return addresses

@@ -7,6 +7,7 @@ import re
 import shutil
 import sqlite3
 import unicodedata
+from urllib.parse import urlencode
 
 import pytest
 from datasette.app import Datasette
@@ -95,7 +96,9 @@ async def test_home_and_database_pages_show_the_head_and_that_the_chain_verifies
     ds = Datasette([str(sample)])
     for page in ("/", "/ledger"):
         html = (await get(ds, page)).text
-        assert f"head <code>{digest}</code>. The hash chain verifies: all 10 entries checked" in html
+        head = f"newest entry <code>{digest[:15]}…</code>."
+        assert f"{head} The hash chain verifies: all 10 entries checked" in html
+        assert f'ledger verify --digest {digest}</code>' in html  # whole, where it may break on a phone
         assert "Apache-2.0" in html and 'href="/ledger/journal"' in html
     assert "<h1>Source-attribution ledger</h1>" in (await get(ds, "/")).text
 
@@ -117,7 +120,8 @@ async def test_the_head_shown_follows_entries_appended_while_served(sample_copy)
         ledger.add({"claim": SEVERED, "outlet": "BBC", "date": "2024-07-31", "stance": "reports"})
         head = ledger.digest()
     html = (await get(ds, "/ledger")).text
-    assert f"head <code>{head}</code>. The hash chain verified up to <code>{checked}</code>" in html
+    assert f"newest entry <code>{head[:15]}…</code>. The hash chain verified up to entry 10 when" in html
+    assert f"ledger verify --digest {checked}</code> checks them" in html
 
 
 @pytest.mark.asyncio
@@ -126,6 +130,53 @@ async def test_an_immutable_ledger_is_served_and_checked_too(sample):
     assert "The hash chain verifies: all 10 entries checked" in (await get(ds, "/ledger")).text
     data = await get_json(ds, "/ledger/attributions.json")
     assert facet_counts(data, "status") == {"current": 6, "retracted": 1, "superseded": 1}
+
+
+@pytest.mark.asyncio
+async def test_the_home_page_tells_what_the_ledger_holds_and_links_to_it(sample):
+    html = re.sub(r"\s+", " ", (await get(Datasette([str(sample)]), "/")).text)
+    counts = re.search(r'<ul class="ledger-counts">(.*?)</ul>', html)[1]
+    for count, what, path in [(8, "attributions", "attributions"), (3, "claims", "claims"),
+                              (1, "contested", "contested"), (5, "outlets", "outlet_stances")]:
+        assert f'<a href="/ledger/{path}"><strong>{count}</strong> {what}</a>' in counts
+    assert "6 are current, 1 retracted and 1 superseded by a correction" in html
+    for path in ("attributions", "claims", "contested", "journal", "first_reported", "outlet_stances", "relay_chains"):
+        assert f'href="/ledger/{path}"' in html
+    assert "/ledger/documents" not in html  # a ledger without documents
+    contested = re.search(r'<ol class="ledger-contested">(.*?)</ol>', html)[1]
+    assert f'<a href="/ledger/claims/1">{PERU_FIRST}</a>' in contested
+    assert "Asserted by BBC; disputed by Yván Gil" in contested
+    newest = re.findall(r'<a href="/ledger/claims/(\d+)#attribution-(\d+)">', html)
+    assert newest == [("3", "10"), ("2", "9"), ("2", "6"), ("2", "5"), ("2", "4")]
+    bars = re.findall(r'<a class="ledger-bar-name" href="([^"]+)">([^<]+)</a>', html)
+    assert bars[0] == ("/ledger/attributions?outlet=Global+Times&amp;status=current", "Global Times")
+    assert len(bars) == 5
+    assert 'aria-label="Global Times: 1 asserts, 1 disputes"' in html
+    # The tables behind the views are listed, after the rest and closed.
+    assert html.index("<details class=\"ledger-everything\">") < html.index('href="/ledger/attribution_records"')
+
+
+@pytest.mark.asyncio
+async def test_the_home_page_counts_again_once_the_journal_grows(sample_copy):
+    ds = Datasette([str(sample_copy)])
+    assert "<strong>1</strong> contested" in (await get(ds, "/")).text
+    with Ledger(sample_copy) as ledger:
+        ledger.add({"claim": SEVERED, "outlet": "BBC", "date": "2024-07-31", "stance": "disputes"})
+    html = (await get(ds, "/")).text
+    assert "<strong>2</strong> contested" in html and "<strong>9</strong> attributions" in html
+    assert re.findall(r'#attribution-(\d+)">', html)[0] == "11"
+
+
+@pytest.mark.asyncio
+async def test_an_empty_ledgers_pages_answer(tmp_path):
+    path = tmp_path / "ledger.db"
+    Ledger(path, create=True).close()
+    ds = Datasette([str(path)])
+    html = (await get(ds, "/")).text
+    assert "No claim is contested." in html and "No attribution is recorded yet." in html
+    for page in ("/ledger", "/ledger/attributions", "/ledger/attributions?_search=Peru", "/ledger/claims",
+                 "/ledger/contested"):
+        await get(ds, page)
 
 
 # /ledger/attributions ------------------------------------------------------------
@@ -161,6 +212,62 @@ async def test_attributions_html_has_facets_descriptions_and_claim_links(sample)
     assert f'<a href="/ledger/claims/1">{PERU_FIRST}</a>' in html
     assert f'<a href="/ledger/claims/3">{SEVERED}</a>' in html
     assert 'data-column-description="Who holds the stance: the speaker when given, else the outlet."' in html
+
+
+@pytest.mark.asyncio
+async def test_the_attributions_page_shows_a_readers_columns_and_its_json_all_of_them(sample):
+    ds = Datasette([str(sample)])
+    html = (await get(ds, "/ledger/attributions")).text
+    headers = re.findall(r'<th [^>]*data-column="([^"]+)"', html)
+    assert headers == ["id", "claim", "claimant", "outlet", "via", "date", "stance", "status"]
+    assert re.search(r'<details class="ledger-column-notes">\s*<summary>About the columns</summary>', html)
+    assert '<dl class="column-descriptions">' in html.split('<details class="ledger-column-notes">')[1]
+    every = ["id", "claim_id", "claim", "claimant", "speaker", "outlet", "via", "date", "month", "stance", "url",
+             "quote", "note", "status"]
+    assert "?" + "&amp;".join(f"_col={column}" for column in every) in html  # "show all columns"
+    shown_all = (await get(ds, "/ledger/attributions?" + "&".join(f"_col={column}" for column in every))).text
+    assert re.findall(r'<th [^>]*data-column="([^"]+)"', shown_all) == every
+    # A column hidden from the reader's is taken from theirs, as Datasette's column menu expects.
+    without_via = (await get(ds, "/ledger/attributions?_nocol=via")).text
+    assert "via" not in re.findall(r'<th [^>]*data-column="([^"]+)"', without_via)
+    data = await get_json(ds, "/ledger/attributions.json")
+    assert data["columns"] == every
+
+
+@pytest.mark.asyncio
+async def test_search_finds_names_as_written_and_canonical_and_the_start_of_words(sample_copy):
+    ds = Datasette([str(sample_copy)])
+
+    async def found(text, view="attributions"):
+        data = await get_json(ds, f"/ledger/{view}.json?" + urlencode({"_search": text}))
+        return sorted(row[0] for row in data["rows"])
+
+    assert await found("Hil") == [2]  # the start of "Hill", as written
+    assert await found("Yván") == [2, 10]  # 2's speaker is written "Hill", an alias of Yván Gil
+    assert await found("yvan gil") == [2, 10]  # case and accents aside, every word
+    assert await found("Boru") == [3]
+    assert await found("Peru") == [1, 2, 3, 5, 9, 10]  # claims, quotes, "Peru's Business Daily", "El Peruano"
+    assert await found('"Peru\'s Business"') == [3]
+    assert await found("Peruano reports") == []  # no attribution has both words
+    assert await found("Madur", view="claims") == [2]
+    # An alias recorded later is found at once: canonical names are resolved when searched.
+    assert await found("Nueva Televisión") == []
+    with Ledger(sample_copy) as ledger:
+        ledger.alias("Telesur", of="La Nueva Televisión del Sur")
+    assert await found("Nueva Televisión") == [10]
+    html = (await get(ds, "/ledger/attributions?_search=Peru")).text
+    assert "6 rows where search matches" in html and "Peru finds Peruvian" in html
+
+
+@pytest.mark.asyncio
+async def test_search_by_column_and_raw(sample):
+    ds = Datasette([str(sample)])
+    by_quote = await get_json(ds, "/ledger/attributions.json?_shape=objects&_search_quote=internat")
+    assert [row["id"] for row in by_quote["rows"]] == [2]
+    raw = await get_json(ds, "/ledger/attributions.json?" + urlencode(
+        {"_shape": "objects", "_searchmode": "raw", "_search": "quote: Peru*"}))
+    assert sorted(row["id"] for row in raw["rows"]) == [1, 2]
+    await get(ds, "/ledger/attributions.json?_search_outlet=BBC", status=400)
 
 
 @pytest.mark.asyncio
@@ -207,6 +314,33 @@ async def test_a_claim_page_lists_its_attributions_in_date_order(sample):
         (4, "2024-08-01", "current"), (6, "2024-08-02", "retracted")]
 
 
+SUPERSEDED_BY_9 = ('superseded by <a href="/ledger/claims/2#attribution-9">9</a>'
+                   '<span class="ledger-reason">Reason: wrong date</span>')
+RETRACTED = 'retracted<span class="ledger-reason">Reason: misread</span>'
+
+
+@pytest.mark.asyncio
+async def test_a_claim_page_gives_each_retraction_and_corrections_reason_and_ids(sample):
+    ds = Datasette([str(sample)])
+    data = await get_json(ds, "/ledger/claims/2.json")
+    fields = {a["id"]: (a["status"], a["status_reason"], a["superseded_by"], a["corrects"], a["correction_reason"])
+              for a in data["attributions"]}
+    assert fields == {9: ("current", None, None, 5, "wrong date"), 5: ("superseded", "wrong date", 9, None, None),
+                      4: ("current", None, None, None, None), 6: ("retracted", "misread", None, None, None)}
+    html = (await get(ds, "/ledger/claims/2")).text
+    assert SUPERSEDED_BY_9 in html and RETRACTED in html
+    assert ('<span class="ledger-reason">Corrects <a href="/ledger/claims/2#attribution-5">5</a>. '
+            "Reason: wrong date</span>") in html
+    for column in ("id", "date", "claimant", "stance", "status", "quote"):
+        assert f'data-column="{column}"' in html
+
+
+@pytest.mark.asyncio
+async def test_the_attributions_page_gives_the_reason_and_successor_of_what_is_not_current(sample):
+    html = (await get(Datasette([str(sample)]), "/ledger/attributions?status__not=current")).text
+    assert SUPERSEDED_BY_9 in html and RETRACTED in html
+
+
 def svg_marks(html):
     [svg] = re.findall(r'<svg class="ledger-timeline".*?</svg>', html, re.S)
     return re.findall(r'<circle class="mark" data-attribution="(\d+)"[^>]*?(fill="[^"]*")', svg)
@@ -245,9 +379,28 @@ async def test_an_unknown_claim_is_404(sample):
 
 
 @pytest.mark.asyncio
-async def test_contested_lists_the_contested_claim(sample):
-    rows = await get_json(Datasette([str(sample)]), "/ledger/contested.json?_shape=array")
-    assert [(row["claim_id"], row["claim"], row["attributions"]) for row in rows] == [(1, PERU_FIRST, 3)]
+async def test_contested_lists_the_contested_claim_with_who_asserts_and_who_disputes(sample):
+    ds = Datasette([str(sample)])
+    rows = await get_json(ds, "/ledger/contested.json?_shape=array")
+    assert [(row["claim_id"], row["claim"], row["attributions"], row["asserted_by"], row["disputed_by"])
+            for row in rows] == [(1, PERU_FIRST, 3, "BBC", "Yván Gil")]
+    html = (await get(ds, "/ledger/contested")).text
+    assert "<title>ledger: Contested claims</title>" in html
+    assert "<title>ledger: Who carried each claim first</title>" in (await get(ds, "/ledger/first_reported")).text
+
+
+@pytest.mark.asyncio
+async def test_contested_claims_come_most_attributions_first(tmp_path):
+    path = tmp_path / "ledger.db"
+    with Ledger(path, create=True) as ledger:
+        for claim, outlets in ((PERU_FIRST, 2), (MADURO_WON, 4), (SEVERED, 3)):
+            for n in range(outlets):
+                ledger.add({"claim": claim, "outlet": f"Outlet {n}", "date": "2024-07-30",
+                            "stance": "disputes" if n == 0 else "asserts"})
+    rows = await get_json(Datasette([str(path)]), "/ledger/contested.json?_shape=array")
+    assert [(row["claim"], row["attributions"], row["disputed_by"]) for row in rows] == [
+        (MADURO_WON, 4, "Outlet 0"), (SEVERED, 3, "Outlet 0"), (PERU_FIRST, 2, "Outlet 0")]
+    assert rows[0]["asserted_by"] == "Outlet 1; Outlet 2; Outlet 3"
 
 
 @pytest.mark.asyncio
@@ -317,6 +470,10 @@ async def test_a_database_that_is_not_a_ledger_keeps_datasette_defaults(sample, 
     assert "contested" not in table["facet_results"]
     assert ">not a ledger</a>" not in (await get(ds, "/other/claims")).text
     await ds.get_database("other").execute_write("INSERT INTO claims VALUES (2, 'writable')")
+    # Its pages are Datasette's own, the home page too when no ledger is served.
+    assert "ledger-" not in (await get(ds, "/other/claims")).text
+    home = (await get(Datasette([str(other)]), "/")).text
+    assert "ledger-" not in home and '<a href="/other/claims"' in home
 
 
 # The seed ledger -------------------------------------------------------------------------
@@ -334,7 +491,8 @@ async def test_seed_ledger_pages(seed_ledger):
     assert MADURO_WON in [row["claim"] for row in contested]
     search = await get_json(ds, "/ledger/attributions.json?_shape=objects&_search=González")
     assert search["rows"]
-    assert all("gonzalez" in unaccented(f"{row['claim']} {row['quote']}") for row in search["rows"])
+    searched = ("claim", "quote", "claimant", "outlet", "via")
+    assert all("gonzalez" in unaccented(" ".join(str(row[field]) for field in searched)) for row in search["rows"])
     maduro = next(row for row in contested if row["claim"] == MADURO_WON)
     claim = await get_json(ds, f"/ledger/claims/{maduro['claim_id']}.json")
     dates = [a["date"] for a in claim["attributions"]]
