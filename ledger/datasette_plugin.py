@@ -36,6 +36,7 @@ from markupsafe import Markup
 
 from . import metadata
 from .journal import ChainBroken, check_chain, digest, has_journal
+from .records import utc_day
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -354,7 +355,7 @@ async def claim_page(request, datasette):
         claim = (await db.execute("SELECT * FROM claims WHERE id = ?", [claim_id])).first()
         if claim is None:
             raise NotFound(f"Claim {claim_id} is not in {db.name}")
-        attributions = await db.execute("SELECT * FROM attributions WHERE claim_id = ? ORDER BY date, id", [claim_id])
+        attributions = await db.execute("SELECT * FROM attributions WHERE claim_id = ? ORDER BY unixepoch(date), id", [claim_id])
     except QueryInterrupted:  # answered as Datasette's own pages answer a query over its time limit
         raise DatasetteError(
             "SQL query took too long (see the sql_time_limit_ms setting)", title="SQL Interrupted", status=400
@@ -828,7 +829,7 @@ class Mark:
 def timeline(attributions):
     """Where to draw each attribution: x by date, one lane per stance, marks that would
     overlap stacked upward within their lane. Returns what the template's SVG needs."""
-    days = [_day(a["date"]) for a in attributions]
+    days = [utc_day(a["date"]).toordinal() for a in attributions]
     first, last = min(days), max(days)
     span = last - first
 
@@ -880,7 +881,3 @@ def timeline(attributions):
         "legend": [{"stance": stance, "colour": colour} for stance, colour in STANCE_COLOURS.items()],
     }
 
-
-def _day(text):
-    """The calendar day of a ledger date (YYYY-MM-DD, or a date and time) as an ordinal."""
-    return date.fromisoformat(text[:10]).toordinal()

@@ -164,7 +164,7 @@ def _check_unprintable(field, text):
 
 
 def check_date(value):
-    if _calendar_day(value) > _latest_day(int(time.time() // 86_400)):
+    if utc_day(value) > _latest_day(int(time.time() // 86_400)):
         raise Refused([("date", f"{value} is in the future")])
 
 
@@ -176,8 +176,9 @@ def _latest_day(days_since_epoch):
 
 
 @functools.lru_cache(maxsize=65_536)  # records share dates
-def _calendar_day(value):
-    """The UTC calendar day of a valid date or date-time; raises Refused for anything else."""
+def utc_day(value):
+    """The UTC calendar day of a valid date or date-time (a day alone is itself); raises
+    Refused for anything else."""
     if _DATE.fullmatch(value):
         try:
             day = dt.date.fromisoformat(value)

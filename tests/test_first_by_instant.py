@@ -37,3 +37,14 @@ def test_the_first_reported_query_names_the_earliest_instant(tmp_path):
 
     assert [(row["outlet"], row["date"]) for row in asyncio.run(first_reported())] == [
         ("BBC", LATER_BY_TEXT_EARLIER_IN_TIME)]
+
+
+def test_a_claim_page_lists_its_attributions_by_instant(tmp_path):
+    path = ledger_with_offsets(tmp_path)
+
+    async def claim_page():
+        response = await Datasette([str(path)]).client.get("/ledger/claims/1.json")
+        return response.json()
+
+    page = asyncio.run(claim_page())
+    assert [row["outlet"] for row in page["attributions"]] == ["BBC", "Honolulu Star"]
