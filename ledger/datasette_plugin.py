@@ -188,6 +188,23 @@ def prepare_connection(conn, database, datasette):
     # A second lock besides Datasette's read-only mode: no plugin's write reaches a ledger.
     if database in ledger_names(datasette):
         conn.execute("PRAGMA query_only = 1")
+        # What one query may build in memory: a string or blob of at most this many bytes, enough
+        # for any value a ledger holds, so SQL such as printf('%.*c', 1e9, 'x') fails at once
+        # instead of taking a gigabyte.
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, READ_LENGTH_LIMIT)
+        conn.set_authorizer(_refuse_functions_that_leak_addresses)
+
+
+# Bytes: the largest text a ledger holds (a payload) is well below it.
+READ_LENGTH_LIMIT = 64 << 20
+# SQL functions that hand out memory addresses, which help an attacker past ASLR.
+ADDRESS_LEAKING_FUNCTIONS = {"fts3_tokenizer"}
+
+
+def _refuse_functions_that_leak_addresses(action, first, second, database, source):
+    if action == sqlite3.SQLITE_FUNCTION and second and second.lower() in ADDRESS_LEAKING_FUNCTIONS:
+        return sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
 
 
 @hookimpl

@@ -2,6 +2,7 @@
 extensions is refused; no request writes; hostile text is shown escaped on every page; and
 `ledger serve` listens on loopback unless told otherwise."""
 import re
+import resource
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -89,6 +90,31 @@ async def test_sql_that_writes_attaches_sets_pragmas_or_loads_extensions_is_refu
         assert response.status_code == 400
     assert (await ds.client.get("/ledger.json?sql=SELECT+count(*)+AS+n+FROM+journal")).json()["rows"] == [[5]]
     assert content(ledger_copy) == before
+
+
+@pytest.mark.asyncio
+async def test_no_query_may_build_a_huge_value_nor_read_a_memory_address(ledger_copy):
+    ds = Datasette([str(ledger_copy)])
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+    huge = {"SELECT length(printf('%.*c', 900000000, 'x')) AS n": None,  # printf gives up: NULL
+            "SELECT length(zeroblob(900000000)) AS n": "too big", "SELECT length(randomblob(900000000)) AS n": "too big",
+            "WITH RECURSIVE s(x) AS (SELECT 'x' UNION ALL SELECT x || x FROM s WHERE length(x) < 1000000000) "
+            "SELECT max(length(x)) AS n FROM s": "too big"}
+    for sql, refusal in huge.items():
+        response = await ds.client.get("/ledger.json?" + urllib.parse.urlencode({"sql": sql}))
+        if refusal:
+            assert response.status_code == 400 and refusal in response.json()["error"], sql
+        else:
+            assert response.json()["rows"] == [[None]], sql
+    # Not one of them came near building its 900 MB.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before < 256 * 1024
+    for sql in ("SELECT fts3_tokenizer('simple')", "SELECT hex(FTS3_TOKENIZER('porter'))"):
+        response = await ds.client.get("/ledger.json?" + urllib.parse.urlencode({"sql": sql}))
+        assert response.status_code == 400, sql
+        assert "not authorized" in response.json()["error"], sql
+    # A value as long as any the ledger holds is still read whole.
+    response = await ds.client.get("/ledger.json?sql=SELECT+length(printf('%25.*c',+1000000,+'x'))+AS+n")
+    assert response.json()["rows"] == [[1_000_000]]
 
 
 # Requests that would write ------------------------------------------------------------------
