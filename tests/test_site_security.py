@@ -10,7 +10,8 @@ import urllib.request
 import pytest
 from datasette.app import Datasette
 
-from ledger.db import Ledger
+from ledger.db import Ledger, appending
+from ledger.records import entry_of
 
 from .helpers import listening_addresses, own_copy, serving, state_of
 
@@ -175,6 +176,26 @@ async def test_markup_in_the_data_is_shown_escaped_on_every_page(hostile_ledger)
 
 
 # `ledger serve` -----------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>x</script>",
+                                 "vbscript:msgbox(1)", "//evil.example/", "java\tscript:alert(1)"])
+async def test_only_http_and_https_addresses_become_links_whatever_the_database_holds(tmp_path, url):
+    """A url that validation would refuse, appended past it (as a forger would, with a correct
+    chain), is shown as text, never as a link."""
+    db = tmp_path / "ledger.db"
+    with Ledger(db, create=True) as ledger, appending(ledger.conn) as appender:
+        appender.append(entry_of("attribution", {"claim": "A claim.", "outlet": "BBC", "date": "2024-07-30",
+                                                 "stance": "asserts", "url": url, "quote": "words"}))
+    ds = Datasette([str(db)])
+    for page in ("/ledger/claims/1", "/ledger/attributions?_col=url", "/ledger/current_attributions",
+                 "/ledger", "/", "/ledger/journal", "/ledger/journal/1"):
+        response = await ds.client.get(page)
+        assert response.status_code == 200, page
+        links = re.findall(r'href="([^"]*)"', response.text)
+        assert not [link for link in links if link.startswith("//")
+                    or not link.startswith(("/", "#", "?", "http://", "https://"))], (page, links)
 
 
 def request(base, path, data=None):
