@@ -161,17 +161,29 @@ def startup(datasette):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """Before the pages that show a ledger's head (home, database), read the head anew."""
+    """A ledger's pages answer GET and HEAD only; before the pages that show a ledger's head
+    (home, database), the head is read anew."""
 
     def wrap(app):
-        async def refresh_heads(scope, receive, send):
+        async def read_only_with_fresh_heads(scope, receive, send):
             if scope["type"] == "http":
+                if scope["method"] not in ("GET", "HEAD") and _under_a_ledger(datasette, scope["path"]):
+                    # Refused here, before Datasette's views: some answer a POST with a 500.
+                    response = Response.text("Method not allowed: a ledger is published read-only", status=405,
+                                             headers={"Allow": "GET, HEAD"})
+                    await response.asgi_send(send)
+                    return
                 await _refresh_heads(datasette, scope["path"])
             await app(scope, receive, send)
 
-        return refresh_heads
+        return read_only_with_fresh_heads
 
     return wrap
+
+
+def _under_a_ledger(datasette, path):
+    routes = {datasette.urls.database(name) for name in ledger_names(datasette)}
+    return any(path == route or path.startswith((route + "/", route + ".")) for route in routes)
 
 
 async def _refresh_heads(datasette, path):
@@ -359,15 +371,18 @@ def register_routes(datasette):
     return [(rf"^/(?P<db_route>{routes})/claims/(?P<claim_id>[0-9]+)(?P<as_json>\.json)?$", claim_page)]
 
 
+LARGEST_ID = 2**63 - 1
+
+
 async def claim_page(request, datasette):
     """A claim, all its attributions in date order, and its timeline; JSON with `.json`."""
-    if request.method not in ("GET", "HEAD"):  # as Datasette's own read-only pages answer
-        return Response.text("Method not allowed", status=405, headers={"Allow": "GET, HEAD"})
     db = datasette.get_database(route=request.url_vars["db_route"])
     await datasette.ensure_permissions(
         request.actor, [("view-table", (db.name, "claims")), ("view-database", db.name), "view-instance"]
     )
     claim_id = int(request.url_vars["claim_id"])
+    if claim_id > LARGEST_ID:  # beyond SQLite's integers: no claim has it
+        raise NotFound(f"Claim {claim_id} is not in {db.name}")
     try:
         claim = (await db.execute("SELECT * FROM claims WHERE id = ?", [claim_id])).first()
         if claim is None:
