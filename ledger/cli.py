@@ -3,6 +3,7 @@
 Exit status: 0 success, 1 data refused or a check failed (nothing written), 2 wrong usage.
 Datasette is imported only by `serve`, so appending commands start quickly.
 """
+import json
 import os
 import sys
 import time
@@ -101,9 +102,15 @@ def add(ctx, **fields):
 @cli.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(importers.FORMATS), help="Default: from the file's ending.")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print one JSON object: {"file", "new", "existing", "id_ranges": [[first, last], ...]}.')
 @click.pass_context
-def import_(ctx, file, fmt):
-    """Append every record of FILE (- for standard input) in one transaction: all or nothing."""
+def import_(ctx, file, fmt, as_json):
+    """Append every record of FILE (- for standard input) in one transaction: all or nothing.
+
+    Prints how many records were new, with the ids of the new attributions (ranges where
+    they follow one another), and how many were already recorded.
+    """
     if fmt is None:
         fmt = importers.format_from_name(file) if file != "-" else None
         if fmt is None:
@@ -119,7 +126,25 @@ def import_(ctx, file, fmt):
             items = importers.CheckedInWorker(file, fmt, recorded_at)
             progress = _with_progress(items, os.path.getsize(file)) if sys.stderr.isatty() else items
             result = _run(lambda: ledger.import_items(progress, source=file, recorded_at=recorded_at))
-    click.echo(f"{file}: {result.new} new, {result.existing} already recorded")
+    if as_json:
+        click.echo(json.dumps({"file": file, "new": result.new, "existing": result.existing,
+                               "id_ranges": result.id_ranges}, ensure_ascii=False))
+    else:
+        click.echo(f"{file}: {result.new} new{_ids_in_brackets(result.id_ranges)}, {result.existing} already recorded")
+
+
+# More ranges than this make a line nobody reads: the first and last ids are given instead.
+IDS_SHOWN = 5
+
+
+def _ids_in_brackets(id_ranges):
+    """` (ids 24-26, 28-30)` for the [first, last] pairs, or nothing for none."""
+    if not id_ranges:
+        return ""
+    if len(id_ranges) > IDS_SHOWN:
+        return f" (ids {id_ranges[0][0]} to {id_ranges[-1][1]} in {len(id_ranges)} ranges: --json lists them)"
+    shown = ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in id_ranges)
+    return f" ({'ids' if ',' in shown or '-' in shown else 'id'} {shown})"
 
 
 # Below this size, starting a worker process to read and validate costs more than it saves.

@@ -9,10 +9,10 @@ rows (written by `projections.Projector`) commit together or not at all.
 """
 import concurrent.futures
 import contextlib
+import dataclasses
 import functools
 import json
 import sqlite3
-from dataclasses import dataclass
 
 from . import journal
 from .importers import checked
@@ -75,10 +75,24 @@ def appending(conn):
         appender.flush()
 
 
-@dataclass
+@dataclasses.dataclass
 class ImportResult:
+    """What an import recorded: `new` attributions, `existing` records already held, and
+    the ids of the new attributions as `id_ranges`, [first, last] pairs (inclusive) in
+    order: an import's new attributions mostly follow one another (a ClaimReview import
+    records a fact-checker between two), so a million of them take a pair or a few."""
+
     new: int = 0
     existing: int = 0
+    id_ranges: list = dataclasses.field(default_factory=list)
+
+    def added(self, seq):
+        """Count the new attribution `seq`, which follows every id counted before."""
+        self.new += 1
+        if self.id_ranges and self.id_ranges[-1][1] == seq - 1:
+            self.id_ranges[-1][1] = seq
+        else:
+            self.id_ranges.append([seq, seq])
 
 
 class Ledger:
@@ -134,8 +148,7 @@ class Ledger:
                 if projector.holds_pending(payload) or (projector.may_be_in_tables(record) and self._recorded_id(record)):
                     result.existing += 1
                 else:
-                    appender.append(entry, payload)
-                    result.new += 1
+                    result.added(appender.append(entry, payload))
                 if item.fact_checker:
                     self._append_fact_checker(appender, record["outlet"], recorded_at)
             if problems:

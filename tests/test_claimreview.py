@@ -69,7 +69,7 @@ def test_graph_with_numeric_rating_id_reference_and_appearance_array(tmp_path):
     db = tmp_path / "l.db"
     result = import_reviews(db, FIXTURES / "politifact-graph.json")
     assert result.exit_code == 0, result.output
-    assert "2 new, 0 already recorded" in result.output
+    assert "2 new (ids 1-2), 0 already recorded" in result.output
     assert attributions(db) == [
         ("Jane Example", "Jane Example", "Facebook", "2024-07-28", "asserts",
          "https://www.facebook.com/example/posts/123", None),
@@ -117,7 +117,7 @@ def test_fact_check_tools_api_response(tmp_path):
     db = tmp_path / "l.db"
     result = import_reviews(db, FIXTURES / "factcheck-tools-api.json")
     assert result.exit_code == 0, result.output
-    assert "4 new, 1 already recorded" in result.output  # the claimant of both reviews is recorded once
+    assert "4 new (ids 1-2, 4, 6), 1 already recorded" in result.output  # the claimant of both reviews is recorded once
     assert attributions(db) == [
         ("Viral WhatsApp message", None, "Viral WhatsApp message", "2020-03-14", "asserts", None, None),
         ("Full Fact", None, "Full Fact", "2020-03-16", "disputes", "https://fullfact.org/health/example-hot-water/",
@@ -435,7 +435,7 @@ def test_json_ld_exports_of_an_empty_ledger_and_all_is_a_usage_error(tmp_path):
 def test_real_process_imports_exports_and_verifies(tmp_path):
     db = tmp_path / "l.db"
     imported = run_ledger(db, "import", FIXTURES / "europe-array.json", "--format", "claimreview")
-    assert imported.returncode == 0 and "5 new, 0 already recorded" in imported.stdout
+    assert imported.returncode == 0 and "5 new (ids 1-2, 4-5, 7), 0 already recorded" in imported.stdout
     refused = run_ledger(db, "import", "-", "--format", "claimreview",
                          input=json.dumps({**REVIEW, "reviewRating": {"alternateName": "Satire"}}))
     assert refused.returncode == 1 and "-:1: reviewRating: 'Satire' is not a rating" in refused.stderr

@@ -18,7 +18,7 @@ def test_a_session_of_every_command(tmp_path):
     records.write_text(json.dumps({**SAMPLE, "outlet": "Gestión", "stance": "reports"}, ensure_ascii=False) + "\n",
                        encoding="utf-8")
     imported = run_ledger(db, "import", records)
-    assert imported.returncode == 0 and "1 new, 0 already recorded" in imported.stdout
+    assert imported.returncode == 0 and "1 new (id 2), 0 already recorded" in imported.stdout
     assert run_ledger(db, "import", "-", "--format", "jsonl", input=records.read_text(encoding="utf-8")).stdout.endswith(
         "0 new, 1 already recorded\n")
     assert run_ledger(db, "alias", "Hill", "--of", "Yván Gil").stdout == "3\n"
@@ -73,3 +73,20 @@ def test_concurrent_appenders_leave_one_linear_chain(tmp_path):
         statuses = [status for batch in pool.map(appender, range(4)) for status in batch]
     assert statuses == [0] * 40
     assert run_ledger(db, "verify").stdout.startswith("ok: 40 entries")
+
+
+def test_import_names_the_new_ids_and_gives_json_for_scripts(tmp_path):
+    db = tmp_path / "l.db"
+    records = tmp_path / "r.jsonl"
+    records.write_text("".join(json.dumps({**SAMPLE, "stance": stance}) + "\n" for stance in ("asserts", "reports")),
+                       encoding="utf-8")
+    assert run_ledger(db, *ADD).stdout == "1\n"
+    imported = run_ledger(db, "import", records)
+    assert (imported.returncode, imported.stdout) == (0, f"{records}: 1 new (id 2), 1 already recorded\n")
+    assert run_ledger(db, *ADD[:-1], "questions").stdout == "3\n"
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(json.dumps({**SAMPLE, "date": f"2024-07-0{day}"}) + "\n" for day in (1, 2, 3)),
+                    encoding="utf-8")
+    scripted = run_ledger(db, "import", "-", "--format", "jsonl", "--json", input=more.read_text(encoding="utf-8"))
+    assert scripted.returncode == 0
+    assert json.loads(scripted.stdout) == {"file": "-", "new": 3, "existing": 0, "id_ranges": [[4, 6]]}

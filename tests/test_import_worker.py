@@ -46,7 +46,7 @@ def processes_using(path):
 def test_the_worker_path_imports_and_refuses_like_the_plain_one(tmp_path):
     good = big_file(tmp_path / "good.jsonl", 5_000)
     result = run_ledger(tmp_path / "l.db", "import", good)
-    assert result.returncode == 0 and "5000 new, 0 already recorded" in result.stdout
+    assert result.returncode == 0 and "5000 new (ids 1-5000), 0 already recorded" in result.stdout
     bad = big_file(tmp_path / "bad.jsonl", 5_000, bad_line=4_321)
     result = run_ledger(tmp_path / "l.db", "import", bad)
     assert result.returncode == 1
