@@ -19,8 +19,8 @@ from .importers import checked
 from .journal import LedgerError, connect, write_transaction
 from .projections import PROJECTION_CHECK_GROUPS, Projector, check_projections, check_schema
 from .records import (
-    FIELDS, Refused, attribution_json, canonical_json, chain_hash, claim_key, clean_record, clean_text, entry_of,
-    record_of, utc_now,
+    FIELDS, Refused, _preview, attribution_json, canonical_json, chain_hash, claim_key, clean_record, clean_text,
+    entry_of, record_of, utc_now,
 )
 
 
@@ -273,8 +273,25 @@ class Ledger:
         if status is None:
             raise Refused([("id", f"{target} is not an attribution in this ledger")])
         if status[0] != "current":
-            raise Refused([("id", f"attribution {target} is {status[0]}: only a current attribution can be {verb}")])
+            raise Refused([("id", f"attribution {target} is {self._why_not_current(target)}: "
+                                  f"only a current attribution can be {verb}")])
         return record_of(journal.payload(self.conn, target))
+
+    def _why_not_current(self, target):
+        """`retracted by entry 9 ('misread')`, or `superseded by 9` and where the corrections
+        that followed lead: the attribution to act on instead, if any."""
+        successors, last = [], target
+        while row := self.conn.execute("SELECT seq FROM corrections WHERE target = ?", (last,)).fetchone():
+            last = row[0]
+            successors.append(last)
+        retraction = self.conn.execute("SELECT seq, reason FROM retractions WHERE target = ?", (last,)).fetchone()
+        retracted = f"retracted by entry {retraction[0]} ({_preview(retraction[1])})" if retraction else None
+        if not successors:
+            return retracted
+        fate = f"is {retracted}" if retracted else "is current"
+        if len(successors) == 1:
+            return f"superseded by {last}, which {fate}"
+        return f"superseded by {successors[0]}, whose latest correction, {last}, {fate}"
 
 
 def _name(field, value):

@@ -186,3 +186,29 @@ def test_a_correction_may_not_duplicate_a_recorded_attribution(db):
     result = ledger(db, "correct", 1, "--reason", "it was the BBC", "--outlet", "BBC")
     assert result.exit_code == 1
     assert "already recorded as attribution 2; retract 1 instead" in result.output
+
+
+def test_correcting_or_retracting_what_is_not_current_names_what_replaced_it(db):
+    add(db)
+    add(db, stance="reports")
+    assert ledger(db, "correct", 1, "--reason", "dated wrong", "--date", "2024-07-31").stdout == "3\n"
+    result = ledger(db, "correct", 1, "--reason", "again", "--stance", "disputes")
+    assert result.exit_code == 1
+    assert result.output == ("id: attribution 1 is superseded by 3, which is current: "
+                             "only a current attribution can be corrected\n")
+    assert ledger(db, "correct", 3, "--reason", "the day before", "--date", "2024-07-29").stdout == "4\n"
+    assert ledger(db, "correct", 4, "--reason", "the BBC's", "--outlet", "BBC World").stdout == "5\n"
+    result = ledger(db, "retract", 1, "--reason", "x")
+    assert result.exit_code == 1
+    assert "attribution 1 is superseded by 3, whose latest correction, 5, is current: " \
+           "only a current attribution can be retracted" in result.output
+    assert ledger(db, "retract", 5, "--reason", "misread\nthe page").stdout == "6\n"
+    assert "attribution 3 is superseded by 4, whose latest correction, 5, is retracted by entry 6 " \
+           "('misread\\nthe page')" in ledger(db, "correct", 3, "--reason", "x", "--note", "y").output
+    assert "attribution 4 is superseded by 5, which is retracted by entry 6" in ledger(
+        db, "retract", 4, "--reason", "x").output
+    result = ledger(db, "retract", 5, "--reason", "twice")
+    assert result.output == ("id: attribution 5 is retracted by entry 6 ('misread\\nthe page'): "
+                             "only a current attribution can be retracted\n")
+    assert ledger(db, "retract", 2, "--reason", "x" * 100).stdout == "7\n"
+    assert "retracted by entry 7 ('" + "x" * 60 + "…')" in ledger(db, "correct", 2, "--reason", "y", "--note", "z").output

@@ -90,3 +90,15 @@ def test_import_names_the_new_ids_and_gives_json_for_scripts(tmp_path):
     scripted = run_ledger(db, "import", "-", "--format", "jsonl", "--json", input=more.read_text(encoding="utf-8"))
     assert scripted.returncode == 0
     assert json.loads(scripted.stdout) == {"file": "-", "new": 3, "existing": 0, "id_ranges": [[4, 6]]}
+
+
+def test_a_refused_correction_names_the_attribution_that_superseded_it(tmp_path):
+    db = tmp_path / "l.db"
+    assert run_ledger(db, *ADD).stdout == "1\n"
+    assert run_ledger(db, "correct", "1", "--reason", "dated wrong", "--date", "2024-07-31").stdout == "2\n"
+    refused = run_ledger(db, "correct", "1", "--reason", "again", "--stance", "reports")
+    assert (refused.returncode, refused.stdout) == (1, "")
+    assert refused.stderr == "id: attribution 1 is superseded by 2, which is current: only a current attribution can be corrected\n"
+    assert run_ledger(db, "retract", "2", "--reason", "misread").stdout == "3\n"
+    refused = run_ledger(db, "retract", "2", "--reason", "again")
+    assert refused.returncode == 1 and "attribution 2 is retracted by entry 3 ('misread')" in refused.stderr
