@@ -36,7 +36,12 @@ def _run(action):
 
 
 def _open(ctx, create=False):
-    return _run(lambda: Ledger(ctx.obj["db"], create=create))
+    """The ledger; one that this command creates is announced on standard error, as a
+    mistyped --db would otherwise go unnoticed (standard output keeps to the command's result)."""
+    ledger = _run(lambda: Ledger(ctx.obj["db"], create=create))
+    if ledger.created:
+        click.echo(f"{ctx.obj['db']}: created", err=True)
+    return ledger
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,10 +64,8 @@ def cli(ctx, db):
 @click.pass_context
 def init(ctx):
     """Create the ledger from schema.sql; an existing ledger is left unchanged."""
-    path = ctx.obj["db"]
-    existed = os.path.exists(path) and os.path.getsize(path) > 0
-    _open(ctx, create=True).close()
-    click.echo(f"{path}: {'already a ledger; nothing changed' if existed else 'created'}")
+    with _run(lambda: Ledger(ctx.obj["db"], create=True)) as ledger:
+        click.echo(f"{ctx.obj['db']}: {'created' if ledger.created else 'already a ledger; nothing changed'}")
 
 
 def _record_options(required):

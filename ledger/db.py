@@ -97,8 +97,10 @@ class ImportResult:
 
 class Ledger:
     def __init__(self, path, create=False):
+        """Open the ledger at `path`; with `create`, make it if it does not exist, and then
+        `created` is True (in this process: of several creating it at once, one made it)."""
         self.path = path
-        self.conn = connect(path, create=create)
+        self.conn, self.created = journal.open_ledger(path, create=create)
 
     def close(self):
         self.conn.close()

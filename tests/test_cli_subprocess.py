@@ -67,11 +67,12 @@ def test_concurrent_appenders_leave_one_linear_chain(tmp_path):
     db = tmp_path / "l.db"  # created by the racing processes themselves
 
     def appender(worker):
-        return [run_ledger(db, *ADD[:2], f"claim {worker}-{n}", *ADD[3:]).returncode for n in range(10)]
+        return [run_ledger(db, *ADD[:2], f"claim {worker}-{n}", *ADD[3:]) for n in range(10)]
 
     with ThreadPoolExecutor(4) as pool:
-        statuses = [status for batch in pool.map(appender, range(4)) for status in batch]
-    assert statuses == [0] * 40
+        results = [result for batch in pool.map(appender, range(4)) for result in batch]
+    assert [result.returncode for result in results] == [0] * 40
+    assert [result.stderr for result in results].count(f"{db}: created\n") == 1  # by the one that made it
     assert run_ledger(db, "verify").stdout.startswith("ok: 40 entries")
 
 
@@ -102,3 +103,14 @@ def test_a_refused_correction_names_the_attribution_that_superseded_it(tmp_path)
     assert run_ledger(db, "retract", "2", "--reason", "misread").stdout == "3\n"
     refused = run_ledger(db, "retract", "2", "--reason", "again")
     assert refused.returncode == 1 and "attribution 2 is retracted by entry 3 ('misread')" in refused.stderr
+
+
+def test_a_mistyped_db_is_created_and_said_so_on_standard_error(tmp_path):
+    assert run_ledger(tmp_path / "main.db", *ADD).returncode == 0
+    typo = tmp_path / "mian.db"
+    added = run_ledger(typo, *ADD)
+    assert (added.returncode, added.stdout, added.stderr) == (0, "1\n", f"{typo}: created\n")
+    again = run_ledger(typo, *ADD[:-1], "reports")
+    assert (again.stdout, again.stderr) == ("2\n", "")
+    initialised = run_ledger(tmp_path / "new.db", "init")
+    assert (initialised.stdout, initialised.stderr) == (f"{tmp_path / 'new.db'}: created\n", "")
