@@ -113,6 +113,9 @@ def import_(ctx, file, fmt, as_json):
 
     Prints how many records were new, with the ids of the new attributions (ranges where
     they follow one another), and how many were already recorded.
+
+    CSV has a header row of field names, separated by commas, or by semicolons or tabs
+    (as spreadsheets in many European locales save it): the header row tells which.
     """
     if fmt is None:
         fmt = importers.format_from_name(file) if file != "-" else None

@@ -114,3 +114,14 @@ def test_a_mistyped_db_is_created_and_said_so_on_standard_error(tmp_path):
     assert (again.stdout, again.stderr) == ("2\n", "")
     initialised = run_ledger(tmp_path / "new.db", "init")
     assert (initialised.stdout, initialised.stderr) == (f"{tmp_path / 'new.db'}: created\n", "")
+
+
+def test_a_semicolon_separated_csv_from_a_spreadsheet_is_imported(tmp_path):
+    db = tmp_path / "l.db"
+    path = tmp_path / "hoja.csv"
+    path.write_text("claim;outlet;date;stance;quote\r\n"
+                    f"{SAMPLE['claim']};El Comercio;2024-07-30;reports;\"Lima; 30 de julio, 2024\"\r\n", encoding="utf-8")
+    imported = run_ledger(db, "import", path)
+    assert (imported.returncode, imported.stdout) == (0, f"{path}: 1 new (id 1), 0 already recorded\n")
+    assert json.loads(run_ledger(db, "export").stdout) == {
+        **SAMPLE, "outlet": "El Comercio", "stance": "reports", "quote": "Lima; 30 de julio, 2024"}

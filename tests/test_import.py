@@ -260,3 +260,51 @@ def test_the_library_gives_the_id_ranges(tmp_path):
         assert opened.add(SAMPLE) == (1, True)
         result = opened.import_items(items)
     assert (result.new, result.existing, result.id_ranges) == (3, 0, [[2, 4]])
+
+
+# CSV from spreadsheets in other locales ------------------------------------------------------
+
+def _separated(separator, records, fields=("claim", "outlet", "date", "stance", "quote")):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, delimiter=separator, lineterminator="\r\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_csv_separated_by_semicolons_or_tabs_is_read_from_its_header(tmp_path, separator):
+    db = tmp_path / "l.db"
+    records = [{**SAMPLE, "quote": "Lima, 30 July; “a decision”"}, {**RECORDS[2], "claim": "Venezuela, 2024."}]
+    path = tmp_path / "spreadsheet.csv"
+    path.write_text(_separated(separator, records), encoding="utf-8")
+    result = ledger(db, "import", path)
+    assert result.exit_code == 0, result.output
+    assert exported(db) == [{key: record[key] for key in ("claim", "outlet", "date", "stance", "quote") if key in record}
+                            for record in records]
+
+
+def test_a_semicolon_separated_csv_names_its_bad_records_at_their_lines(tmp_path):
+    content = _separated(";", [SAMPLE, {**SAMPLE, "stance": "maybe"}]) + 'x;BBC;2024-07-30;asserts;"two\nlines";\n'
+    assert refused(tmp_path, "excel.csv", "\n" + content) == [
+        "FILE:4: stance: 'maybe' is not one of asserts, reports, questions, disputes",
+        "FILE:5: row: has 6 values; the header has 5"]
+
+
+def test_excel_sep_line_names_the_separator_and_keeps_the_line_numbers(tmp_path):
+    db = tmp_path / "l.db"
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfsep=;\r\n" + _separated(";", [SAMPLE, {**SAMPLE, "date": "2024-02-30"}]).encode())
+    result = ledger(db, "import", path)
+    assert result.exit_code == 1
+    assert f"{path}:4: date: '2024-02-30' is not a real calendar day" in result.output
+    path.write_bytes(b"sep=|\n" + _separated("|", [SAMPLE]).encode())
+    assert ledger(db, "import", path).exit_code == 0 and exported(db) == [SAMPLE]
+
+
+def test_a_header_with_commas_keeps_commas_as_the_separator(tmp_path):
+    assert refused(tmp_path, "a.csv", "claim,outlet,date,stance\nx;y,BBC,2024-07-30,maybe\n") == [
+        "FILE:2: stance: 'maybe' is not one of asserts, reports, questions, disputes"]
+    assert refused(tmp_path, "b.csv", "claim;outlet,date;stance\n")[0] == (
+        "FILE:1: header: unknown field 'claim;outlet' (fields are: claim, outlet, date, stance, speaker, via, url, "
+        "quote, note)")
