@@ -475,16 +475,31 @@ def _review_document(review, claimant):
 
 
 def write_json_array(documents, out):
-    """A JSON array written as it is produced, one document a line."""
+    """A JSON array written as it is produced, one document a line; returns how many."""
     out.write("[")
-    for number, document in enumerate(documents):
-        out.write(("\n" if number == 0 else ",\n") + json.dumps(document, ensure_ascii=False))
+    count = 0
+    for count, document in enumerate(documents, start=1):
+        out.write(("\n" if count == 1 else ",\n") + json.dumps(document, ensure_ascii=False))
     out.write("\n]\n")
+    return count
 
 
 def write_claims(ledger, out):
-    write_json_array(claim_documents(ledger), out)
+    return write_json_array(claim_documents(ledger), out)
 
 
 def write_reviews(ledger, out):
-    write_json_array(review_documents(ledger), out)
+    return write_json_array(review_documents(ledger), out)
+
+
+def why_nothing_written(ledger):
+    """Why `write_claims` or `write_reviews` wrote an empty array, for a person who expected
+    documents. (`write_claims` writes a Claim for any current attribution, so only the first
+    reason can apply to it.)"""
+    if ledger.conn.execute("SELECT 1 FROM current_records LIMIT 1").fetchone() is None:
+        return "the ledger has no current attributions"
+    if ledger.conn.execute("SELECT 1 FROM fact_checkers LIMIT 1").fetchone() is None:
+        return ("no fact-checkers recorded: `ledger fact-checker NAME` marks an outlet as one "
+                "(a ClaimReview import records its reviewers)")
+    return ("no current verdict of a fact-checker: an attribution of a fact-checker's outlet, "
+            "naming no speaker, that asserts, questions or disputes a claim")

@@ -10,7 +10,7 @@ import time
 
 import click
 
-from . import exporters, importers
+from . import claimreview, exporters, importers
 from .db import ImportRefused, Ledger
 from .journal import ChainBroken, LedgerError
 from .records import FIELDS, Refused, utc_now
@@ -253,7 +253,8 @@ def export(ctx, fmt, include_all):
         if fmt in exporters.LEDGER_WRITERS:
             if include_all:
                 raise click.UsageError(f"--all does not apply to --format {fmt}: it writes current attributions")
-            exporters.LEDGER_WRITERS[fmt](ledger, sys.stdout)
+            if exporters.LEDGER_WRITERS[fmt](ledger, sys.stdout) == 0:  # still valid JSON: say why it is empty
+                click.echo(f"nothing written: {claimreview.why_nothing_written(ledger)}", err=True)
             return
         records = (record for _, record in ledger.records(include_all=include_all))
         exporters.WRITERS[fmt](records, sys.stdout)

@@ -60,7 +60,7 @@ def write_json(path, value):
 def exported(db, fmt):
     result = ledger(db, "export", "--format", fmt)
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 # Import ------------------------------------------------------------------------------
@@ -461,3 +461,24 @@ def test_the_rating_table_in_the_docs_is_the_one_in_the_code():
         documented.setdefault(stance, []).extend(cells[1].split(": ", 1)[1].split(", "))
     assert {key: sorted(texts) for key, texts in documented.items()} == {
         key: sorted(texts) for key, texts in RATING_TEXTS.items()}
+
+
+def test_an_empty_json_ld_export_says_why_on_standard_error(tmp_path):
+    db = tmp_path / "l.db"
+    assert ledger(db, "init").exit_code == 0
+    for fmt in ("claim-jsonld", "claimreview"):
+        result = ledger(db, "export", "--format", fmt)
+        assert (result.exit_code, result.stdout) == (0, "[\n]\n")
+        assert result.stderr == "nothing written: the ledger has no current attributions\n"
+    assert ledger(db, "add", "--claim", "The moon is made of cheese.", "--outlet", "Fact Desk", "--date",
+                  "2024-07-30", "--stance", "disputes").exit_code == 0
+    assert ledger(db, "export", "--format", "claim-jsonld").stderr == ""
+    result = ledger(db, "export", "--format", "claimreview")
+    assert json.loads(result.stdout) == []
+    assert result.stderr == ("nothing written: no fact-checkers recorded: `ledger fact-checker NAME` marks an outlet "
+                             "as one (a ClaimReview import records its reviewers)\n")
+    assert ledger(db, "fact-checker", "Other Desk").exit_code == 0
+    assert "no current verdict of a fact-checker" in ledger(db, "export", "--format", "claimreview").stderr
+    assert ledger(db, "fact-checker", "Fact Desk").exit_code == 0
+    result = ledger(db, "export", "--format", "claimreview")
+    assert len(json.loads(result.stdout)) == 1 and result.stderr == ""

@@ -125,3 +125,14 @@ def test_a_semicolon_separated_csv_from_a_spreadsheet_is_imported(tmp_path):
     assert (imported.returncode, imported.stdout) == (0, f"{path}: 1 new (id 1), 0 already recorded\n")
     assert json.loads(run_ledger(db, "export").stdout) == {
         **SAMPLE, "outlet": "El Comercio", "stance": "reports", "quote": "Lima; 30 de julio, 2024"}
+
+
+def test_an_empty_claimreview_export_is_valid_json_and_says_why(tmp_path):
+    db = tmp_path / "l.db"
+    assert run_ledger(db, *ADD).returncode == 0
+    exported = run_ledger(db, "export", "--format", "claimreview")
+    assert exported.returncode == 0 and json.loads(exported.stdout) == []
+    assert exported.stderr.startswith("nothing written: no fact-checkers recorded: `ledger fact-checker NAME`")
+    assert run_ledger(db, "fact-checker", "BBC").returncode == 0
+    exported = run_ledger(db, "export", "--format", "claimreview")
+    assert len(json.loads(exported.stdout)) == 1 and exported.stderr == ""
