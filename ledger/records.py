@@ -102,6 +102,20 @@ def claim_key(text):
     return collapsed
 
 
+def unaccented(text):
+    """`text` without its accents (NFKD, combining marks dropped): "González" is "Gonzalez"."""
+    return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def loose_key(text):
+    """Case, accents, punctuation and spacing folded away: "Pants on Fire!" is "pants on fire",
+    and "González, president-elect" is "gonzalez president elect"."""
+    return " ".join(_WORD.findall(unaccented(text.casefold())))
+
+
 def clean_text(field, value):
     """Normalise one value; returns None for an absent field, raises Refused if bad."""
     if value is None:

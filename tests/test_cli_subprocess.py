@@ -3,6 +3,7 @@ import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from .helpers import LEDGER_BIN, SAMPLE, run_ledger
 
@@ -136,3 +137,19 @@ def test_an_empty_claimreview_export_is_valid_json_and_says_why(tmp_path):
     assert run_ledger(db, "fact-checker", "BBC").returncode == 0
     exported = run_ledger(db, "export", "--format", "claimreview")
     assert len(json.loads(exported.stdout)) == 1 and exported.stderr == ""
+
+
+def test_ratings_written_as_sentences_are_read_by_the_installed_command(tmp_path):
+    db = tmp_path / "l.db"
+    fixture = Path(__file__).with_name("fixtures") / "claimreview" / "factcheck-tools-sentences.json"
+    imported = run_ledger(db, "import", fixture, "--format", "claimreview", "--json")
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout)["new"] == 16
+    reviews = json.loads(run_ledger(db, "export", "--format", "claimreview").stdout)
+    ratings = {review["reviewRating"]["alternateName"]: review["reviewRating"]["ratingValue"] for review in reviews}
+    assert ratings["Das stimmt nicht"] == ratings["Esto es engañoso"] == ratings["Это фейк"] == 1  # disputes
+    assert ratings["The claim is mostly true"] == ratings["É verdade"] == 5  # asserts
+    refused = run_ledger(db, "import", "-", "--format", "claimreview", input=json.dumps(
+        {"claims": [{"text": "x", "claimReview": [{"publisher": {"name": "P"}, "reviewDate": "2024-07-30",
+                                                   "textualRating": "C'est pas faux"}]}]}))
+    assert refused.returncode == 1 and "-:1: reviewRating: \"C'est pas faux\" is not a rating" in refused.stderr
