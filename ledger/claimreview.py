@@ -15,7 +15,7 @@ import re
 from fractions import Fraction
 
 from .importers import Item, _decoder, _json_reason, _skip_space, whole_text
-from .records import Refused, check_date, loose_key, record_of, unaccented
+from .records import WORD, Refused, check_date, loose_key, record_of, unaccented
 
 SCHEMA_ORG = "https://schema.org"
 DEFAULT_WORST, DEFAULT_BEST = 1, 5  # worstRating and bestRating when a review gives none
@@ -125,7 +125,7 @@ _LONGEST_PHRASE = max(len(key.split()) for key in _SENTENCE_PHRASES)
 # The video is from 2019." disputes. Past this many words, it is an explanation, not a rating.
 _PHRASE_END = re.compile(r"[.:;|()\u2013\u2014]")
 SENTENCE_WORDS_AT_MOST = 12
-_WORD_OR_COMMA = re.compile(r",|[^\W_]+")
+_WORD_OR_COMMA = re.compile(",|" + WORD.pattern)
 
 
 def stance_of_text(text):

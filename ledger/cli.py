@@ -3,6 +3,7 @@
 Exit status: 0 success, 1 data refused or a check failed (nothing written), 2 wrong usage.
 Datasette is imported only by `serve`, so appending commands start quickly.
 """
+import dataclasses
 import json
 import os
 import sys
@@ -11,9 +12,9 @@ import time
 import click
 
 from . import claimreview, exporters, importers
-from .db import ImportRefused, Ledger
+from .db import CLAIMS_COMPARED, ImportRefused, Ledger
 from .journal import ChainBroken, LedgerError
-from .records import FIELDS, Refused, utc_now
+from .records import FIELDS, Refused, _preview, utc_now
 
 
 class Failure(click.ClickException):
@@ -97,16 +98,33 @@ def add(ctx, **fields):
     """Append one attribution and print its id (the existing id if it is already recorded)."""
     with _open(ctx, create=True) as ledger:
         seq, new = _run(lambda: ledger.add({k: v for k, v in fields.items() if v is not None}))
+        _warn_of_a_close_claim(ledger.close_claim(seq) if new else None)
     if not new:
         click.echo(f"already recorded as attribution {seq}", err=True)
     click.echo(seq)
+
+
+def _warn_of_a_close_claim(close):
+    """Three lines on standard error when a new claim is close to one recorded before (a
+    CloseClaim): the person decides whether it is that claim, which `correct` would make it."""
+    if close is None:
+        return
+    apart = ("which differs from claim {} only in accents or punctuation" if close.edits == 0
+             else f"{close.edits} character{'s' if close.edits > 1 else ''} from claim {{}}").format(close.close_id)
+    labels = ("new:", f"claim {close.close_id}:")
+    width = max(map(len, labels))
+    click.echo(f"warning: attribution {close.attribution} records a new claim, {apart} "
+               f"(correct {close.attribution} if it is that claim):", err=True)
+    for label, text in zip(labels, (close.claim, close.close_text)):
+        click.echo(f"  {label:<{width}} {_preview(text, 200)}", err=True)
 
 
 @cli.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(importers.FORMATS), help="Default: from the file's ending.")
 @click.option("--json", "as_json", is_flag=True,
-              help='Print one JSON object: {"file", "new", "existing", "id_ranges": [[first, last], ...]}.')
+              help='Print one JSON object: {"file", "new", "existing", "id_ranges": [[first, last], ...], '
+                   '"new_claims", "close_claims": [{"attribution", "claim", "close_id", "close_text", "edits"}]}.')
 @click.pass_context
 def import_(ctx, file, fmt, as_json):
     """Append every record of FILE (- for standard input) in one transaction: all or nothing.
@@ -116,6 +134,10 @@ def import_(ctx, file, fmt, as_json):
 
     CSV has a header row of field names, separated by commas, or by semicolons or tabs
     (as spreadsheets in many European locales save it): the header row tells which.
+
+    The import's first new claims are compared with the claims recorded before them: one
+    within a few characters of a recorded claim (a typo, a missing accent) is named on
+    standard error, for you to correct if it is that claim.
     """
     if fmt is None:
         fmt = importers.format_from_name(file) if file != "-" else None
@@ -132,11 +154,29 @@ def import_(ctx, file, fmt, as_json):
             items = importers.CheckedInWorker(file, fmt, recorded_at)
             progress = _with_progress(items, os.path.getsize(file)) if sys.stderr.isatty() else items
             result = _run(lambda: ledger.import_items(progress, source=file, recorded_at=recorded_at))
+    _report_import(file, result, as_json)
+
+
+def _report_import(file, result, as_json):
+    """The import's line (or JSON object) on standard output; its close claims on standard error."""
     if as_json:
         click.echo(json.dumps({"file": file, "new": result.new, "existing": result.existing,
-                               "id_ranges": result.id_ranges}, ensure_ascii=False))
+                               "id_ranges": result.id_ranges, "new_claims": result.new_claims,
+                               "close_claims": [dataclasses.asdict(close) for close in result.close_claims]},
+                              ensure_ascii=False))
     else:
         click.echo(f"{file}: {result.new} new{_ids_in_brackets(result.id_ranges)}, {result.existing} already recorded")
+    for close in result.close_claims[:CLOSE_CLAIMS_SHOWN]:
+        _warn_of_a_close_claim(close)
+    if len(result.close_claims) > CLOSE_CLAIMS_SHOWN:
+        click.echo(f"warning: {len(result.close_claims) - CLOSE_CLAIMS_SHOWN} more new claims are close to claims "
+                   "recorded before them (import --json lists them all)", err=True)
+    if result.new_claims > CLAIMS_COMPARED:
+        click.echo(f"note: the first {CLAIMS_COMPARED} of the {result.new_claims} new claims were compared with "
+                   "the claims recorded before them", err=True)
+
+
+CLOSE_CLAIMS_SHOWN = 5  # three lines each
 
 
 # More ranges than this make a line nobody reads: the first and last ids are given instead.
@@ -213,7 +253,9 @@ def correct(ctx, id, reason, **fields):
     An empty value (--speaker "") clears an optional field.
     """
     with _open(ctx) as ledger:
-        click.echo(_run(lambda: ledger.correct(id, reason, {k: v for k, v in fields.items() if v is not None})))
+        seq = _run(lambda: ledger.correct(id, reason, {k: v for k, v in fields.items() if v is not None}))
+        _warn_of_a_close_claim(ledger.close_claim(seq))
+    click.echo(seq)
 
 
 @cli.command()

@@ -19,8 +19,8 @@ from .importers import checked
 from .journal import LedgerError, connect, write_transaction
 from .projections import PROJECTION_CHECK_GROUPS, Projector, check_projections, check_schema
 from .records import (
-    FIELDS, Refused, _preview, attribution_json, canonical_json, chain_hash, claim_key, clean_record, clean_text,
-    entry_of, record_of, utc_now,
+    FIELDS, WORD, Refused, _preview, attribution_json, canonical_json, chain_hash, claim_key, clean_record,
+    clean_text, entry_of, loose_key, record_of, utc_now,
 )
 
 
@@ -80,11 +80,15 @@ class ImportResult:
     """What an import recorded: `new` attributions, `existing` records already held, and
     the ids of the new attributions as `id_ranges`, [first, last] pairs (inclusive) in
     order: an import's new attributions mostly follow one another (a ClaimReview import
-    records a fact-checker between two), so a million of them take a pair or a few."""
+    records a fact-checker between two), so a million of them take a pair or a few.
+    Of its `new_claims`, the first CLAIMS_COMPARED are compared with the claims recorded
+    before them: `close_claims` are those within a few characters of one."""
 
     new: int = 0
     existing: int = 0
     id_ranges: list = dataclasses.field(default_factory=list)
+    new_claims: int = 0  # claims the import recorded first
+    close_claims: list = dataclasses.field(default_factory=list)  # CloseClaims, of the first CLAIMS_COMPARED
 
     def added(self, seq):
         """Count the new attribution `seq`, which follows every id counted before."""
@@ -93,6 +97,45 @@ class ImportResult:
             self.id_ranges[-1][1] = seq
         else:
             self.id_ranges.append([seq, seq])
+
+
+@dataclasses.dataclass(frozen=True)
+class CloseClaim:
+    """A new claim that is not the same claim as any recorded before it (CONTRACT section 1),
+    yet within a few characters of one, so perhaps meant to be it: `edits` characters apart
+    once case, accents and punctuation are folded away (0: they differ only in those)."""
+
+    attribution: int  # the attribution that recorded the new claim
+    claim: str
+    close_id: int  # the claim recorded before, and its first wording
+    close_text: str
+    edits: int
+
+
+# An import compares this many of its new claims with those recorded before them: enough for
+# the files people put together by hand, and a bounded cost for a million-record import, whose
+# warnings nobody could read through anyway.
+CLAIMS_COMPARED = 100
+# Where a new claim's close claims are looked for (Ledger._closest_claim): the claims next to
+# it in the order of claim keys, and those holding the longest words of either half of it.
+NEIGHBOURS = 20
+CANDIDATES_BY_WORDS = 300
+_CANDIDATES = {
+    # Those recorded after it too (dropped in Python): skipping them in SQL would walk the whole
+    # index for a claim that most claims came after.
+    "below": "SELECT id, text FROM claim_texts WHERE key < :key ORDER BY key DESC LIMIT :neighbours",
+    "above": "SELECT id, text FROM claim_texts WHERE key > :key ORDER BY key LIMIT :neighbours",
+    "words": """SELECT c.id, c.text FROM claim_texts AS c WHERE c.id IN (
+        SELECT rowid FROM claim_search WHERE claim_search MATCH :words AND rowid < :before
+        ORDER BY rowid DESC LIMIT :by_words)""",
+}
+
+
+def close_edits(key):
+    """How many characters a claim may differ in from another, by their loose keys, to be
+    close: a typo or two (one below 40 characters). More would make different claims close
+    ("... with China" and "... with Cuba", three apart)."""
+    return 1 if len(key) < 40 else 2
 
 
 class Ledger:
@@ -156,6 +199,13 @@ class Ledger:
             if problems:
                 raise ImportRefused(problems)
             appender.flush()  # every entry, before what a first import makes at the end
+        if projector.first_new_claim_id is not None:
+            result.new_claims = projector.next_claim_id - projector.first_new_claim_id
+            compared = self.conn.execute(
+                "SELECT id, text, seq FROM claim_texts WHERE id >= ? AND seq <= ? ORDER BY id LIMIT ?",
+                (projector.first_new_claim_id, appender.seq, CLAIMS_COMPARED)).fetchall()
+            result.close_claims = [close for claim_id, text, seq in compared
+                                   if (close := self._closest_claim(claim_id, text, seq))]
         return result
 
     def alias(self, name, of):
@@ -212,6 +262,22 @@ class Ledger:
 
     # Reading -------------------------------------------------------------------
 
+    def close_claim(self, attribution):
+        """For an attribution that recorded a new claim (`add` or `correct` just made it): the
+        claim recorded before it that is closest to it, if within a few characters (CloseClaim),
+        else None. A correction's new wording is not compared with the claim it corrects,
+        which is what it changes."""
+        row = self.conn.execute(
+            """SELECT c.id, c.text, c.seq, (SELECT t.claim_id FROM corrections AS k
+                                             JOIN attribution_records AS t ON t.seq = k.target WHERE k.seq = r.seq)
+               FROM attribution_records AS r JOIN claim_texts AS c ON c.id = r.claim_id WHERE r.seq = ?""",
+            (attribution,),
+        ).fetchone()
+        if row is None or row[2] != attribution:  # no such attribution, or its claim was recorded before
+            return None
+        claim_id, text, _, corrected_claim_id = row
+        return self._closest_claim(claim_id, text, attribution, other_than=corrected_claim_id)
+
     def records(self, include_all=False):
         """Attribution records as written (import records), oldest first; current ones unless include_all."""
         table = "attribution_records" if include_all else "current_records"
@@ -249,6 +315,43 @@ class Ledger:
             conn.close()
 
     # Helpers -------------------------------------------------------------------
+
+    def _closest_claim(self, claim_id, text, attribution, other_than=None):
+        """The CloseClaim of claim `claim_id`, recorded by `attribution`, among the claims recorded
+        before it, or None.
+
+        A ledger may hold millions of claims, too many to compare with each new one, so only
+        some are, each found through an index: the NEIGHBOURS claims either side of it in the
+        order of claim keys (they share its beginning: for an edit further on), and the newest
+        CANDIDATES_BY_WORDS claims holding the three longest words of its first half, and as
+        many holding those of its second half (one half holds no edit, or the edits are in
+        shorter words; the full-text index folds case and Latin accents, as the comparison
+        does). Long words are the rarest, so few claims hold all three. A close claim is
+        missed when edits fall among the longest words of both halves, or more claims than
+        these hold them, and more than NEIGHBOURS claims share its beginning."""
+        from rapidfuzz import process  # imported here: only a new claim needs it
+        from rapidfuzz.distance import Levenshtein
+
+        words = WORD.findall(text)
+        parameters = {"key": claim_key(text), "before": claim_id, "neighbours": NEIGHBOURS,
+                      "by_words": CANDIDATES_BY_WORDS}
+        candidates = {}
+        for sql in (_CANDIDATES["below"], _CANDIDATES["above"]):
+            candidates.update(row for row in self.conn.execute(sql, parameters) if row[0] < claim_id)
+        for half in (words[:len(words) // 2], words[len(words) // 2:]):
+            longest = sorted({word.lower() for word in half}, key=lambda word: (-len(word), word))[:3]
+            if longest:
+                parameters["words"] = " AND ".join(f'"{word}"' for word in longest)
+                candidates.update(self.conn.execute(_CANDIDATES["words"], parameters))
+        candidates.pop(other_than, None)
+        candidates = dict(sorted(candidates.items()))  # of claims as close, the first recorded
+        key = loose_key(text)
+        found = process.extractOne(key, candidates, scorer=Levenshtein.distance, processor=loose_key,
+                                   score_cutoff=close_edits(key))
+        if found is None:
+            return None
+        close_text, edits, close_id = found
+        return CloseClaim(attribution, text, close_id, close_text, edits)
 
     def _append_fact_checker(self, appender, name, recorded_at):
         """Inside a write transaction: record `name` as a fact-checker unless it is one; the seq or None."""
@@ -313,4 +416,4 @@ def _reason(value):
     return text
 
 
-__all__ = ["Ledger", "ImportRefused", "ImportResult", "Refused", "LedgerError", "FIELDS"]
+__all__ = ["Ledger", "CloseClaim", "ImportRefused", "ImportResult", "Refused", "LedgerError", "FIELDS"]

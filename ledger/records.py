@@ -104,16 +104,18 @@ def claim_key(text):
 
 def unaccented(text):
     """`text` without its accents (NFKD, combining marks dropped): "González" is "Gonzalez"."""
+    if text.isascii():  # most claims: nothing to drop
+        return text
     return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
 
 
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")  # letters and digits: \w without the underscore
 
 
 def loose_key(text):
     """Case, accents, punctuation and spacing folded away: "Pants on Fire!" is "pants on fire",
     and "González, president-elect" is "gonzalez president elect"."""
-    return " ".join(_WORD.findall(unaccented(text.casefold())))
+    return " ".join(WORD.findall(unaccented(text.casefold())))
 
 
 def clean_text(field, value):

@@ -225,9 +225,9 @@ def test_import_json_gives_the_counts_and_the_id_ranges(tmp_path):
     path = write_jsonl(tmp_path / "in.jsonl", RECORDS)
     result = ledger(db, "import", path, "--json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"file": str(path), "new": 3, "existing": 0, "id_ranges": [[1, 3]]}
+    assert json.loads(result.stdout) == {"file": str(path), "new": 3, "existing": 0, "id_ranges": [[1, 3]], "new_claims": 2, "close_claims": []}
     again = json.loads(ledger(db, "import", "-", "--format", "jsonl", "--json", input=path.read_text()).stdout)
-    assert again == {"file": "-", "new": 0, "existing": 3, "id_ranges": []}
+    assert again == {"file": "-", "new": 0, "existing": 3, "id_ranges": [], "new_claims": 0, "close_claims": []}
 
 
 def _reviews_by(reviewers):
