@@ -109,8 +109,10 @@ def _warn_of_a_close_claim(close):
     CloseClaim): the person decides whether it is that claim, which `correct` would make it."""
     if close is None:
         return
-    apart = ("which differs from claim {} only in accents or punctuation" if close.edits == 0
-             else f"{close.edits} character{'s' if close.edits > 1 else ''} from claim {{}}").format(close.close_id)
+    if close.edits == 0:
+        apart = f"which differs from claim {close.close_id} only in accents or punctuation"
+    else:
+        apart = f"{close.edits} character{'s' if close.edits > 1 else ''} from claim {close.close_id}"
     labels = ("new:", f"claim {close.close_id}:")
     width = max(map(len, labels))
     click.echo(f"warning: attribution {close.attribution} records a new claim, {apart} "
@@ -177,8 +179,6 @@ def _report_import(file, result, as_json):
 
 
 CLOSE_CLAIMS_SHOWN = 5  # three lines each
-
-
 # More ranges than this make a line nobody reads: the first and last ids are given instead.
 IDS_SHOWN = 5
 
@@ -189,8 +189,9 @@ def _ids_in_brackets(id_ranges):
         return ""
     if len(id_ranges) > IDS_SHOWN:
         return f" (ids {id_ranges[0][0]} to {id_ranges[-1][1]} in {len(id_ranges)} ranges: --json lists them)"
+    one = len(id_ranges) == 1 and id_ranges[0][0] == id_ranges[0][1]
     shown = ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in id_ranges)
-    return f" ({'ids' if ',' in shown or '-' in shown else 'id'} {shown})"
+    return f" ({'id' if one else 'ids'} {shown})"
 
 
 # Below this size, starting a worker process to read and validate costs more than it saves.
