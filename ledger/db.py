@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import functools
 import json
+import re
 import sqlite3
 
 from . import journal
@@ -131,10 +132,14 @@ _CANDIDATES = {
 }
 
 
+_DIGITS = re.compile(r"\D")  # what is not a digit
+
+
 def close_edits(key):
     """How many characters a claim may differ in from another, by their loose keys, to be
     close: a typo or two (one below 40 characters). More would make different claims close
-    ("... with China" and "... with Cuba", three apart)."""
+    ("... with China" and "... with Cuba", three apart). Claims with different numbers are
+    never close."""
     return 1 if len(key) < 40 else 2
 
 
@@ -343,8 +348,10 @@ class Ledger:
             if longest:
                 parameters["words"] = " AND ".join(f'"{word}"' for word in longest)
                 candidates.update(self.conn.execute(_CANDIDATES["words"], parameters))
-        candidates.pop(other_than, None)
-        candidates = dict(sorted(candidates.items()))  # of claims as close, the first recorded
+        # Claims whose numbers differ are different claims, however close ("3%" and "5%").
+        numbers = _DIGITS.sub("", text)
+        candidates = {other_id: other for other_id, other in sorted(candidates.items())  # the first recorded first
+                      if other_id != other_than and _DIGITS.sub("", other) == numbers}
         key = loose_key(text)
         found = process.extractOne(key, candidates, scorer=Levenshtein.distance, processor=loose_key,
                                    score_cutoff=close_edits(key))

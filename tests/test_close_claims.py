@@ -43,6 +43,7 @@ def test_a_new_claim_within_a_few_characters_of_a_recorded_one_is_close(opened, 
 
 
 @pytest.mark.parametrize("claim", [
+    "Edmundo González is the president-elect 2",  # another number
     "Edmund Gonzales is the president-electo",  # two edits in 39 characters
     "Edmund Gonzales is the president-electos",  # three in 40
     "Edmundo González is the president",
@@ -58,6 +59,12 @@ def test_the_same_claim_or_an_attribution_of_a_recorded_claim_has_no_close_claim
     assert new and opened.close_claim(seq) is None  # the same claim (CONTRACT section 1)
     assert opened.close_claim(1) is None  # nothing recorded before it
     assert opened.close_claim(99) is None  # no such attribution
+
+
+def test_claims_whose_numbers_differ_are_never_close(opened):
+    opened.add({**RECORD, "claim": "Inflation was 3.1% in 2023."})
+    assert close_to_the_recorded(opened, "Inflation was 3.7% in 2023.") is None
+    assert close_to_the_recorded(opened, "Inflation was 3,1% in 2023.").edits == 0  # the same digits
 
 
 def test_a_claim_is_compared_only_with_claims_recorded_before_it(opened):
@@ -121,14 +128,14 @@ def test_import_names_its_close_claims_and_json_lists_them(tmp_path):
     db = tmp_path / "l.db"
     add(db, GONZALEZ)
     claims = ["Edmundo Gonzalez is the president-elect", "Something else entirely.",
-              *(f"Claim number {n} about the ceasefire in the north." for n in range(10, 17))]
+              *(f"The ceasefire began in Lim{letter}." for letter in "abcdefg")]
     path = _jsonl(tmp_path / "in.jsonl", claims)
     result = ledger(db, "import", path)
     assert result.exit_code == 0
     assert result.stdout == f"{path}: 9 new (ids 2-10), 0 already recorded\n"
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings[0].startswith("warning: attribution 2 records a new claim, which differs from claim 1 only")
-    # Each claim number is one character from the one before: five are shown, the rest counted.
+    # Each ceasefire claim is one character from the one before: five are shown, the rest counted.
     assert len(warnings) == 6 and warnings[-1] == (
         "warning: 2 more new claims are close to claims recorded before them (import --json lists them all)")
     copy = tmp_path / "copy.db"
@@ -142,13 +149,17 @@ def test_import_names_its_close_claims_and_json_lists_them(tmp_path):
 
 def test_an_import_compares_its_first_new_claims_only_and_says_so(tmp_path):
     db = tmp_path / "l.db"
-    path = _jsonl(tmp_path / "in.jsonl", [f"Claim {n:04d} of a long file." for n in range(CLAIMS_COMPARED + 5)])
+    # Claims with different numbers are never close; the five typos after them are not compared.
+    claims = [f"Claim {n:04d} of a long file." for n in range(CLAIMS_COMPARED)]
+    path = _jsonl(tmp_path / "in.jsonl", [*claims, *(f"Claim 0000 of a long fil{letter}." for letter in "abcdf")])
     result = ledger(db, "import", path, "--json")
     assert result.exit_code == 0
-    assert len(json.loads(result.stdout)["close_claims"]) == CLAIMS_COMPARED - 1  # the first had none before it
-    assert result.stderr.endswith(
-        f"note: the first {CLAIMS_COMPARED} of the {CLAIMS_COMPARED + 5} new claims were compared with the claims "
-        "recorded before them\n")
+    assert json.loads(result.stdout)["close_claims"] == []
+    assert result.stderr == (
+        f"{db}: created\nnote: the first {CLAIMS_COMPARED} of the {CLAIMS_COMPARED + 5} new claims were compared "
+        "with the claims recorded before them\n")
+    typos = _jsonl(tmp_path / "typos.jsonl", [f"Claim 0000 of a long fil{letter}." for letter in "ghijk"])
+    assert len(json.loads(ledger(db, "import", typos, "--json").stdout)["close_claims"]) == 5
 
 
 def test_the_installed_command_warns_of_a_close_claim_on_standard_error(tmp_path):
