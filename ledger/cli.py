@@ -95,7 +95,11 @@ def _record_options(required):
 @_record_options(required=True)
 @click.pass_context
 def add(ctx, **fields):
-    """Append one attribution and print its id (the existing id if it is already recorded)."""
+    """Append one attribution and print its id (the existing id if it is already recorded).
+
+    A new claim within a few characters of a recorded one (an accent, a typo) is still
+    recorded, and named on standard error with that claim, for you to correct if it is it.
+    """
     with _open(ctx, create=True) as ledger:
         seq, new = _run(lambda: ledger.add({k: v for k, v in fields.items() if v is not None}))
         _warn_of_a_close_claim(ledger.close_claim(seq) if new else None)
@@ -251,7 +255,8 @@ def retract(ctx, id, reason):
 def correct(ctx, id, reason, **fields):
     """Record an attribution that supersedes ID: ID's fields with the given ones changed; prints the new id.
 
-    An empty value (--speaker "") clears an optional field.
+    An empty value (--speaker "") clears an optional field. A new wording within a few
+    characters of another recorded claim is named on standard error, as `add` does.
     """
     with _open(ctx) as ledger:
         seq = _run(lambda: ledger.correct(id, reason, {k: v for k, v in fields.items() if v is not None}))
