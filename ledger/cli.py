@@ -98,7 +98,7 @@ def add(ctx, **fields):
     """Append one attribution and print its id (the existing id if it is already recorded).
 
     A new claim within a few characters of a recorded one (an accent, a typo) is still
-    recorded, and named on standard error with that claim, for you to correct if it is it.
+    recorded, and named on standard error beside that claim: correct it if they are one claim.
     """
     with _open(ctx, create=True) as ledger:
         seq, new = _run(lambda: ledger.add({k: v for k, v in fields.items() if v is not None}))
