@@ -12,16 +12,15 @@ import bisect
 import itertools
 import json
 import re
-import unicodedata
 from fractions import Fraction
 
-from .importers import Item, _decoder, json_reason, _skip_space, whole_text
-from .records import Refused, check_date, record_of
+from .importers import Item, _decoder, _skip_space, json_reason, whole_text
+from .records import WORD, Refused, check_date, loose_key, record_of, unaccented
 
 SCHEMA_ORG = "https://schema.org"
 DEFAULT_WORST, DEFAULT_BEST = 1, 5  # worstRating and bestRating when a review gives none
 
-# Rating texts by the stance they give; matched after `rating_key` normalisation.
+# Rating texts by the stance they give; matched by `records.loose_key`.
 RATING_TEXTS = {
     "disputes": (
         # English
@@ -46,7 +45,7 @@ RATING_TEXTS = {
     ),
     "asserts": (
         "true", "mostly true", "correct", "accurate", "correct attribution", "verified", "largely accurate",
-        "verdadero", "verdadera", "mayormente verdadero", "cierto", "cierta", "correcto", "correcta",
+        "verdadero", "verdadera", "mayormente verdadero", "verdad", "cierto", "cierta", "correcto", "correcta",
         "verdadeiro", "verdadeira", "correto", "correta", "verdade",
         "vrai", "vraie", "plutôt vrai", "exact",
         "richtig", "wahr", "korrekt", "stimmt", "größtenteils richtig",
@@ -65,31 +64,118 @@ RATING_TEXTS = {
         "half waar", "deels onwaar", "ontbrekende context", "полуправда",
     ),
 }
-# Where a rating text is a sentence ("False. The video is from 2019."), its first phrase is the rating.
-_PHRASE_END = re.compile(r"[.:;|()\u2013\u2014]")
 # The ledger's own stance words, which `--format claimreview` writes when an attribution has no quote.
 STANCE_WORDS = ("asserts", "questions", "disputes")
 # The numbers `--format claimreview` writes for each stance, on the default 1..5 scale.
 STANCE_RATINGS = {"disputes": 1, "questions": 3, "asserts": 5}
 
-
-def rating_key(text):
-    """Case, accents, punctuation and spacing folded away, so "Pants on Fire!" matches "pants on fire"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(re.sub(r"[\W_]+", " ", letters).split())
-
-
-STANCE_OF_RATING = {rating_key(text): stance for stance, texts in RATING_TEXTS.items() for text in texts}
+STANCE_OF_RATING = {loose_key(text): stance for stance, texts in RATING_TEXTS.items() for text in texts}
 STANCE_OF_RATING.update({word: word for word in STANCE_WORDS})
+
+# A rating written as a short sentence ("This is false", "Es falso", "Das stimmt nicht") gives
+# the verdict of RATING_TEXTS it holds when each of its other words is one of these, which
+# name what is rated or join the verdict to it. Any other word ("but", "or", "somewhat",
+# "entirely") might turn the verdict, so the rating is refused rather than guessed.
+SENTENCE_WORDS = (
+    # English
+    "this", "that", "that's", "it", "it's", "the", "a", "an", "is", "was", "are", "were", "claim", "statement",
+    "post", "video", "photo", "picture", "image", "quote", "story", "article", "headline", "content",
+    "rating", "verdict", "we", "rate", "our", "as", "and",
+    # Spanish, Portuguese, Catalan
+    "esto", "eso", "este", "esta", "es", "son", "fue", "el", "la", "lo", "los", "las", "un", "una", "y",
+    "afirmación", "dato", "publicación", "contenido", "imagen", "foto", "vídeo", "noticia",
+    "calificación", "veredicto", "isso", "isto", "é", "está", "o", "os", "e", "afirmação",
+    "conteúdo", "publicação", "imagem", "notícia", "això", "és",
+    # French
+    "c'est", "ce", "cette", "cet", "ceci", "cela", "ça", "il", "elle", "est", "l'", "le", "les", "une",
+    "et", "affirmation", "information", "publication",
+    # German
+    "das", "dies", "diese", "dieser", "dieses", "ist", "war", "sind", "die", "der", "ein", "eine", "und",
+    "behauptung", "aussage", "beitrag", "bild", "meldung", "bewertung", "urteil",
+    # Italian
+    "è", "questo", "questa", "ciò", "affermazione", "notizia", "immagine",
+    # Dutch
+    "dit", "dat", "het", "de", "deze", "bewering", "bericht", "en",
+    # Polish, Turkish, Indonesian
+    "to", "jest", "ta", "ten", "informacja", "twierdzenie", "i", "bu", "iddia", "haber", "ve",
+    "ini", "itu", "adalah", "klaim", "informasi", "berita", "dan",
+    # Russian, Ukrainian
+    "это", "утверждение", "информация", "и", "це", "є", "твердження", "інформація", "і",
+)
+# Words that deny a verdict, before it or (German, Dutch, Turkish) after it. A denied
+# `asserts` verdict disputes ("not correct", "no es cierto", "das stimmt nicht"); a denied
+# `disputes` or `questions` verdict says too little ("not false" is not "true"): refused.
+NEGATIONS = (
+    "not", "isn't", "no",  # English, Spanish, Catalan
+    "não",  # Portuguese
+    "n'est pas", "pas",  # French
+    "nicht",  # German
+    "non",  # Italian
+    "niet",  # Dutch
+    "nie", "değil", "tidak", "bukan",  # Polish, Turkish, Indonesian
+    "не",  # Russian, Ukrainian
+)
+_SENTENCE_PHRASES = {
+    **{loose_key(text): "" for text in SENTENCE_WORDS},
+    **{loose_key(text): "not" for text in NEGATIONS},
+    **STANCE_OF_RATING,
+}
+_LONGEST_PHRASE = max(len(key.split()) for key in _SENTENCE_PHRASES)
+# A rating text is read up to the end of its first phrase that gives a verdict, so "False.
+# The video is from 2019." disputes. Past this many words, it is an explanation, not a rating.
+_PHRASE_END = re.compile(r"[.:;|()\u2013\u2014]")
+SENTENCE_WORDS_AT_MOST = 12
+_WORD_OR_COMMA = re.compile(",|" + WORD.pattern)
 
 
 def stance_of_text(text):
-    """The stance a rating text gives, or None when the table does not know it."""
-    stance = STANCE_OF_RATING.get(rating_key(text))
-    if stance is None:
-        stance = STANCE_OF_RATING.get(rating_key(_PHRASE_END.split(text, 1)[0]))
-    return stance
+    """The stance a rating text gives, or None when it cannot be told for sure: a rating of
+    RATING_TEXTS, or a short sentence holding one (see SENTENCE_WORDS), read up to the end of
+    its first phrase that gives a verdict ("Rating: False. The photo is from 2019." disputes)."""
+    stance = STANCE_OF_RATING.get(loose_key(text))
+    if stance is not None:
+        return stance
+    words = []
+    for phrase in _PHRASE_END.split(text):
+        if "?" in phrase or "¿" in phrase:  # a question is no verdict
+            return None
+        words += _WORD_OR_COMMA.findall(unaccented(phrase.casefold()))
+        if len(words) > SENTENCE_WORDS_AT_MOST:
+            return None
+        stance = _sentence_stance(words)
+        if stance != "":
+            return stance
+    return None
+
+
+def _sentence_stance(words):
+    """The stance of a sentence's words (commas among them); "" when they are all
+    SENTENCE_WORDS (its verdict may follow), None when they give none for sure."""
+    verdicts, negations, position = [], 0, 0
+    while position < len(words):
+        if words[position] == ",":
+            position += 1
+            continue
+        for length in range(min(_LONGEST_PHRASE, len(words) - position), 0, -1):
+            kind = _SENTENCE_PHRASES.get(" ".join(words[position:position + length]))
+            if kind is not None:
+                break
+        else:
+            return None  # a word that might turn the verdict
+        position += length
+        if kind == "not":
+            if words[position:position + 1] == [","]:
+                return None  # "No, it is true": an answer, not a denial
+            negations += 1
+        elif kind:
+            verdicts.append(kind)
+    if not verdicts:
+        return None if negations else ""
+    if negations == 0 and len(set(verdicts)) == 1:
+        return verdicts[0]
+    if negations == 1 and verdicts == ["asserts"]:
+        return "disputes"
+    return None  # verdicts that disagree ("true and misleading"), or a denied one that says too little
 
 
 def stance_of_number(value, worst, best):
@@ -129,7 +215,7 @@ def rating_stance(rating, textual_rating=None):
                       f"({rating.get('worstRating', DEFAULT_WORST)}..{rating.get('bestRating', DEFAULT_BEST)}) "
                       "and there is no rating text")
         raise Refused([("reviewRating", reason)])
-    quote = None if text is None or rating_key(text) in STANCE_WORDS else text
+    quote = None if text is None or loose_key(text) in STANCE_WORDS else text
     return stance, quote
 
 
@@ -475,16 +561,31 @@ def _review_document(review, claimant):
 
 
 def write_json_array(documents, out):
-    """A JSON array written as it is produced, one document a line."""
+    """A JSON array written as it is produced, one document a line; returns how many."""
     out.write("[")
-    for number, document in enumerate(documents):
-        out.write(("\n" if number == 0 else ",\n") + json.dumps(document, ensure_ascii=False))
+    count = 0
+    for count, document in enumerate(documents, start=1):
+        out.write(("\n" if count == 1 else ",\n") + json.dumps(document, ensure_ascii=False))
     out.write("\n]\n")
+    return count
 
 
 def write_claims(ledger, out):
-    write_json_array(claim_documents(ledger), out)
+    return write_json_array(claim_documents(ledger), out)
 
 
 def write_reviews(ledger, out):
-    write_json_array(review_documents(ledger), out)
+    return write_json_array(review_documents(ledger), out)
+
+
+def why_nothing_written(ledger):
+    """Why `write_claims` or `write_reviews` wrote an empty array, for a person who expected
+    documents. (`write_claims` writes a Claim for any current attribution, so only the first
+    reason can apply to it.)"""
+    if ledger.conn.execute("SELECT 1 FROM current_records LIMIT 1").fetchone() is None:
+        return "the ledger has no current attributions"
+    if ledger.conn.execute("SELECT 1 FROM fact_checkers LIMIT 1").fetchone() is None:
+        return ("no fact-checkers recorded: `ledger fact-checker NAME` marks an outlet as one "
+                "(a ClaimReview import records its reviewers)")
+    return ("no current verdict of a fact-checker: an attribution of a fact-checker's outlet, "
+            "naming no speaker, that asserts, questions or disputes a claim")

@@ -4,16 +4,18 @@ Exit status: 0 success, 1 data refused or a check failed (nothing written), 2 wr
 Datasette is imported only by `serve`, so appending commands start quickly.
 """
 import contextlib
+import dataclasses
+import json
 import os
 import sys
 import time
 
 import click
 
-from . import exporters, importers
-from .db import ImportRefused, Ledger
+from . import claimreview, exporters, importers
+from .db import CLAIMS_COMPARED, ImportRefused, Ledger
 from .journal import ChainBroken, LedgerError
-from .records import FIELDS, Refused, utc_now
+from .records import FIELDS, Refused, _preview, utc_now
 
 
 PROGRESS_EVERY = 10_000
@@ -39,7 +41,12 @@ def _run(action):
 
 
 def _open(ctx, create=False):
-    return _run(lambda: Ledger(ctx.obj["db"], create=create))
+    """The ledger; one that this command creates is announced on standard error, as a
+    mistyped --db would otherwise go unnoticed (standard output keeps to the command's result)."""
+    ledger = _run(lambda: Ledger(ctx.obj["db"], create=create))
+    if ledger.created:
+        click.echo(f"{ctx.obj['db']}: created", err=True)
+    return ledger
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,10 +69,8 @@ def cli(ctx, db):
 @click.pass_context
 def init(ctx):
     """Create the ledger from schema.sql; an existing ledger is left unchanged."""
-    path = ctx.obj["db"]
-    existed = os.path.exists(path) and os.path.getsize(path) > 0
-    _open(ctx, create=True).close()
-    click.echo(f"{path}: {'already a ledger; nothing changed' if existed else 'created'}")
+    with _run(lambda: Ledger(ctx.obj["db"], create=True)) as ledger:
+        click.echo(f"{ctx.obj['db']}: {'created' if ledger.created else 'already a ledger; nothing changed'}")
 
 
 def _record_options(required):
@@ -94,12 +99,34 @@ def _record_options(required):
 @_record_options(required=True)
 @click.pass_context
 def add(ctx, **fields):
-    """Append one attribution and print its id (the existing id if it is already recorded)."""
+    """Append one attribution and print its id (the existing id if it is already recorded).
+
+    A new claim within a few characters of a recorded one (an accent, a typo) is still
+    recorded, and named on standard error beside that claim: correct it if they are one claim.
+    """
     with _open(ctx, create=True) as ledger:
         seq, new = _run(lambda: ledger.add({k: v for k, v in fields.items() if v is not None}))
+        _warn_of_a_close_claim(ledger.close_claim(seq) if new else None)
     if not new:
         click.echo(f"already recorded as attribution {seq}", err=True)
     click.echo(seq)
+
+
+def _warn_of_a_close_claim(close):
+    """Three lines on standard error when a new claim is close to one recorded before (a
+    CloseClaim): the person decides whether it is that claim, which `correct` would make it."""
+    if close is None:
+        return
+    if close.edits == 0:
+        apart = f"which differs from claim {close.close_id} only in accents or punctuation"
+    else:
+        apart = f"{close.edits} character{'s' if close.edits > 1 else ''} from claim {close.close_id}"
+    labels = ("new:", f"claim {close.close_id}:")
+    width = max(map(len, labels))
+    click.echo(f"warning: attribution {close.attribution} records a new claim, {apart} "
+               f"(correct {close.attribution} if it is that claim):", err=True)
+    for label, text in zip(labels, (close.claim, close.close_text)):
+        click.echo(f"  {label:<{width}} {_preview(text, 200)}", err=True)
 
 
 @cli.command(name="import")
@@ -111,9 +138,15 @@ def add(ctx, **fields):
     help=f"Write a line to standard error for every {PROGRESS_EVERY:,} records read, before they are committed "
     "(without it, a terminal gets one line, redrawn, once the import has run a while).",
 )
+@click.option("--json", "as_json", is_flag=True,
+              help='Print one JSON object: {"file", "new", "existing", "id_ranges": [[first, last], ...], '
+                   '"new_claims", "close_claims": [{"attribution", "claim", "close_id", "close_text", "edits"}]}.')
 @click.pass_context
-def import_(ctx, file, fmt, progress):
+def import_(ctx, file, fmt, progress, as_json):
     """Append every record of FILE (- for standard input) in one transaction: all or nothing.
+
+    Prints how many records were new, with the ids of the new attributions (ranges where
+    they follow one another), and how many were already recorded.
 
     \b
     Formats: csv, jsonl (also .ndjson), json (an array), claimreview (.jsonld) by the file's
@@ -121,6 +154,13 @@ def import_(ctx, file, fmt, progress):
     backup: it is replayed into an empty ledger entry for entry, hash for hash, history and
     all, and refused into a non-empty one. Records written by `export --all` carry their
     status: the current ones import, and a retracted or superseded one is refused.
+
+    CSV has a header row of field names, separated by commas, or by semicolons or tabs
+    (as spreadsheets in many European locales save it): the header row tells which.
+
+    The import's first new claims are compared with the claims recorded before them: one
+    within a few characters of a recorded claim (a typo, a missing accent) is named on
+    standard error, for you to correct if it is that claim.
     """
     if fmt is None:
         fmt = importers.format_from_name(file) if file != "-" else None
@@ -146,7 +186,41 @@ def import_(ctx, file, fmt, progress):
             click.echo(f"{file}: {count} journal entries replayed; digest {ledger.digest()}")
             return
         result = _run(lambda: ledger.import_items(items, source=file, recorded_at=recorded_at))
-    click.echo(f"{file}: {result.new} new, {result.existing} already recorded")
+    _report_import(file, result, as_json)
+
+def _report_import(file, result, as_json):
+    """The import's line (or JSON object) on standard output; its close claims on standard error."""
+    if as_json:
+        click.echo(json.dumps({"file": file, "new": result.new, "existing": result.existing,
+                               "id_ranges": result.id_ranges, "new_claims": result.new_claims,
+                               "close_claims": [dataclasses.asdict(close) for close in result.close_claims]},
+                              ensure_ascii=False))
+    else:
+        click.echo(f"{file}: {result.new} new{_ids_in_brackets(result.id_ranges)}, {result.existing} already recorded")
+    for close in result.close_claims[:CLOSE_CLAIMS_SHOWN]:
+        _warn_of_a_close_claim(close)
+    if len(result.close_claims) > CLOSE_CLAIMS_SHOWN:
+        click.echo(f"warning: {len(result.close_claims) - CLOSE_CLAIMS_SHOWN} more new claims are close to claims "
+                   "recorded before them (import --json lists them all)", err=True)
+    if result.new_claims > CLAIMS_COMPARED:
+        click.echo(f"note: the first {CLAIMS_COMPARED} of the {result.new_claims} new claims were compared with "
+                   "the claims recorded before them", err=True)
+
+
+CLOSE_CLAIMS_SHOWN = 5  # three lines each
+# More ranges than this make a line nobody reads: the first and last ids are given instead.
+IDS_SHOWN = 5
+
+
+def _ids_in_brackets(id_ranges):
+    """` (ids 24-26, 28-30)` for the [first, last] pairs, or nothing for none."""
+    if not id_ranges:
+        return ""
+    if len(id_ranges) > IDS_SHOWN:
+        return f" (ids {id_ranges[0][0]} to {id_ranges[-1][1]} in {len(id_ranges)} ranges: --json lists them)"
+    one = len(id_ranges) == 1 and id_ranges[0][0] == id_ranges[0][1]
+    shown = ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in id_ranges)
+    return f" ({'id' if one else 'ids'} {shown})"
 
 
 # Below this size, starting a worker process to read and validate costs more than it saves.
@@ -216,10 +290,13 @@ def retract(ctx, id, reason):
 def correct(ctx, id, reason, **fields):
     """Record an attribution that supersedes ID: ID's fields with the given ones changed; prints the new id.
 
-    An empty value (--speaker "") clears an optional field.
+    An empty value (--speaker "") clears an optional field. A new wording within a few
+    characters of another recorded claim is named on standard error, as `add` does.
     """
     with _open(ctx) as ledger:
-        click.echo(_run(lambda: ledger.correct(id, reason, {k: v for k, v in fields.items() if v is not None})))
+        seq = _run(lambda: ledger.correct(id, reason, {k: v for k, v in fields.items() if v is not None}))
+        _warn_of_a_close_claim(ledger.close_claim(seq))
+    click.echo(seq)
 
 
 @cli.command()
@@ -271,7 +348,8 @@ def export(ctx, fmt, include_all):
         if fmt in exporters.LEDGER_WRITERS:
             if include_all:
                 raise click.UsageError(f"--all does not apply to --format {fmt}")
-            exporters.LEDGER_WRITERS[fmt](ledger, sys.stdout)
+            if exporters.LEDGER_WRITERS[fmt](ledger, sys.stdout) == 0:  # still valid JSON: say why it is empty
+                click.echo(f"nothing written: {claimreview.why_nothing_written(ledger)}", err=True)
             return
         records = (record for _, record in ledger.records(include_all=include_all))
         exporters.WRITERS[fmt](records, sys.stdout)

@@ -9,18 +9,19 @@ rows (written by `projections.Projector`) commit together or not at all.
 """
 import concurrent.futures
 import contextlib
+import dataclasses
 import functools
 import json
+import re
 import sqlite3
-from dataclasses import dataclass
 
 from . import importers, journal
 from .importers import checked
 from .journal import LedgerError, connect, write_transaction
 from .projections import PROJECTION_CHECK_GROUPS, Projector, check_projections, check_resolutions, check_schema
 from .records import (
-    FIELDS, GENESIS_HASH, Refused, attribution_json, canonical_json, chain_hash, claim_key, clean_entry, clean_record,
-    clean_text, entry_of, record_of, utc_now,
+    FIELDS, GENESIS_HASH, WORD, Refused, _preview, attribution_json, canonical_json, chain_hash, claim_key,
+    clean_entry, clean_record, clean_text, entry_of, loose_key, record_of, utc_now,
 )
 
 
@@ -75,16 +76,79 @@ def appending(conn):
         appender.flush()
 
 
-@dataclass
+@dataclasses.dataclass
 class ImportResult:
+    """What an import recorded: `new` attributions, `existing` records already held, and
+    the ids of the new attributions as `id_ranges`, [first, last] pairs (inclusive) in
+    order: an import's new attributions mostly follow one another (a ClaimReview import
+    records a fact-checker between two), so a million of them take a pair or a few.
+    Of its `new_claims`, the first CLAIMS_COMPARED are compared with the claims recorded
+    before them: `close_claims` are those within a few characters of one."""
+
     new: int = 0
     existing: int = 0
+    id_ranges: list = dataclasses.field(default_factory=list)
+    new_claims: int = 0  # claims the import recorded first
+    close_claims: list = dataclasses.field(default_factory=list)  # CloseClaims, of the first CLAIMS_COMPARED
+
+    def added(self, seq):
+        """Count the new attribution `seq`, which follows every id counted before."""
+        self.new += 1
+        if self.id_ranges and self.id_ranges[-1][1] == seq - 1:
+            self.id_ranges[-1][1] = seq
+        else:
+            self.id_ranges.append([seq, seq])
+
+
+@dataclasses.dataclass(frozen=True)
+class CloseClaim:
+    """A new claim that is not the same claim as any recorded before it (CONTRACT section 1),
+    yet within a few characters of one, so perhaps meant to be it: `edits` characters apart
+    once case, accents and punctuation are folded away (0: they differ only in those)."""
+
+    attribution: int  # the attribution that recorded the new claim
+    claim: str
+    close_id: int  # the claim recorded before, and its first wording
+    close_text: str
+    edits: int
+
+
+# An import compares this many of its new claims with those recorded before them: enough for
+# the files people put together by hand, and a bounded cost for a million-record import, whose
+# warnings nobody could read through anyway.
+CLAIMS_COMPARED = 100
+# Where a new claim's close claims are looked for (Ledger._closest_claim): the claims next to
+# it in the order of claim keys, and those holding the longest words of either half of it.
+NEIGHBOURS = 20
+CANDIDATES_BY_WORDS = 300
+_CANDIDATES = {
+    # Those recorded after it too (dropped in Python): skipping them in SQL would walk the whole
+    # index for a claim that most claims came after.
+    "below": "SELECT id, text FROM claim_texts WHERE key < :key ORDER BY key DESC LIMIT :neighbours",
+    "above": "SELECT id, text FROM claim_texts WHERE key > :key ORDER BY key LIMIT :neighbours",
+    "words": """SELECT c.id, c.text FROM claim_texts AS c WHERE c.id IN (
+        SELECT rowid FROM claim_search WHERE claim_search MATCH :words AND rowid < :before
+        ORDER BY rowid DESC LIMIT :by_words)""",
+}
+
+
+_DIGITS = re.compile(r"\D")  # what is not a digit
+
+
+def close_edits(key):
+    """How many characters a claim may differ in from another, by their loose keys, to be
+    close: a typo or two (one below 40 characters). More would make different claims close
+    ("... with China" and "... with Cuba", three apart). Claims with different numbers are
+    never close."""
+    return 1 if len(key) < 40 else 2
 
 
 class Ledger:
     def __init__(self, path, create=False):
+        """Open the ledger at `path`; with `create`, make it if it does not exist, and then
+        `created` is True (in this process: of several creating it at once, one made it)."""
         self.path = path
-        self.conn = connect(path, create=create)
+        self.conn, self.created = journal.open_ledger(path, create=create)
 
     def close(self):
         self.conn.close()
@@ -129,13 +193,19 @@ class Ledger:
                 if projector.holds_pending(payload) or (projector.may_be_in_tables(record) and self._recorded_id(record)):
                     result.existing += 1
                 else:
-                    appender.append(entry, payload)
-                    result.new += 1
+                    result.added(appender.append(entry, payload))
                 if item.fact_checker:
                     self._append_fact_checker(appender, record["outlet"], recorded_at)
             if problems:
                 raise ImportRefused(problems)
             appender.flush()  # every entry, before what a first import makes at the end
+        if projector.first_new_claim_id is not None:
+            result.new_claims = projector.next_claim_id - projector.first_new_claim_id
+            compared = self.conn.execute(
+                "SELECT id, text, seq FROM claim_texts WHERE id >= ? AND seq <= ? ORDER BY id LIMIT ?",
+                (projector.first_new_claim_id, appender.seq, CLAIMS_COMPARED)).fetchall()
+            result.close_claims = [close for claim_id, text, seq in compared
+                                   if (close := self._closest_claim(claim_id, text, seq))]
         return result
 
     @contextlib.contextmanager
@@ -252,6 +322,22 @@ class Ledger:
 
     # Reading -------------------------------------------------------------------
 
+    def close_claim(self, attribution):
+        """For an attribution that recorded a new claim (`add` or `correct` just made it): the
+        claim recorded before it that is closest to it, if within a few characters (CloseClaim),
+        else None. A correction's new wording is not compared with the claim it corrects,
+        which is what it changes."""
+        row = self.conn.execute(
+            """SELECT c.id, c.text, c.seq, (SELECT t.claim_id FROM corrections AS k
+                                             JOIN attribution_records AS t ON t.seq = k.target WHERE k.seq = r.seq)
+               FROM attribution_records AS r JOIN claim_texts AS c ON c.id = r.claim_id WHERE r.seq = ?""",
+            (attribution,),
+        ).fetchone()
+        if row is None or row[2] != attribution:  # no such attribution, or its claim was recorded before
+            return None
+        claim_id, text, _, corrected_claim_id = row
+        return self._closest_claim(claim_id, text, attribution, other_than=corrected_claim_id)
+
     def records(self, include_all=False):
         """(id, record) of the attributions as written (import records), oldest first: the
         current ones, or with `include_all` every one, its record carrying its `status`."""
@@ -301,6 +387,45 @@ class Ledger:
 
     # Helpers -------------------------------------------------------------------
 
+    def _closest_claim(self, claim_id, text, attribution, other_than=None):
+        """The CloseClaim of claim `claim_id`, recorded by `attribution`, among the claims recorded
+        before it, or None.
+
+        A ledger may hold millions of claims, too many to compare with each new one, so only
+        some are, each found through an index: the NEIGHBOURS claims either side of it in the
+        order of claim keys (they share its beginning: for an edit further on), and the newest
+        CANDIDATES_BY_WORDS claims holding the three longest words of its first half, and as
+        many holding those of its second half (one half holds no edit, or the edits are in
+        shorter words; the full-text index folds case and Latin accents, as the comparison
+        does). Long words are the rarest, so few claims hold all three. A close claim is
+        missed when edits fall among the longest words of both halves, or more claims than
+        these hold them, and more than NEIGHBOURS claims share its beginning."""
+        from rapidfuzz import process  # imported here: only a new claim needs it
+        from rapidfuzz.distance import Levenshtein
+
+        words = WORD.findall(text)
+        parameters = {"key": claim_key(text), "before": claim_id, "neighbours": NEIGHBOURS,
+                      "by_words": CANDIDATES_BY_WORDS}
+        candidates = {}
+        for sql in (_CANDIDATES["below"], _CANDIDATES["above"]):
+            candidates.update(row for row in self.conn.execute(sql, parameters) if row[0] < claim_id)
+        for half in (words[:len(words) // 2], words[len(words) // 2:]):
+            longest = sorted({word.lower() for word in half}, key=lambda word: (-len(word), word))[:3]
+            if longest:
+                parameters["words"] = " AND ".join(f'"{word}"' for word in longest)
+                candidates.update(self.conn.execute(_CANDIDATES["words"], parameters))
+        # Claims whose numbers differ are different claims, however close ("3%" and "5%").
+        numbers = _DIGITS.sub("", text)
+        candidates = {other_id: other for other_id, other in sorted(candidates.items())  # the first recorded first
+                      if other_id != other_than and _DIGITS.sub("", other) == numbers}
+        key = loose_key(text)
+        found = process.extractOne(key, candidates, scorer=Levenshtein.distance, processor=loose_key,
+                                   score_cutoff=close_edits(key))
+        if found is None:
+            return None
+        close_text, edits, close_id = found
+        return CloseClaim(attribution, text, close_id, close_text, edits)
+
     def _append_fact_checker(self, appender, name, recorded_at):
         """Inside a write transaction: record `name` as a fact-checker unless it is one; the seq or None."""
         if self._is_fact_checker(name):
@@ -339,8 +464,25 @@ class Ledger:
         if status is None:
             raise Refused([("id", f"{target} is not an attribution in this ledger")])
         if status[0] != "current":
-            raise Refused([("id", f"attribution {target} is {status[0]}: only a current attribution can be {verb}")])
+            raise Refused([("id", f"attribution {target} is {self._why_not_current(target)}: "
+                                  f"only a current attribution can be {verb}")])
         return record_of(journal.payload(self.conn, target))
+
+    def _why_not_current(self, target):
+        """`retracted by entry 9 ('misread')`, or `superseded by 9` and where the corrections
+        that followed lead: the attribution to act on instead, if any."""
+        successors, last = [], target
+        while row := self.conn.execute("SELECT seq FROM corrections WHERE target = ?", (last,)).fetchone():
+            last = row[0]
+            successors.append(last)
+        retraction = self.conn.execute("SELECT seq, reason FROM retractions WHERE target = ?", (last,)).fetchone()
+        retracted = f"retracted by entry {retraction[0]} ({_preview(retraction[1])})" if retraction else None
+        if not successors:
+            return retracted
+        fate = f"is {retracted}" if retracted else "is current"
+        if len(successors) == 1:
+            return f"superseded by {last}, which {fate}"
+        return f"superseded by {successors[0]}, whose latest correction, {last}, {fate}"
 
 
 JOURNAL_LINE_KEYS = ("seq", "prev_hash", "hash", "payload")  # what `export --format journal` writes
@@ -410,4 +552,4 @@ def _reason(value):
     return text
 
 
-__all__ = ["Ledger", "ImportRefused", "ImportResult", "Refused", "LedgerError", "FIELDS"]
+__all__ = ["Ledger", "CloseClaim", "ImportRefused", "ImportResult", "Refused", "LedgerError", "FIELDS"]

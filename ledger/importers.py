@@ -10,9 +10,11 @@ import collections
 import contextlib
 import csv
 import fcntl
+import itertools
 import json
 import multiprocessing
 import pickle
+import re
 import termios
 from dataclasses import dataclass, field
 
@@ -225,8 +227,11 @@ class _Lines:
 
 
 def read_csv(stream):
+    """Records of CSV with a header row, separated by `,`, `;` or tabs (`_header_lines`)."""
     lines = _Lines(stream)
-    reader = csv.reader(lines, strict=True)
+    each_line = iter(lines)
+    peeked, separator = _header_lines(each_line)
+    reader = csv.reader(itertools.chain(peeked, each_line), delimiter=separator, strict=True)
     start = 1
     header = None
     while True:
@@ -253,6 +258,27 @@ def read_csv(stream):
             yield Item(line, problems=[("row", f"has {len(row)} values; the header has {len(header)}")])
             continue
         yield Item(line, record=dict(zip(header, row)))
+
+
+def _header_lines(lines):
+    """(the lines up to the header row's first, its separator). The separator is `,`, unless
+    the header row has none: then `;` or a tab if it has them, as a spreadsheet in a European
+    locale writes CSV. Excel's first line `sep=X` names it, and is read as a blank line, so
+    that lines keep their numbers."""
+    peeked, separator = [], None
+    for line in lines:
+        if not peeked and (named := _EXCEL_SEPARATOR.fullmatch(line.rstrip("\r\n"))):
+            separator, line = named.group(1), "\n"
+        peeked.append(line)
+        if line.strip():
+            break
+    if separator is None:
+        header = peeked[-1] if peeked else ""
+        separator = next((mark for mark in ",;\t" if mark in header), ",")
+    return peeked, separator
+
+
+_EXCEL_SEPARATOR = re.compile("sep=(.)")
 
 
 def _header_problems(header):

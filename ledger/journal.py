@@ -150,6 +150,11 @@ def _set_journal_mode(conn, mode):
 
 def connect(path, create=False):
     """Open a ledger; with `create`, make it from schema.sql if it does not exist yet."""
+    return open_ledger(path, create)[0]
+
+
+def open_ledger(path, create=False):
+    """(connection, created): `connect`, and whether it made the ledger from schema.sql."""
     path = Path(path)
     if not create and not path.exists():
         raise LedgerError(f"no ledger at {path} (create one with `ledger init`)")
@@ -170,10 +175,10 @@ def connect(path, create=False):
         if not create or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             conn.close()
             raise LedgerError(f"{path} is not a ledger: it has no journal table")
-        create_schema(conn)
-    elif conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # left by a first import that was stopped
+        return conn, create_schema(conn)
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # left by a first import that was stopped
         _set_journal_mode(conn, "wal")
-    return conn
+    return conn, False
 
 
 def has_journal(conn):

@@ -116,6 +116,22 @@ def claim_key(text):
     return collapsed
 
 
+def unaccented(text):
+    """`text` without its accents (NFKD, combining marks dropped): "González" is "Gonzalez"."""
+    if text.isascii():  # most claims: nothing to drop
+        return text
+    return "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+
+
+WORD = re.compile(r"[^\W_]+")  # letters and digits: \w without the underscore
+
+
+def loose_key(text):
+    """Case, accents, punctuation and spacing folded away: "Pants on Fire!" is "pants on fire",
+    and "González, president-elect" is "gonzalez president elect"."""
+    return " ".join(WORD.findall(unaccented(text.casefold())))
+
+
 def clean_text(field, value):
     """Normalise one value; returns None for an absent field, raises Refused if bad."""
     if value is None:

@@ -103,7 +103,7 @@ def test_accepted_input_is_stored_as_the_text_it_is(db, tmp_path, name, content,
     before = state_of(db)
     result = run_ledger(db, "import", path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"{path}: 1 new, 0 already recorded\n"
+    assert result.stdout == f"{path}: 1 new (id 2), 0 already recorded\n"
     assert state_of(db) != before  # the comparison that the refusals rely on does see a change
     assert json.loads(run_ledger(db, "export").stdout.splitlines()[-1]) == record
     conn = sqlite3.connect(db)

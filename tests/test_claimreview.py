@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger.claimreview import RATING_TEXTS, calendar_day, rating_stance, stance_of_text
+from ledger.claimreview import NEGATIONS, RATING_TEXTS, SENTENCE_WORDS, calendar_day, rating_stance, stance_of_text
 from ledger.db import Ledger
-from ledger.records import Refused
+from ledger.records import Refused, loose_key
 
 from .helpers import ROOT, run_ledger
 from .test_cli import ledger
@@ -60,7 +60,7 @@ def write_json(path, value):
 def exported(db, fmt):
     result = ledger(db, "export", "--format", fmt)
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 # Import ------------------------------------------------------------------------------
@@ -69,7 +69,7 @@ def test_graph_with_numeric_rating_id_reference_and_appearance_array(tmp_path):
     db = tmp_path / "l.db"
     result = import_reviews(db, FIXTURES / "politifact-graph.json")
     assert result.exit_code == 0, result.output
-    assert "2 new, 0 already recorded" in result.output
+    assert "2 new (ids 1-2), 0 already recorded" in result.output
     assert attributions(db) == [
         ("Jane Example", "Jane Example", "Facebook", "2024-07-28", "asserts",
          "https://www.facebook.com/example/posts/123", None),
@@ -117,7 +117,7 @@ def test_fact_check_tools_api_response(tmp_path):
     db = tmp_path / "l.db"
     result = import_reviews(db, FIXTURES / "factcheck-tools-api.json")
     assert result.exit_code == 0, result.output
-    assert "4 new, 1 already recorded" in result.output  # the claimant of both reviews is recorded once
+    assert "4 new (ids 1-2, 4, 6), 1 already recorded" in result.output  # the claimant of both reviews is recorded once
     assert attributions(db) == [
         ("Viral WhatsApp message", None, "Viral WhatsApp message", "2020-03-14", "asserts", None, None),
         ("Full Fact", None, "Full Fact", "2020-03-16", "disputes", "https://fullfact.org/health/example-hot-water/",
@@ -128,6 +128,26 @@ def test_fact_check_tools_api_response(tmp_path):
          "Half True"),
     ]
     assert fact_checkers(db) == ["Full Fact", "maldita.es", "Example Check"]
+
+
+def test_fact_check_tools_ratings_written_as_short_sentences(tmp_path):
+    db = tmp_path / "l.db"
+    result = import_reviews(db, FIXTURES / "factcheck-tools-sentences.json")
+    assert result.exit_code == 0, result.output
+    assert [(row[0], row[4], row[6]) for row in attributions(db) if row[6]] == [
+        ("Full Fact", "disputes", "This is false. The video was filmed in 2019, in another country."),
+        ("Newtral", "disputes", "Esto es engañoso"),
+        ("AFP Factuel", "disputes", "Ce n'est pas vrai"),
+        ("dpa-Faktencheck", "disputes", "Das stimmt nicht"),
+        ("Pagella Politica", "disputes", "Non è vero"),
+        ("Nieuwscheckers", "disputes", "Dat klopt niet"),
+        ("Example Check", "asserts", "The claim is mostly true"),
+        ("Aos Fatos", "asserts", "É verdade"),
+        ("Teyit", "disputes", "Bu iddia yanlış"),
+        ("Cek Fakta Tempo", "disputes", "Klaim ini salah"),
+        ("StopFake", "disputes", "Это фейк"),
+        ("Demagog", "disputes", "To nieprawda"),
+    ]
 
 
 def test_json_lines_of_reviews_and_bare_api_claims(tmp_path):
@@ -146,7 +166,7 @@ def test_reimport_adds_nothing_and_records_each_fact_checker_once(tmp_path):
         result = import_reviews(db, path)
         assert result.exit_code == 0 and " 0 new," in result.output
     assert journal_size(db) == size
-    assert len(fact_checkers(db)) == len(set(fact_checkers(db))) == 10
+    assert len(fact_checkers(db)) == len(set(fact_checkers(db))) == 20
 
 
 def test_a_reviewer_already_a_fact_checker_is_not_recorded_again(tmp_path):
@@ -236,9 +256,10 @@ def test_json_errors_name_their_line(tmp_path, text, line, message):
 
 def test_every_problem_of_a_review_is_named(tmp_path):
     bare = {"@type": "ClaimReview", "reviewRating": {"alternateName": "Satire"}}
-    result = import_reviews(tmp_path / "l.db", write_json(tmp_path / "r.json", bare))
+    path = write_json(tmp_path / "r.json", bare)
+    result = import_reviews(tmp_path / "l.db", path)
     assert result.exit_code == 1
-    assert [line.split(": ", 2)[1] for line in result.output.splitlines()[1:]] == [
+    assert [line.split(": ", 2)[1] for line in result.output.splitlines() if line.startswith(str(path))] == [
         "claimReviewed", "datePublished", "author", "reviewRating"]
 
 
@@ -295,6 +316,47 @@ def test_stance_of_text(text, stance):
     assert stance_of_text(text) == stance
 
 
+@pytest.mark.parametrize("text, stance", [
+    # a verdict of the table inside a short sentence, in each language the table covers
+    ("This is false", "disputes"), ("The claim is mostly true", "asserts"), ("We rate this claim False.", "disputes"),
+    ("It's fake", "disputes"), ("That's misleading", "disputes"), ("This claim is false and misleading", "disputes"),
+    ("Es falso", "disputes"), ("Esto es engañoso", "disputes"), ("La afirmación es falsa", "disputes"),
+    ("Es verdad", "asserts"), ("Isso é falso", "disputes"), ("Això és fals", "disputes"),
+    ("C'est faux", "disputes"), ("Cette affirmation est trompeuse", "disputes"), ("C'est exact", "asserts"),
+    ("Das ist falsch", "disputes"), ("Die Behauptung ist irreführend", "disputes"), ("Das ist richtig", "asserts"),
+    ("Questa notizia è falsa", "disputes"), ("È vero", "asserts"), ("Dit is onwaar", "disputes"),
+    ("To fałsz", "disputes"), ("Bu iddia yanlış", "disputes"), ("Klaim ini salah", "disputes"),
+    ("Это фейк", "disputes"), ("Це неправда", "disputes"), ("This needs context", "questions"),
+    ("Esto es parcialmente falso", "questions"),
+    # a sentence read up to its first phrase with a verdict
+    ("Rating: False. The photo is from 2019.", "disputes"), ("Verdict: mostly true (see below)", "asserts"),
+    # a denied `asserts` verdict disputes, in the order of each language
+    ("This is not true", "disputes"), ("This isn't correct", "disputes"), ("Not accurate", "disputes"),
+    ("No es cierto", "disputes"), ("No es verdad", "disputes"), ("Não é verdade", "disputes"),
+    ("Ce n'est pas vrai", "disputes"), ("C'est pas vrai", "disputes"), ("Das stimmt nicht", "disputes"),
+    ("Das ist nicht richtig", "disputes"), ("Non è vero", "disputes"), ("Dat klopt niet", "disputes"),
+    ("To nie jest prawda", "disputes"), ("Doğru değil", "disputes"), ("Ini tidak benar", "disputes"),
+    ("Это не правда", "disputes"),
+    # refused, not guessed: verdicts that disagree, a word that might turn the verdict, a denied
+    # `disputes` or `questions` verdict, two denials, an answer, a question, no verdict, too long
+    ("Not false but misleading", None), ("True and false", None), ("Mostly true, partly false", None),
+    ("Not false", None), ("C'est pas faux", None), ("Not unproven", None), ("not not true", None),
+    ("Not entirely true", None), ("Somewhat true", None), ("No, this is true", None), ("No. Es falso", None),
+    ("true or false?", None), ("Is this true?", None), ("¿Es falso", None), ("This is", None),
+    ("No evidence", None), ("The exact figure is unknown", None),
+    ("This is false " + "and misleading " * 5, None),
+])
+def test_stance_of_a_rating_written_as_a_short_sentence(text, stance):
+    assert stance_of_text(text) == stance
+
+
+def test_the_sentence_words_are_neither_verdicts_nor_denials():
+    fillers = {loose_key(text) for text in SENTENCE_WORDS}
+    denials = {loose_key(text) for text in NEGATIONS}
+    verdicts = {loose_key(text) for texts in RATING_TEXTS.values() for text in texts}
+    assert not fillers & denials and not fillers & verdicts and not denials & verdicts
+
+
 def test_no_rating_text_is_listed_under_two_stances():
     for stance, texts in RATING_TEXTS.items():
         for text in texts:
@@ -328,7 +390,7 @@ def _imported_ledger(tmp_path):
 def test_claimreview_export_has_the_fields_google_requires(tmp_path):
     db = _imported_ledger(tmp_path)
     reviews = exported(db, "claimreview")
-    assert len(reviews) == 10
+    assert len(reviews) == 22
     for review in reviews:
         assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
         assert review["claimReviewed"] and review["url"].startswith("https://")
@@ -435,7 +497,7 @@ def test_json_ld_exports_of_an_empty_ledger_and_all_is_a_usage_error(tmp_path):
 def test_real_process_imports_exports_and_verifies(tmp_path):
     db = tmp_path / "l.db"
     imported = run_ledger(db, "import", FIXTURES / "europe-array.json", "--format", "claimreview")
-    assert imported.returncode == 0 and "5 new, 0 already recorded" in imported.stdout
+    assert imported.returncode == 0 and "5 new (ids 1-2, 4-5, 7), 0 already recorded" in imported.stdout
     refused = run_ledger(db, "import", "-", "--format", "claimreview",
                          input=json.dumps({**REVIEW, "reviewRating": {"alternateName": "Satire"}}))
     assert refused.returncode == 1 and "-:1: reviewRating: 'Satire' is not a rating" in refused.stderr
@@ -460,3 +522,48 @@ def test_the_rating_table_in_the_docs_is_the_one_in_the_code():
         documented.setdefault(stance, []).extend(cells[1].split(": ", 1)[1].split(", "))
     assert {key: sorted(texts) for key, texts in documented.items()} == {
         key: sorted(texts) for key, texts in RATING_TEXTS.items()}
+
+
+def test_an_empty_json_ld_export_says_why_on_standard_error(tmp_path):
+    db = tmp_path / "l.db"
+    assert ledger(db, "init").exit_code == 0
+    for fmt in ("claim-jsonld", "claimreview"):
+        result = ledger(db, "export", "--format", fmt)
+        assert (result.exit_code, result.stdout) == (0, "[\n]\n")
+        assert result.stderr == "nothing written: the ledger has no current attributions\n"
+    assert ledger(db, "add", "--claim", "The moon is made of cheese.", "--outlet", "Fact Desk", "--date",
+                  "2024-07-30", "--stance", "disputes").exit_code == 0
+    assert ledger(db, "export", "--format", "claim-jsonld").stderr == ""
+    result = ledger(db, "export", "--format", "claimreview")
+    assert json.loads(result.stdout) == []
+    assert result.stderr == ("nothing written: no fact-checkers recorded: `ledger fact-checker NAME` marks an outlet "
+                             "as one (a ClaimReview import records its reviewers)\n")
+    assert ledger(db, "fact-checker", "Other Desk").exit_code == 0
+    assert "no current verdict of a fact-checker" in ledger(db, "export", "--format", "claimreview").stderr
+    assert ledger(db, "fact-checker", "Fact Desk").exit_code == 0
+    result = ledger(db, "export", "--format", "claimreview")
+    assert len(json.loads(result.stdout)) == 1 and result.stderr == ""
+
+
+def test_the_sentence_words_in_the_docs_are_the_ones_in_the_code():
+    text = (ROOT / "docs" / "claimreview.md").read_text(encoding="utf-8")
+    table = text.split("| language | sentence words | denials |\n|---|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    words, denials = [], []
+    for row in table.splitlines():
+        _, _, sentence_words, negations, _ = row.split("|")
+        words += sentence_words.strip().split(", ")
+        denials += negations.strip().split(", ")
+    assert sorted(words) == sorted(SENTENCE_WORDS) and sorted(denials) == sorted(NEGATIONS)
+
+
+def test_a_sentence_whose_verdict_is_not_sure_is_refused_naming_it(tmp_path):
+    response = {"claims": [{"text": "The moon is made of cheese.", "claimant": "Jane Example",
+                            "claimReview": [{"publisher": {"name": "Full Fact", "site": "fullfact.org"},
+                                             "url": "https://fullfact.org/online/example-moon/",
+                                             "reviewDate": "2024-07-30T10:00:00Z", "languageCode": "en",
+                                             "textualRating": "Not false, but misleading"}]}]}
+    db = tmp_path / "l.db"
+    result = import_reviews(db, write_json(tmp_path / "r.json", response))
+    assert result.exit_code == 1
+    assert "reviewRating: 'Not false, but misleading' is not a rating the ledger can map to a stance" in result.output
+    assert journal_size(db) == 0

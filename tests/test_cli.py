@@ -70,7 +70,7 @@ def test_db_defaults_to_env_then_cwd(tmp_path, monkeypatch):
 def test_add_prints_the_id_and_creates_the_database(db):
     result = add(db)
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "1"
+    assert (result.stdout, result.stderr) == ("1\n", f"{db}: created\n")
     assert add(db, stance="reports").output.strip() == "2"
 
 
@@ -169,7 +169,7 @@ def test_read_commands_do_not_create_a_ledger(db):
 
 
 def test_fact_checker(db):
-    assert ledger(db, "fact-checker", "Chequeado").output.strip() == "1"
+    assert ledger(db, "fact-checker", "Chequeado").stdout == "1\n"
     assert "already" in ledger(db, "fact-checker", "Chequeado").output
 
 
@@ -186,3 +186,58 @@ def test_a_correction_may_not_duplicate_a_recorded_attribution(db):
     result = ledger(db, "correct", 1, "--reason", "it was the BBC", "--outlet", "BBC")
     assert result.exit_code == 1
     assert "already recorded as attribution 2; retract 1 instead" in result.output
+
+
+def test_correcting_or_retracting_what_is_not_current_names_what_replaced_it(db):
+    add(db)
+    add(db, stance="reports")
+    assert ledger(db, "correct", 1, "--reason", "dated wrong", "--date", "2024-07-31").stdout == "3\n"
+    result = ledger(db, "correct", 1, "--reason", "again", "--stance", "disputes")
+    assert result.exit_code == 1
+    assert result.output == ("id: attribution 1 is superseded by 3, which is current: "
+                             "only a current attribution can be corrected\n")
+    assert ledger(db, "correct", 3, "--reason", "the day before", "--date", "2024-07-29").stdout == "4\n"
+    assert ledger(db, "correct", 4, "--reason", "the BBC's", "--outlet", "BBC World").stdout == "5\n"
+    result = ledger(db, "retract", 1, "--reason", "x")
+    assert result.exit_code == 1
+    assert "attribution 1 is superseded by 3, whose latest correction, 5, is current: " \
+           "only a current attribution can be retracted" in result.output
+    assert ledger(db, "retract", 5, "--reason", "misread\nthe page").stdout == "6\n"
+    assert "attribution 3 is superseded by 4, whose latest correction, 5, is retracted by entry 6 " \
+           "('misread\\nthe page')" in ledger(db, "correct", 3, "--reason", "x", "--note", "y").output
+    assert "attribution 4 is superseded by 5, which is retracted by entry 6" in ledger(
+        db, "retract", 4, "--reason", "x").output
+    result = ledger(db, "retract", 5, "--reason", "twice")
+    assert result.output == ("id: attribution 5 is retracted by entry 6 ('misread\\nthe page'): "
+                             "only a current attribution can be retracted\n")
+    assert ledger(db, "retract", 2, "--reason", "x" * 100).stdout == "7\n"
+    assert "retracted by entry 7 ('" + "x" * 60 + "…')" in ledger(db, "correct", 2, "--reason", "y", "--note", "z").output
+
+
+@pytest.mark.parametrize("command", [
+    ["add", *[part for key, value in SAMPLE.items() for part in (f"--{key}", value)]],
+    ["alias", "Hill", "--of", "Yván Gil"],
+    ["fact-checker", "Chequeado"],
+    ["import", "-", "--format", "jsonl"],
+])
+def test_a_command_that_creates_the_ledger_says_so_on_standard_error(db, command):
+    records = json.dumps(SAMPLE) + "\n"
+    result = ledger(db, *command, input=records)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"{db}: created\n"
+    assert "created" not in result.stdout
+    again = ledger(db, *command, input=records)
+    assert again.exit_code == 0 and "created" not in again.output
+
+
+def test_commands_that_need_a_ledger_do_not_create_one(db):
+    for command in (["retract", 1, "--reason", "x"], ["correct", 1, "--reason", "x", "--stance", "reports"]):
+        result = ledger(db, *command)
+        assert result.exit_code == 1 and "no ledger" in result.output and "created" not in result.output
+    assert not db.exists()
+
+
+def test_an_empty_file_made_into_a_ledger_is_created(db):
+    db.touch()
+    result = add(db)
+    assert (result.exit_code, result.stderr) == (0, f"{db}: created\n")

@@ -54,7 +54,7 @@ def test_import_each_format(tmp_path, fmt):
         path.write_text(json.dumps(RECORDS, indent=2, ensure_ascii=False), encoding="utf-8")
     result = ledger(db, "import", path)
     assert result.exit_code == 0, result.output
-    assert "3 new, 0 already recorded" in result.output
+    assert "3 new (ids 1-3), 0 already recorded" in result.output
     assert exported(db) == RECORDS
     result = ledger(db, "import", path)
     assert "0 new, 3 already recorded" in result.output
@@ -77,7 +77,7 @@ def test_unknown_ending_needs_format(tmp_path):
 
 def test_duplicates_within_one_file_are_recorded_once(tmp_path):
     path = write_jsonl(tmp_path / "in.jsonl", [SAMPLE, SAMPLE, {**SAMPLE, "claim": SAMPLE["claim"] + " "}])
-    assert "1 new, 2 already recorded" in ledger(tmp_path / "l.db", "import", path).output
+    assert "1 new (id 1), 2 already recorded" in ledger(tmp_path / "l.db", "import", path).output
 
 
 def test_blank_lines_of_json_lines_are_skipped(tmp_path):
@@ -85,7 +85,7 @@ def test_blank_lines_of_json_lines_are_skipped(tmp_path):
     path.write_text(f"\n{json.dumps(SAMPLE)}\n  \t \r\n\n{json.dumps({**SAMPLE, 'stance': 'disputes'})}\n \n", encoding="utf-8")
     result = ledger(tmp_path / "l.db", "import", path)
     assert result.exit_code == 0, result.output
-    assert "2 new, 0 already recorded" in result.output
+    assert "2 new (ids 1-2), 0 already recorded" in result.output
 
 
 def test_what_json_escapes_is_searched_as_written(tmp_path):
@@ -202,3 +202,109 @@ def test_export_then_import_gives_the_same_current_attributions(tmp_path):
         assert ledger(copy, "import", out).exit_code == 0
         assert exported(copy) == exported(db)
         assert len(exported(copy)) == 2
+
+
+# The ids of the new attributions -------------------------------------------------------
+
+def test_import_names_the_ids_of_the_new_attributions(tmp_path):
+    db = tmp_path / "l.db"
+    ledger(db, "add", "--claim", "existing", "--outlet", "BBC", "--date", "2024-07-30", "--stance", "asserts")
+    path = write_jsonl(tmp_path / "in.jsonl", [*RECORDS, RECORDS[0]])
+    result = ledger(db, "import", path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{path}: 3 new (ids 2-4), 1 already recorded\n"
+    assert ledger(db, "add", "--claim", "other", "--outlet", "BBC", "--date", "2024-07-30",
+                  "--stance", "asserts").stdout == "5\n"
+    single = write_jsonl(tmp_path / "one.jsonl", [{**SAMPLE, "stance": "disputes"}, *RECORDS])
+    assert ledger(db, "import", single).stdout == f"{single}: 1 new (id 6), 3 already recorded\n"
+    assert ledger(db, "import", single).stdout == f"{single}: 0 new, 4 already recorded\n"
+
+
+def test_import_json_gives_the_counts_and_the_id_ranges(tmp_path):
+    db = tmp_path / "l.db"
+    path = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    result = ledger(db, "import", path, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"file": str(path), "new": 3, "existing": 0, "id_ranges": [[1, 3]], "new_claims": 2, "close_claims": []}
+    again = json.loads(ledger(db, "import", "-", "--format", "jsonl", "--json", input=path.read_text()).stdout)
+    assert again == {"file": "-", "new": 0, "existing": 3, "id_ranges": [], "new_claims": 0, "close_claims": []}
+
+
+def _reviews_by(reviewers):
+    """A ClaimReview array, one review by each reviewer and no claimant: each review gives the
+    reviewer's attribution, then its fact_checker entry, so the new ids skip one each time."""
+    return json.dumps([{"@type": "ClaimReview", "claimReviewed": "The moon is made of cheese.",
+                        "author": {"name": reviewer}, "datePublished": "2024-07-30",
+                        "reviewRating": {"alternateName": "False"}} for reviewer in reviewers])
+
+
+def test_ids_that_do_not_follow_one_another_are_given_as_ranges(tmp_path):
+    db = tmp_path / "l.db"
+    path = tmp_path / "reviews.jsonld"
+    path.write_text(_reviews_by(["A", "B", "C"]), encoding="utf-8")
+    assert ledger(db, "import", path).stdout == f"{path}: 3 new (ids 1, 3, 5), 0 already recorded\n"
+    many = tmp_path / "many.jsonld"
+    many.write_text(_reviews_by("DEFGHIJ"), encoding="utf-8")
+    assert ledger(db, "import", many).stdout == (
+        f"{many}: 7 new (ids 7 to 19 in 7 ranges: --json lists them), 0 already recorded\n")
+    listed = json.loads(ledger(db, "import", many, "--json").stdout)  # already recorded: none new
+    assert listed["id_ranges"] == [] and listed["existing"] == 7
+
+
+def test_the_library_gives_the_id_ranges(tmp_path):
+    from ledger import importers
+    from ledger.db import Ledger
+
+    items = [importers.Item(n, record={**SAMPLE, "claim": f"Claim {n}."}) for n in range(1, 4)]
+    with Ledger(tmp_path / "l.db", create=True) as opened:
+        assert opened.add(SAMPLE) == (1, True)
+        result = opened.import_items(items)
+    assert (result.new, result.existing, result.id_ranges) == (3, 0, [[2, 4]])
+
+
+# CSV from spreadsheets in other locales ------------------------------------------------------
+
+def _separated(separator, records, fields=("claim", "outlet", "date", "stance", "quote")):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, delimiter=separator, lineterminator="\r\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_csv_separated_by_semicolons_or_tabs_is_read_from_its_header(tmp_path, separator):
+    db = tmp_path / "l.db"
+    records = [{**SAMPLE, "quote": "Lima, 30 July; “a decision”"}, {**RECORDS[2], "claim": "Venezuela, 2024."}]
+    path = tmp_path / "spreadsheet.csv"
+    path.write_text(_separated(separator, records), encoding="utf-8")
+    result = ledger(db, "import", path)
+    assert result.exit_code == 0, result.output
+    assert exported(db) == [{key: record[key] for key in ("claim", "outlet", "date", "stance", "quote") if key in record}
+                            for record in records]
+
+
+def test_a_semicolon_separated_csv_names_its_bad_records_at_their_lines(tmp_path):
+    content = _separated(";", [SAMPLE, {**SAMPLE, "stance": "maybe"}]) + 'x;BBC;2024-07-30;asserts;"two\nlines";\n'
+    assert refused(tmp_path, "excel.csv", "\n" + content) == [
+        "FILE:4: stance: 'maybe' is not one of asserts, reports, questions, disputes",
+        "FILE:5: row: has 6 values; the header has 5"]
+
+
+def test_excel_sep_line_names_the_separator_and_keeps_the_line_numbers(tmp_path):
+    db = tmp_path / "l.db"
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbfsep=;\r\n" + _separated(";", [SAMPLE, {**SAMPLE, "date": "2024-02-30"}]).encode())
+    result = ledger(db, "import", path)
+    assert result.exit_code == 1
+    assert f"{path}:4: date: '2024-02-30' is not a real calendar day" in result.output
+    path.write_bytes(b"sep=|\n" + _separated("|", [SAMPLE]).encode())
+    assert ledger(db, "import", path).exit_code == 0 and exported(db) == [SAMPLE]
+
+
+def test_a_header_with_commas_keeps_commas_as_the_separator(tmp_path):
+    assert refused(tmp_path, "a.csv", "claim,outlet,date,stance\nx;y,BBC,2024-07-30,maybe\n") == [
+        "FILE:2: stance: 'maybe' is not one of asserts, reports, questions, disputes"]
+    assert refused(tmp_path, "b.csv", "claim;outlet,date;stance\n")[0] == (
+        "FILE:1: header: unknown field 'claim;outlet' (fields are: claim, outlet, date, stance, speaker, via, url, "
+        "quote, note)")

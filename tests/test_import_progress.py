@@ -13,7 +13,7 @@ def test_progress_lines_count_the_records_read(tmp_path):
     db = tmp_path / "ledger.db"
     result = CliRunner().invoke(cli, ["--db", str(db), "import", "--progress", str(records)])
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"{records}: 25000 new, 0 already recorded\n"
+    assert result.stdout == f"{records}: 25000 new (ids 1-25000), 0 already recorded\n"
     progress = [line for line in result.stderr.splitlines() if line.startswith("importing")]
     assert progress == ["importing: 10,000 records read", "importing: 20,000 records read"]
     assert journal_count(db) == 25_000

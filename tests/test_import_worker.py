@@ -46,7 +46,7 @@ def processes_using(path):
 def test_the_worker_path_imports_and_refuses_like_the_plain_one(tmp_path):
     good = big_file(tmp_path / "good.jsonl", 5_000)
     result = run_ledger(tmp_path / "l.db", "import", good)
-    assert result.returncode == 0 and "5000 new, 0 already recorded" in result.stdout
+    assert result.returncode == 0 and "5000 new (ids 1-5000), 0 already recorded" in result.stdout
     bad = big_file(tmp_path / "bad.jsonl", 5_000, bad_line=4_321)
     result = run_ledger(tmp_path / "l.db", "import", bad)
     assert result.returncode == 1
@@ -61,8 +61,12 @@ def test_no_worker_outlives_a_killed_import(tmp_path):
     db = tmp_path / "killed.db"
     process = subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "import", "--progress", str(source)],
                                stderr=subprocess.PIPE, text=True)
-    first_report = process.stderr.readline()
-    assert first_report == "importing: 10,000 records read\n", f"the import ended first: {first_report!r}"
+    said = []
+    for line in process.stderr:  # `PATH: created` comes first
+        said.append(line)
+        if line.startswith("importing:"):
+            break
+    assert said[-1:] == ["importing: 10,000 records read\n"], f"the import ended first: {said!r}"
     workers = [pid for pid in processes_using(db) if pid != process.pid]
     assert workers, "the records read came from no worker"
     ended = [os.pidfd_open(pid) for pid in workers]  # readable once the process has ended

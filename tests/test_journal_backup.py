@@ -171,7 +171,7 @@ FORGERIES = {
     "a retraction of a retracted attribution": (
         lambda lines: with_payload(lines, 6, lambda entry: {"type": "retraction", "target": 1, "reason": "again",
                                                             "recorded_at": entry["recorded_at"]}),
-        "6: id: attribution 1 is retracted: only a current attribution can be retracted"),
+        "6: id: attribution 1 is retracted by entry 5 ('misread'): only a current attribution can be retracted"),
     "an alias of a name to itself": (
         lambda lines: with_payload(lines, 4, lambda entry: {**entry, "of": entry["name"]}),
         "4: alias: a name cannot be an alias of itself"),
@@ -220,7 +220,7 @@ def test_export_all_carries_each_status_and_import_refuses_what_is_not_current(t
     current_only.write_text("".join(line + "\n" for line in run_ledger(original, "export", "--all").stdout.splitlines()
                                     if json.loads(line)["status"] == "current"), encoding="utf-8")
     imported = run_ledger(tmp_path / "current.db", "import", current_only)
-    assert imported.returncode == 0 and "2 new, 0 already recorded" in imported.stdout, imported.stderr
+    assert imported.returncode == 0 and "2 new (ids 1-2), 0 already recorded" in imported.stdout, imported.stderr
 
 
 def test_the_help_says_which_export_is_the_backup():
