@@ -3,19 +3,19 @@
 Exit status: 0 success, 1 data refused or a check failed (nothing written), 2 wrong usage.
 Datasette is imported only by `serve`, so appending commands start quickly.
 """
-import contextlib
 import dataclasses
 import json
-import os
 import sys
 import time
 
 import click
 
-from . import claimreview, exporters, importers
-from .db import CLAIMS_COMPARED, ImportRefused, Ledger
-from .journal import ChainBroken, LedgerError
-from .records import FIELDS, Refused, _preview, utc_now
+from . import formats
+from .close_claims import CLAIMS_COMPARED
+from .db import Ledger
+from .errors import ImportRefused, LedgerError, Refused
+from .formats.claimreview import why_nothing_written
+from .records import FIELD_HELP, FIELDS, REQUIRED, preview
 
 
 PROGRESS_EVERY = 10_000
@@ -74,22 +74,11 @@ def init(ctx):
 
 
 def _record_options(required):
-    """The record's fields as options; `required` makes claim, outlet, date and stance mandatory."""
+    """The record's fields as options; `required` makes the required ones mandatory."""
 
     def decorate(command):
-        helps = {
-            "claim": "The proposition, as one neutral sentence.",
-            "outlet": "The publication or channel in which the claim appeared.",
-            "date": "When the claim was made or published: YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS with Z or an offset.",
-            "stance": "asserts, reports, questions or disputes.",
-            "speaker": "The person or body the claim is attributed to (absent: the outlet itself).",
-            "via": "The publication through which the attribution was found.",
-            "url": "http(s) address of the document where the attribution can be read.",
-            "quote": "The verbatim words in that document that support the attribution.",
-            "note": "Free text from the person recording it.",
-        }
         for field in reversed(FIELDS):
-            command = click.option(f"--{field}", required=required and field in ("claim", "outlet", "date", "stance"), help=helps[field])(command)
+            command = click.option(f"--{field}", required=required and field in REQUIRED, help=FIELD_HELP[field])(command)
         return command
 
     return decorate
@@ -126,12 +115,12 @@ def _warn_of_a_close_claim(close):
     click.echo(f"warning: attribution {close.attribution} records a new claim, {apart} "
                f"(correct {close.attribution} if it is that claim):", err=True)
     for label, text in zip(labels, (close.claim, close.close_text)):
-        click.echo(f"  {label:<{width}} {_preview(text, 200)}", err=True)
+        click.echo(f"  {label:<{width}} {preview(text, 200)}", err=True)
 
 
 @cli.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(importers.FORMATS), help="Default: from the file's ending.")
+@click.option("--format", "fmt", type=click.Choice(formats.IMPORT_FORMATS), help="Default: from the file's ending.")
 @click.option(
     "--progress",
     is_flag=True,
@@ -162,30 +151,14 @@ def import_(ctx, file, fmt, progress, as_json):
     within a few characters of a recorded claim (a typo, a missing accent) is named on
     standard error, for you to correct if it is that claim.
     """
-    if fmt is None:
-        fmt = importers.format_from_name(file) if file != "-" else None
-        if fmt is None:
-            raise click.UsageError(f"cannot tell the format of {file!r}: give --format")
-    with _open(ctx, create=True) as ledger, contextlib.ExitStack() as stack:
-        recorded_at = None
-        if file == "-":
-            items, size = importers.read(sys.stdin.buffer, fmt), None
-        elif os.path.getsize(file) < WORKER_FROM_BYTES:
-            items, size = importers.read(stack.enter_context(open(file, "rb")), fmt), None
-        elif fmt == "journal":  # replayed entry by entry: the worker validates import records
-            items, size = importers.read(stack.enter_context(open(file, "rb")), fmt), None
-        else:
-            recorded_at = utc_now()
-            items, size = importers.CheckedInWorker(file, fmt, recorded_at), os.path.getsize(file)
-        if progress:
-            items = _progress_lines(items)
-        elif size and sys.stderr.isatty():
-            items = _progress_redrawn(items, size)
-        if fmt == "journal":
-            count = _run(lambda: ledger.replay_journal(items, source=file))
-            click.echo(f"{file}: {count} journal entries replayed; digest {ledger.digest()}")
+    if fmt is None and (file == "-" or formats.format_of(file) is None):
+        raise click.UsageError(f"cannot tell the format of {file!r}: give --format")
+    watch = _progress_lines if progress else _progress_redrawn if sys.stderr.isatty() else None
+    with _open(ctx, create=True) as ledger:
+        result = _run(lambda: ledger.import_file(file, fmt, watch=watch))
+        if isinstance(result, int):  # a journal, replayed
+            click.echo(f"{file}: {result} journal entries replayed; digest {ledger.digest()}")
             return
-        result = _run(lambda: ledger.import_items(items, source=file, recorded_at=recorded_at))
     _report_import(file, result, as_json)
 
 def _report_import(file, result, as_json):
@@ -223,11 +196,7 @@ def _ids_in_brackets(id_ranges):
     return f" ({'id' if one else 'ids'} {shown})"
 
 
-# Below this size, starting a worker process to read and validate costs more than it saves.
-WORKER_FROM_BYTES = 1_000_000
-
-
-def _progress_lines(items):
+def _progress_lines(items, size):
     """The items, with a line on standard error for every PROGRESS_EVERY read. Each line is
     written before the records it counts are committed, so a script (or a test) that reads
     it knows the import is still under way."""
@@ -238,8 +207,14 @@ def _progress_lines(items):
 
 
 def _progress_redrawn(items, size, after_seconds=2.0):
-    """The items of a CheckedInWorker, drawing a progress line on standard error once the
-    import has run a while."""
+    """The items of a CheckedInWorker (of a file of `size` bytes), drawing a progress line on
+    standard error once the import has run a while; other items as they are."""
+    if size is None:
+        return items
+    return _redrawn(items, size, after_seconds)
+
+
+def _redrawn(items, size, after_seconds):
     start, drawn = time.monotonic(), False
     for count, item in enumerate(items, start=1):
         if count % 1000 == 0 and time.monotonic() - start > after_seconds:
@@ -305,12 +280,7 @@ def correct(ctx, id, reason, **fields):
 def verify(ctx, digest):
     """Check the hash chain, the protecting triggers and every projection row."""
     with _open(ctx) as ledger:
-        try:
-            count, head = ledger.verify(digest)
-        except ChainBroken as broken:
-            raise Failure(str(broken))
-        except LedgerError as error:
-            raise Failure(str(error))
+        count, head = _run(lambda: ledger.verify(digest))
     click.echo(f"ok: {count} entries, chain and projections verified; head {count}:{head}")
 
 
@@ -323,7 +293,7 @@ def digest(ctx):
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(exporters.FORMATS), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(formats.EXPORT_FORMATS), default="jsonl", show_default=True)
 @click.option(
     "--all",
     "include_all",
@@ -344,15 +314,13 @@ def export(ctx, fmt, include_all):
     empty ledger with the same entries and hashes. The other formats are views: they
     leave the history out.
     """
+    format_ = formats.FORMATS[fmt]
+    if include_all and format_.write_all is None:
+        raise click.UsageError(f"--all does not apply to --format {fmt}")
     with _open(ctx) as ledger:
-        if fmt in exporters.LEDGER_WRITERS:
-            if include_all:
-                raise click.UsageError(f"--all does not apply to --format {fmt}")
-            if exporters.LEDGER_WRITERS[fmt](ledger, sys.stdout) == 0:  # still valid JSON: say why it is empty
-                click.echo(f"nothing written: {claimreview.why_nothing_written(ledger)}", err=True)
-            return
-        records = (record for _, record in ledger.records(include_all=include_all))
-        exporters.WRITERS[fmt](records, sys.stdout)
+        written = (format_.write_all if include_all else format_.write)(ledger, sys.stdout)
+        if written == 0 and fmt in ("claimreview", "claim-jsonld"):  # still valid JSON: say why it is empty
+            click.echo(f"nothing written: {why_nothing_written(ledger)}", err=True)
 
 
 @cli.command()
@@ -360,15 +328,14 @@ def export(ctx, fmt, include_all):
 @click.pass_context
 def rebuild(ctx, target):
     """Replay the journal into a new ledger file TARGET, rebuilding every projection from it."""
-    from .projections import rebuild as replay
-
-    count = _run(lambda: replay(ctx.obj["db"], target))
+    with _open(ctx) as ledger:
+        count = _run(lambda: ledger.rebuild(target))
     click.echo(f"{target}: rebuilt from {count} journal entries")
 
 
-# Measured on a 100,000-attribution ledger: each default facet of the attributions
-# view takes about 0.5 s and the claims view about 2.3 s, past Datasette's defaults
-# (200 ms, 1 s). Suggested facets would try every column of every view on each page.
+# On a large ledger the default facets and the claims view take longer than Datasette's
+# defaults allow (docs/benchmarks.md), and suggested facets would try every column of every
+# view on each page.
 SERVE_SETTINGS = {"facet_time_limit_ms": 1000, "sql_time_limit_ms": 3000, "suggest_facets": "off"}
 
 

@@ -35,7 +35,10 @@ from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 from . import metadata
-from .journal import ChainBroken, check_chain, digest, has_journal
+from .database import has_journal
+from .errors import ChainBroken
+from .journal import digest
+from .verify import check_chain
 from .records import utc_day
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -1,79 +1,31 @@
 """The library: a `Ledger` appends entries to the journal and reads current attributions.
 
-    from ledger.db import Ledger
+    from ledger import Ledger
     ledger = Ledger("ledger.db", create=True)
     seq, new = ledger.add({"claim": "...", "outlet": "BBC", "date": "2024-07-30", "stance": "asserts"})
 
 Every append runs in one write transaction: the journal entries and their projection
 rows (written by `projections.Projector`) commit together or not at all.
 """
-import concurrent.futures
 import contextlib
 import dataclasses
-import functools
 import json
-import re
-import sqlite3
+import os
+import sys
 
-from . import importers, journal
-from .importers import checked
-from .journal import LedgerError, connect, write_transaction
-from .projections import PROJECTION_CHECK_GROUPS, Projector, check_projections, check_resolutions, check_schema
-from .records import (
-    FIELDS, GENESIS_HASH, WORD, Refused, _preview, attribution_json, canonical_json, chain_hash, claim_key,
-    clean_entry, clean_record, clean_text, entry_of, loose_key, record_of, utc_now,
-)
-
-
-class ImportRefused(LedgerError):
-    """An import with bad records: nothing was written; `problems` are `FILE:LINE: field: reason` lines."""
-
-    def __init__(self, problems):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+from . import close_claims, database, formats, journal, projections, verify
+from .close_claims import CLAIMS_COMPARED
+from .errors import ImportRefused, LedgerError, Refused
+from .formats.base import checked
+from .formats.journal import journal_entry
+from .formats.worker import CheckedInWorker
+from .journal import GENESIS_HASH, attribution_json
+from .projections import appending
+from .records import claim_key, clean_record, clean_text, entry_of, preview, record_of, utc_now
 
 
-class Appender:
-    """Appends entries inside an open write transaction, each chained to the one before;
-    its Projector writes them with their projection rows, in batches, and `appending()`
-    writes the last batch before COMMIT."""
-
-    def __init__(self, conn, projector):
-        self.seq, tip_hash = journal.tip(conn)
-        self.hash = tip_hash.encode()
-        self.projector = projector
-
-    def append(self, entry, payload=None):
-        """Append `entry`; `payload`, if given, is its canonical JSON in UTF-8, already written.
-        The journal row is bytes until SQL (`projections._Batch`), as hashing needs them."""
-        payload = payload or canonical_json(entry).encode()
-        row = (self.seq + 1, payload, self.hash, chain_hash(self.hash, payload))
-        try:  # not a context manager: one for every entry would cost a tenth of this method
-            self.projector.project(row, entry)
-        except sqlite3.IntegrityError as error:
-            raise _refused(entry["type"], error) from None
-        self.seq, self.hash = row[0], row[3]
-        return self.seq
-
-    def flush(self):
-        try:
-            self.projector.flush()
-        except sqlite3.IntegrityError as error:
-            raise _refused("entry", error) from None
-
-
-def _refused(kind, error):
-    """A trigger's refusal, reported as refused data."""
-    return Refused([(kind, str(error))])
-
-
-@contextlib.contextmanager
-def appending(conn):
-    """A write transaction with an Appender whose rows are all written before COMMIT."""
-    with write_transaction(conn), Projector(conn) as projector:
-        appender = Appender(conn, projector)
-        yield appender
-        appender.flush()
+# Below this size, starting a worker process to read and validate costs more than it saves.
+WORKER_FROM_BYTES = 1_000_000
 
 
 @dataclasses.dataclass
@@ -100,47 +52,12 @@ class ImportResult:
             self.id_ranges.append([seq, seq])
 
 
-@dataclasses.dataclass(frozen=True)
-class CloseClaim:
-    """A new claim that is not the same claim as any recorded before it (CONTRACT section 1),
-    yet within a few characters of one, so perhaps meant to be it: `edits` characters apart
-    once case, accents and punctuation are folded away (0: they differ only in those)."""
-
-    attribution: int  # the attribution that recorded the new claim
-    claim: str
-    close_id: int  # the claim recorded before, and its first wording
-    close_text: str
-    edits: int
 
 
-# An import compares this many of its new claims with those recorded before them: enough for
-# the files people put together by hand, and a bounded cost for a million-record import, whose
-# warnings nobody could read through anyway.
-CLAIMS_COMPARED = 100
-# Where a new claim's close claims are looked for (Ledger._closest_claim): the claims next to
-# it in the order of claim keys, and those holding the longest words of either half of it.
-NEIGHBOURS = 20
-CANDIDATES_BY_WORDS = 300
-_CANDIDATES = {
-    # Those recorded after it too (dropped in Python): skipping them in SQL would walk the whole
-    # index for a claim that most claims came after.
-    "below": "SELECT id, text FROM claim_texts WHERE key < :key ORDER BY key DESC LIMIT :neighbours",
-    "above": "SELECT id, text FROM claim_texts WHERE key > :key ORDER BY key LIMIT :neighbours",
-    "words": """SELECT c.id, c.text FROM claim_texts AS c WHERE c.id IN (
-        SELECT rowid FROM claim_search WHERE claim_search MATCH :words AND rowid < :before
-        ORDER BY rowid DESC LIMIT :by_words)""",
-}
 
 
-_DIGITS = re.compile(r"\D")  # what is not a digit
 
 
-def close_edits(key):
-    """How many characters a claim may differ in from another, by their loose keys, to be
-    close: a typo or two (one below 40 characters). More would make different claims close
-    ("... with China" and "... with Cuba", three apart). Claims with different numbers are
-    never close."""
-    return 1 if len(key) < 40 else 2
 
 
 class Ledger:
@@ -148,7 +65,7 @@ class Ledger:
         """Open the ledger at `path`; with `create`, make it if it does not exist, and then
         `created` is True (in this process: of several creating it at once, one made it)."""
         self.path = path
-        self.conn, self.created = journal.open_ledger(path, create=create)
+        self.conn, self.created = database.open_ledger(path, create=create)
 
     def close(self):
         self.conn.close()
@@ -173,11 +90,11 @@ class Ledger:
     def import_items(self, items, source="-", recorded_at=None):
         """Append every record of an import in one transaction: all or nothing.
 
-        `items` are `importers.Item`s; bad ones are collected, and if there is any,
+        `items` are `formats.base.Item`s; bad ones are collected, and if there is any,
         the transaction is rolled back and ImportRefused names each. An item marked
         `fact_checker` also records its outlet as a fact-checker, in the same transaction.
         Every entry is recorded at `recorded_at` (default: now), which is also the time in
-        the payloads that items already hold (see `importers.CheckedInWorker`).
+        the payloads that items already hold (see `formats.worker.CheckedInWorker`).
         """
         result, problems = ImportResult(), []
         recorded_at = recorded_at or utc_now()
@@ -205,27 +122,27 @@ class Ledger:
                 "SELECT id, text, seq FROM claim_texts WHERE id >= ? AND seq <= ? ORDER BY id LIMIT ?",
                 (projector.first_new_claim_id, appender.seq, CLAIMS_COMPARED)).fetchall()
             result.close_claims = [close for claim_id, text, seq in compared
-                                   if (close := self._closest_claim(claim_id, text, seq))]
+                                   if (close := close_claims.closest_claim(self.conn, claim_id, text, seq))]
         return result
 
     @contextlib.contextmanager
     def _importing(self):
         """The write transaction of an import, with an Appender, made for many entries;
         yields (appender, stack). A first import leaves some indexes and triggers to its end
-        (`journal.made_at_the_end`): what must see them is pushed on `stack`, and runs after
+        (`database.made_at_the_end`): what must see them is pushed on `stack`, and runs after
         they are made and before COMMIT."""
         with (
-            journal.rollback_journal_while_empty(self.conn),
+            database.rollback_journal_while_empty(self.conn),
             appending(self.conn) as appender,
-            journal.checks_left_to_the_import(self.conn),
+            database.checks_left_to_the_import(self.conn),
             contextlib.ExitStack() as stack,
-            journal.made_at_the_end(self.conn) if appender.seq == 0 else contextlib.nullcontext(),
+            database.made_at_the_end(self.conn) if appender.seq == 0 else contextlib.nullcontext(),
         ):
             yield appender, stack
 
     def replay_journal(self, items, source="-"):
         """Append the entries of a journal written by `ledger export --format journal`
-        (`importers.Item`s whose records are its lines) into this empty ledger, each exactly
+        (`formats.base.Item`s whose records are its lines) into this empty ledger, each exactly
         as recorded, so that the two journals are identical, entry for entry and hash for
         hash; all or nothing. Every entry must extend the one before, hash to its `hash`,
         and be what this package would have written (canonical JSON of a valid entry, which
@@ -233,10 +150,15 @@ class Ledger:
         problems, lines = [], {}  # lines: the line of each entry, by seq
 
         def refuse_if_any(error_type, *_):
-            if error_type is None:  # checked where every index is in place again, before COMMIT
-                problems.extend([] if problems else _repeated_records(self.conn, source, lines))
-                if problems:
-                    raise ImportRefused(problems)
+            if error_type is not None:
+                return
+            if not problems:  # where every index is in place again, before COMMIT
+                repeated = verify.first_repeated_record(self.conn)
+                if repeated:
+                    problems.append(f"{source}:{lines[repeated[0]]}: attribution: repeats attribution {repeated[1]} "
+                                    "field for field")
+            if problems:
+                raise ImportRefused(problems)
 
         with self._importing() as (appender, stack):
             if appender.seq:
@@ -245,7 +167,7 @@ class Ledger:
             stack.push(refuse_if_any)
             stated_hash = GENESIS_HASH
             for item in items:
-                entry, found = (None, item.problems) if item.problems else _journal_entry(
+                entry, found = (None, item.problems) if item.problems else journal_entry(
                     item.record, len(lines) + 1, stated_hash)
                 if not found and not problems:  # once refused, the replay only keeps checking lines
                     found = self._replay_problems(appender, entry, item.record["payload"])
@@ -275,6 +197,33 @@ class Ledger:
         except Refused as refused:
             return refused.problems
         return []
+
+    def import_file(self, path, fmt: str | None = None, watch=None) -> "ImportResult | int":
+        """Import the file at `path` (`-`: standard input, which needs `fmt`) in format `fmt`
+        (default: from its name's ending). A journal (`journal`) is replayed into this empty
+        ledger and the number of entries returned (`replay_journal`); any other format's
+        records are imported (`import_items`) and an ImportResult returned. `watch`, if given,
+        is called as `watch(items, size)` and returns the items to import, so that a caller can
+        follow the import (size: the file's bytes when a worker reads it, else None)."""
+        fmt = fmt or (formats.format_of(str(path)) if str(path) != "-" else None)
+        if fmt not in formats.IMPORT_FORMATS:
+            raise LedgerError(f"cannot tell the format of {str(path)!r}: give one of {', '.join(formats.IMPORT_FORMATS)}")
+        watch = watch or (lambda items, size: items)
+        with contextlib.ExitStack() as stack:
+            recorded_at = None
+            if str(path) == "-":
+                stream = sys.stdin.buffer
+            elif fmt == "journal" or os.path.getsize(path) < WORKER_FROM_BYTES:
+                stream = stack.enter_context(open(path, "rb"))
+            else:
+                stream, recorded_at = None, utc_now()
+            if stream is None:
+                items = watch(CheckedInWorker(path, formats.FORMATS[fmt].read, recorded_at), os.path.getsize(path))
+            else:
+                items = watch(formats.read(stream, fmt), None)
+            if fmt == "journal":
+                return self.replay_journal(items, source=str(path))
+            return self.import_items(items, source=str(path), recorded_at=recorded_at)
 
     def alias(self, name, of):
         """Record that `name` is another name of `of`; returns the seq, or None if already so."""
@@ -336,7 +285,7 @@ class Ledger:
         if row is None or row[2] != attribution:  # no such attribution, or its claim was recorded before
             return None
         claim_id, text, _, corrected_claim_id = row
-        return self._closest_claim(claim_id, text, attribution, other_than=corrected_claim_id)
+        return close_claims.closest_claim(self.conn, claim_id, text, attribution, other_than=corrected_claim_id)
 
     def records(self, include_all=False):
         """(id, record) of the attributions as written (import records), oldest first: the
@@ -359,72 +308,18 @@ class Ledger:
     def digest(self):
         return journal.digest(self.conn)
 
-    def verify(self, digest=None):
-        """Check the chain, the schema's triggers and every projection row; returns (entries, head).
+    def verify(self, digest: str | None = None) -> tuple[int, str]:
+        """Check the chain, the schema, every projection row and the names; returns (entries,
+        head hash), or raises ChainBroken naming the first problem (`verify.verify`). With
+        `digest` (SEQ:HASH, from `digest()` earlier), also that entry SEQ still has HASH."""
+        return verify.verify(self.path, digest)
 
-        The chain is re-hashed in Python while SQLite checks the projections, each part on a
-        connection of its own in a thread of its own (SQLite lets go of Python's lock while it
-        works), so the parts run at the same time. The problem reported is the first one in
-        the order of the parts: the chain, the schema, then the projections."""
-        parts = [journal.check_chain, check_schema]
-        parts += [functools.partial(check_projections, groups=[group]) for group in PROJECTION_CHECK_GROUPS]
-        parts.append(check_resolutions)
-        with concurrent.futures.ThreadPoolExecutor(len(parts)) as pool:
-            results = [pool.submit(self._on_own_connection, part) for part in parts]
-            count, head = results[0].result()
-            for result in results[1:]:
-                result.result()
-        if digest:
-            journal.check_digest(self.conn, digest)
-        return count, head
-
-    def _on_own_connection(self, check):
-        conn = connect(self.path)
-        try:
-            return check(conn)
-        finally:
-            conn.close()
+    def rebuild(self, target) -> int:
+        """Replay the journal into a new ledger file `target`, making every projection again
+        with the current schema.sql; returns the number of entries."""
+        return projections.rebuild(self.path, target)
 
     # Helpers -------------------------------------------------------------------
-
-    def _closest_claim(self, claim_id, text, attribution, other_than=None):
-        """The CloseClaim of claim `claim_id`, recorded by `attribution`, among the claims recorded
-        before it, or None.
-
-        A ledger may hold millions of claims, too many to compare with each new one, so only
-        some are, each found through an index: the NEIGHBOURS claims either side of it in the
-        order of claim keys (they share its beginning: for an edit further on), and the newest
-        CANDIDATES_BY_WORDS claims holding the three longest words of its first half, and as
-        many holding those of its second half (one half holds no edit, or the edits are in
-        shorter words; the full-text index folds case and Latin accents, as the comparison
-        does). Long words are the rarest, so few claims hold all three. A close claim is
-        missed when edits fall among the longest words of both halves, or more claims than
-        these hold them, and more than NEIGHBOURS claims share its beginning."""
-        from rapidfuzz import process  # imported here: only a new claim needs it
-        from rapidfuzz.distance import Levenshtein
-
-        words = WORD.findall(text)
-        parameters = {"key": claim_key(text), "before": claim_id, "neighbours": NEIGHBOURS,
-                      "by_words": CANDIDATES_BY_WORDS}
-        candidates = {}
-        for sql in (_CANDIDATES["below"], _CANDIDATES["above"]):
-            candidates.update(row for row in self.conn.execute(sql, parameters) if row[0] < claim_id)
-        for half in (words[:len(words) // 2], words[len(words) // 2:]):
-            longest = sorted({word.lower() for word in half}, key=lambda word: (-len(word), word))[:3]
-            if longest:
-                parameters["words"] = " AND ".join(f'"{word}"' for word in longest)
-                candidates.update(self.conn.execute(_CANDIDATES["words"], parameters))
-        # Claims whose numbers differ are different claims, however close ("3%" and "5%").
-        numbers = _DIGITS.sub("", text)
-        candidates = {other_id: other for other_id, other in sorted(candidates.items())  # the first recorded first
-                      if other_id != other_than and _DIGITS.sub("", other) == numbers}
-        key = loose_key(text)
-        found = process.extractOne(key, candidates, scorer=Levenshtein.distance, processor=loose_key,
-                                   score_cutoff=close_edits(key))
-        if found is None:
-            return None
-        close_text, edits, close_id = found
-        return CloseClaim(attribution, text, close_id, close_text, edits)
 
     def _append_fact_checker(self, appender, name, recorded_at):
         """Inside a write transaction: record `name` as a fact-checker unless it is one; the seq or None."""
@@ -476,7 +371,7 @@ class Ledger:
             last = row[0]
             successors.append(last)
         retraction = self.conn.execute("SELECT seq, reason FROM retractions WHERE target = ?", (last,)).fetchone()
-        retracted = f"retracted by entry {retraction[0]} ({_preview(retraction[1])})" if retraction else None
+        retracted = f"retracted by entry {retraction[0]} ({preview(retraction[1])})" if retraction else None
         if not successors:
             return retracted
         fate = f"is {retracted}" if retracted else "is current"
@@ -485,54 +380,10 @@ class Ledger:
         return f"superseded by {successors[0]}, whose latest correction, {last}, {fate}"
 
 
-JOURNAL_LINE_KEYS = ("seq", "prev_hash", "hash", "payload")  # what `export --format journal` writes
 
 
-def _journal_entry(line, seq, prev_hash):
-    """(entry, []) of one line of an exported journal, expected to hold entry `seq` and to
-    extend an entry whose stated hash is `prev_hash`; else (None, its (field, reason)
-    problems). Each line is held to its neighbour's stated hash, so one altered entry is
-    reported once, not with every entry after it."""
-    problems = [(key, "is not a field of a journal line") for key in line if key not in JOURNAL_LINE_KEYS]
-    problems += [(key, "is required") for key in JOURNAL_LINE_KEYS if key not in line]
-    if problems:
-        return None, problems
-    if line["seq"] != seq or type(line["seq"]) is not int:
-        return None, [("seq", f"is {line['seq']!r}: entries are seq 1, 2, 3 ... in order, and this is entry {seq}")]
-    if not all(isinstance(line[key], str) for key in ("prev_hash", "hash", "payload")):
-        return None, [("line", "prev_hash, hash and payload must be text")]
-    if line["prev_hash"] != prev_hash:
-        return None, [("prev_hash", f"is not the hash of seq {seq - 1}")]
-    payload = line["payload"].encode("utf-8", errors="surrogatepass")
-    if chain_hash(line["prev_hash"].encode(), payload).decode() != line["hash"]:
-        return None, [("hash", "does not match prev_hash and payload")]
-    try:
-        entry = importers.decode_json(line["payload"])
-        written = canonical_json(clean_entry(entry))
-    except ValueError as error:
-        return None, [("payload", f"is not JSON: {importers.json_reason(error)}")]
-    except Refused as refused:
-        return None, refused.problems
-    if written != line["payload"]:
-        return None, [("payload", "is not written as the ledger writes it (canonical JSON of NFC, trimmed text)")]
-    return entry, []
 
 
-def _repeated_records(conn, source, lines):
-    """`FILE:LINE` problems for an attribution that repeats an earlier one field for field:
-    the journal holds each record once."""
-    row = conn.execute(
-        """SELECT b.seq, a.seq FROM attribution_records AS a
-           JOIN attribution_records AS b ON b.claim_id = a.claim_id AND b.date = a.date AND b.stance = a.stance
-                AND b.seq > a.seq
-           JOIN journal AS ja ON ja.seq = a.seq JOIN journal AS jb ON jb.seq = b.seq
-           WHERE json_remove(ja.payload, '$.type', '$.recorded_at', '$.target', '$.reason')
-               = json_remove(jb.payload, '$.type', '$.recorded_at', '$.target', '$.reason')
-           ORDER BY b.seq LIMIT 1"""
-    ).fetchone()
-    if row is None:
-        return []
-    return [f"{source}:{lines[row[0]]}: attribution: repeats attribution {row[1]} field for field"]
 
 
 def _name(field, value):
@@ -552,4 +403,3 @@ def _reason(value):
     return text
 
 
-__all__ = ["Ledger", "CloseClaim", "ImportRefused", "ImportResult", "Refused", "LedgerError", "FIELDS"]

@@ -1,225 +1,90 @@
-"""The journal and its hash chain: opening the database, appending entries, checking the chain.
+"""The journal, the ledger's truth: canonical JSON, the hash chain, and appending entries.
 
-Appends run inside `BEGIN IMMEDIATE`, which takes the write lock before the chain's
-tip is read, so two writers can never both extend the same entry.
+Each entry is one row (seq, payload, prev_hash, hash): its payload is the entry as
+canonical JSON, its hash the SHA-256 of the previous hash, a line feed and the payload.
+An Appender extends the chain inside a write transaction and hands each row, with its
+entry, to the projector that writes it with the rows derived from it (`projections.py`).
 """
-import contextlib
+
+import hashlib
 import json
-import os
-import re
 import sqlite3
-import time
-from pathlib import Path
 
-from .records import GENESIS_HASH, chain_hash, claim_key
+from .database import batch_insert
+from .errors import Refused
+from .records import FIELDS
 
-SCHEMA_PATH = Path(__file__).with_name("schema.sql")
-BUSY_TIMEOUT_MS = 60_000
-LOCK_RETRIES = 20
-# Pages of 16 KiB rather than SQLite's 4: an import writes a quarter as many pages, and
-# splits its b-trees less often (1,000,000 records: 63.4 s against 64.6 s, one run each);
-# Datasette's pages on the 1M ledger were no slower.
-PAGE_SIZE = 16_384
-# 64 MiB of page cache rather than 2: a big import keeps more index pages in memory instead
-# of spilling them again and again.
-CACHE_SIZE = -65536
+GENESIS_HASH = "0" * 64  # the prev_hash of entry 1
+
+# Made once: json.dumps would make an encoder for every call. The text is that of
+# json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) (CONTRACT section 3);
+# a payload holds no cycle to look for.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False)
 
 
-class LedgerError(Exception):
-    """A failure the command line reports with exit status 1."""
+def canonical_json(obj):
+    return _CANONICAL.encode(obj)
 
 
-class ChainBroken(LedgerError):
-    """`verify` found a problem; the message starts with `seq N:` or names a table or trigger."""
+# An attribution entry's keys in sorted order, each as canonical JSON writes it before its value.
+_ATTRIBUTION_KEYS = tuple((key, f'"{key}":') for key in sorted((*FIELDS, "type", "recorded_at")))
 
 
-def schema_statements():
-    """schema.sql split into statements, in order (triggers keep their BEGIN ... END)."""
-    statements, pending = [], ""
-    for line in SCHEMA_PATH.read_text(encoding="utf-8").splitlines(keepends=True):
-        if not pending and (not line.strip() or line.lstrip().startswith("--")):
-            continue
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    if pending.strip():
-        raise LedgerError(f"{SCHEMA_PATH}: unfinished statement at the end")
-    return statements
+_encode_text = json.encoder.encode_basestring  # how json.dumps(..., ensure_ascii=False) writes a string
 
 
-# What a first import makes once, after its last entry, rather than for every row:
-# - what keeps the journal one chain, besides its primary key: the UNIQUE indexes on
-#   prev_hash and hash, and the trigger that lets an entry only extend the newest one;
-# - the indexes that only reading uses (an import looks attributions up by claim alone);
-# - the triggers that stop INSERT OR REPLACE on the tables an import fills, which the
-#   import's own inserts (OR FAIL, on keys it gives out itself) never are.
-MADE_AT_THE_END = {
-    "journal_prev_hash": "INDEX",
-    "journal_hash": "INDEX",
-    "journal_extends_chain": "TRIGGER",
-    "attribution_records_stance": "INDEX",
-    "attribution_records_outlet": "INDEX",
-    "names_no_replace": "TRIGGER",
-    "claim_texts_no_replace": "TRIGGER",
-    "attribution_records_no_replace": "TRIGGER",
-}
-SORT_CACHE_SIZE = -8192  # 8 MiB
-_CREATED_NAME = re.compile(r"CREATE (?:UNIQUE )?(?:INDEX|TRIGGER) (\w+)")
-
-
-@contextlib.contextmanager
-def made_at_the_end(conn):
-    """Inside a write transaction that fills an empty journal: the indexes and triggers of
-    MADE_AT_THE_END are dropped, and made again from schema.sql when the block has written
-    every entry.
-
-    Sorting a million random hashes once costs far less than a million inserts at random
-    places in two indexes, with a trigger run for each. The guarantees hold where anyone
-    can see them: nobody else writes until COMMIT or reads the transaction before it, an
-    error rolls it back with everything in place, and making the UNIQUE indexes again checks
-    every hash. The entries written meanwhile are the Appender's, each extending the one
-    before, as the trigger would have required."""
-    statements = [statement for statement in schema_statements()
-                  if (match := _CREATED_NAME.match(statement)) and match.group(1) in MADE_AT_THE_END]
-    for name, kind in MADE_AT_THE_END.items():
-        conn.execute(f"DROP {kind} {name}")
-    yield
-    # SQLite sorts in as much memory as the page cache may hold: with the cache cut down
-    # meanwhile, the sort uses what the cache lets go of instead of as much again. Its sorter
-    # may share the work with helper threads (none by default): the other cores, which
-    # would otherwise wait, take a quarter off the time.
-    cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
-    conn.execute(f"PRAGMA cache_size = {SORT_CACHE_SIZE}")
-    conn.execute(f"PRAGMA threads = {max(1, (os.cpu_count() or 1) - 1)}")
+def attribution_json(entry):
+    """canonical_json(entry) for an attribution entry, whose values are all text: the same
+    text in two thirds of the time (an import writes one for every record). Any other entry
+    is left to canonical_json."""
     try:
-        for statement in statements:
-            conn.execute(statement)
-    finally:
-        conn.execute(f"PRAGMA cache_size = {cache_size}")
-        conn.execute("PRAGMA threads = 0")
+        parts = [quoted + _encode_text(entry[key]) for key, quoted in _ATTRIBUTION_KEYS if key in entry]
+    except TypeError:  # a value that is not text
+        return canonical_json(entry)
+    return "{" + ",".join(parts) + "}" if len(parts) == len(entry) else canonical_json(entry)
 
 
-@contextlib.contextmanager
-def checks_left_to_the_import(conn):
-    """Inside an import's write transaction: the CHECK constraints of schema.sql are not run
-    on the rows it writes, and run again afterwards, whatever happens.
+def chain_hash(prev_hash, payload):
+    """The hash of an entry: lower-case hex SHA-256 of prev_hash + newline + payload, as
+    ASCII bytes. Both are given as bytes (the payload in UTF-8), as an import writes them and
+    SQLite hands them out to `verify`: nothing is decoded only to be encoded again."""
+    return hashlib.sha256(prev_hash + b"\n" + payload).hexdigest().encode()
 
-    They hold already: every row an import writes is made by this package from a record
-    that passed `clean_record`, its payload by `attribution_json` or `canonical_json` and its
-    hashes by SHA-256. The constraints are there for other writers, and nobody else writes
-    until COMMIT. Checking that each payload is JSON took a third of the journal's writing
-    time. `verify` still checks the form of every payload and every row against its entry."""
-    conn.execute("PRAGMA ignore_check_constraints = ON")
-    try:
-        yield
-    finally:
-        conn.execute("PRAGMA ignore_check_constraints = OFF")
+# The INSERT of a batch of journal rows (written with their projection rows, projections._Batch).
+JOURNAL_ROWS = batch_insert("journal", ["seq"], texts=["payload"], hashes=["prev_hash", "hash"])
 
+class Appender:
+    """Appends entries inside an open write transaction, each chained to the one before;
+    its Projector writes them with their projection rows, in batches, and `appending()`
+    writes the last batch before COMMIT."""
 
-@contextlib.contextmanager
-def rollback_journal_while_empty(conn):
-    """Around a first import, when no other connection has the ledger open: the rollback
-    journal instead of the WAL, and the WAL again afterwards.
+    def __init__(self, conn, projector):
+        self.seq, tip_hash = tip(conn)
+        self.hash = tip_hash.encode()
+        self.projector = projector
 
-    Pages added to an empty file need no copy in a rollback journal, so each is written
-    once; through the WAL, every page of the import is written twice (into the WAL, then
-    back into the file), a seventh of a large import's time. What is given up: while the
-    import runs, a reader that connects waits for it instead of seeing the empty ledger.
-    Called outside a transaction; an import that finds the journal filled meanwhile is
-    only slower. If the WAL cannot be set again at once, the next `connect` sets it."""
-    switched = tip(conn)[0] == 0 and _set_journal_mode(conn, "delete")
-    try:
-        yield
-    finally:
-        if switched:
-            _set_journal_mode(conn, "wal")
+    def append(self, entry, payload=None):
+        """Append `entry`; `payload`, if given, is its canonical JSON in UTF-8, already written.
+        The journal row is bytes until SQL (`projections._Batch`), as hashing needs them."""
+        payload = payload or canonical_json(entry).encode()
+        row = (self.seq + 1, payload, self.hash, chain_hash(self.hash, payload))
+        try:  # not a context manager: one for every entry would cost a tenth of this method
+            self.projector.project(row, entry)
+        except sqlite3.IntegrityError as error:
+            raise _refused(entry["type"], error) from None
+        self.seq, self.hash = row[0], row[3]
+        return self.seq
 
-
-def _set_journal_mode(conn, mode):
-    """Whether the ledger is now in journal mode `mode`; never waits for another connection
-    (one that has the ledger open keeps it in WAL mode)."""
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        return conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0] == mode
-    except sqlite3.OperationalError:  # locked: another connection has the file open
-        return False
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
-
-def connect(path, create=False):
-    """Open a ledger; with `create`, make it from schema.sql if it does not exist yet."""
-    return open_ledger(path, create)[0]
-
-
-def open_ledger(path, create=False):
-    """(connection, created): `connect`, and whether it made the ledger from schema.sql."""
-    path = Path(path)
-    if not create and not path.exists():
-        raise LedgerError(f"no ledger at {path} (create one with `ledger init`)")
-    # check_same_thread=False: an import's batches are written by a thread of their own
-    # (projections.Projector); SQLite serialises the calls on one connection.
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
-    try:
-        conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
-        is_ledger = has_journal(conn)
-    except sqlite3.DatabaseError as error:
-        conn.close()
-        if "locked" in str(error):  # a first import holds it (see rollback_journal_while_empty)
-            raise LedgerError(f"{path} stayed locked by another writer: {error}") from None
-        raise LedgerError(f"{path}: not a ledger database ({error})") from None
-    if not is_ledger:
-        if not create or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            conn.close()
-            raise LedgerError(f"{path} is not a ledger: it has no journal table")
-        return conn, create_schema(conn)
-    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # left by a first import that was stopped
-        _set_journal_mode(conn, "wal")
-    return conn, False
-
-
-def has_journal(conn):
-    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'").fetchone() is not None
-
-
-def create_schema(conn):
-    """Apply schema.sql once, even when several processes create the same file at once."""
-    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # does nothing once another creator has written the file
-    # Again: SQLite counted the cache's pages in the size they had, so 16 KiB pages would
-    # have taken four times the memory.
-    conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
-    _set_journal_mode(conn, "wal")  # another creator may hold the lock; it sets WAL
-    with write_transaction(conn):
-        if has_journal(conn):
-            return False
-        for statement in schema_statements():
-            conn.execute(statement)
-    return True
-
-
-@contextlib.contextmanager
-def write_transaction(conn):
-    """BEGIN IMMEDIATE (retried while another writer holds the lock), COMMIT or ROLLBACK."""
-    for attempt in range(LOCK_RETRIES):
+    def flush(self):
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) and "busy" not in str(error):
-                raise
-            if attempt == LOCK_RETRIES - 1:
-                raise LedgerError(f"the ledger stayed locked by another writer: {error}") from None
-            time.sleep(min(0.05 * 2**attempt, 2.0))
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+            self.projector.flush()
+        except sqlite3.IntegrityError as error:
+            raise _refused("entry", error) from None
 
+
+def _refused(kind, error):
+    """A trigger's refusal, reported as refused data."""
+    return Refused([(kind, str(error))])
 
 def tip(conn):
     """(seq, hash) of the newest entry; (0, 64 zeros) for an empty journal."""
@@ -235,45 +100,3 @@ def digest(conn):
 def payload(conn, seq):
     row = conn.execute("SELECT payload FROM journal WHERE seq = ?", (seq,)).fetchone()
     return json.loads(row[0]) if row else None
-
-
-def check_chain(conn):
-    """Re-check every entry's place and hash; returns (count, head hash) or raises ChainBroken.
-
-    The form of each payload is checked in SQL with the projections (projections.py)."""
-    # Where seq first skips a number, found in SQL so that the loop need not count.
-    gap = conn.execute(
-        "SELECT seq + 1, (SELECT min(seq) FROM journal AS later WHERE later.seq > j.seq) FROM journal AS j"
-        " WHERE seq + 1 NOT IN (SELECT seq FROM journal) AND seq < (SELECT max(seq) FROM journal)"
-        " UNION ALL SELECT 1, min(seq) FROM journal HAVING min(seq) <> 1 ORDER BY 1 LIMIT 1"
-    ).fetchone()
-    seq, prev = 0, GENESIS_HASH.encode()
-    # Read as bytes: each payload is hashed as its UTF-8 bytes, and decoding it to text first
-    # would cost a fifth of the check.
-    query = "SELECT CAST(payload AS BLOB), CAST(prev_hash AS BLOB), CAST(hash AS BLOB) FROM journal WHERE seq < ? ORDER BY seq"
-    for seq, (payload, prev_hash, digest) in enumerate(conn.execute(query, (gap[0] if gap else 2**63 - 1,)), 1):
-        if prev_hash != prev:
-            raise ChainBroken(f"seq {seq}: prev_hash does not match the hash of seq {seq - 1}")
-        if chain_hash(prev, payload) != digest:
-            raise ChainBroken(f"seq {seq}: hash does not match its payload")
-        prev = digest
-    if gap:
-        raise ChainBroken(f"seq {gap[0]}: missing (the next entry is seq {gap[1]})")
-    return seq, prev.decode()
-
-
-def check_digest(conn, digest):
-    """The ledger still holds entry SEQ with HASH, so it extends the copy the digest came from."""
-    seq_text, _, expected = digest.partition(":")
-    if not seq_text.isdigit() or len(expected) != 64:
-        raise LedgerError(f"{digest!r} is not a digest of the form SEQ:HASH")
-    seq = int(seq_text)
-    if seq == 0:
-        if expected != GENESIS_HASH:
-            raise ChainBroken("seq 0: the empty ledger's digest is 0:" + GENESIS_HASH)
-        return
-    row = conn.execute("SELECT hash FROM journal WHERE seq = ?", (seq,)).fetchone()
-    if row is None:
-        raise ChainBroken(f"seq {seq}: missing; the ledger no longer extends the copy this digest was taken from")
-    if row[0] != expected:
-        raise ChainBroken(f"seq {seq}: hash differs from the digest; the ledger was rewritten since")

@@ -1,12 +1,12 @@
-"""Projections: the tables derived from the journal, how they are written, checked and rebuilt.
+"""Projections: the tables derived from the journal, and how they are written and rebuilt.
 
 `Projector` writes the rows of each entry as it is appended, in the same transaction;
-`check_projections` compares every row with its entry in SQL; `rebuild` replays a
-journal into a new file through the same Projector.
+`appending` is that transaction; `rebuild` replays a journal into a new file through the
+same Projector. What `verify` checks of them is in `verify.py`.
 """
+
 import concurrent.futures
 import contextlib
-import itertools
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -14,38 +14,12 @@ from pathlib import Path
 
 from rbloom import Bloom
 
-from .journal import ChainBroken, LedgerError, connect, schema_statements, write_transaction
+from .database import batch_insert, connect, text_starts, write_transaction
+from .errors import LedgerError
+from .journal import JOURNAL_ROWS, Appender
 from .records import claim_key
 
 NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
-
-
-def _insert(table, columns, texts=(), hashes=(), or_fail=True):
-    """An INSERT of a whole batch of rows, and the names of its texts and hashes: `columns`
-    come from one JSON array of row arrays; each of the long `texts` (UTF-8 bytes) from one
-    blob of them all, with the place where each row's starts; each of the `hashes` from one
-    blob of them all, 64 hex digits each (`_Batch.statements`). A text taken out of a blob by
-    its place is neither escaped by Python nor unescaped by SQLite, as one inside JSON is:
-    the journal's rows take a third less time in SQLite."""
-    values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
-    values += [f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts]
-    values += [f"CAST(substr(:{name}, key * 64 + 1, 64) AS TEXT)" for name in hashes]
-    verb = "INSERT OR FAIL" if or_fail else "INSERT"
-    sql = (f"{verb} INTO {table} ({', '.join([*columns, *texts, *hashes])}) SELECT {', '.join(values)}"
-           " FROM json_each(:rows) ORDER BY key")
-    return sql, texts, hashes
-
-
-def _start(text, row):
-    """Where the text of row `key` (row 0), or of the row after it (row 1), starts in its blob."""
-    return f"CAST(substr(:{text}_starts, (key + {row}) * 10 + 1, 10) AS INTEGER)"
-
-
-def _starts(encoded):
-    """Where each text starts in the blob of them all (from 1), then where the blob ends,
-    ten digits each."""
-    starts = tuple(itertools.accumulate(map(len, encoded), initial=1))
-    return (b"%010d" * len(starts)) % starts
 
 
 @dataclass
@@ -68,13 +42,13 @@ class _Batch:
 
     # Each list's rows hold the INSERT's columns, then its texts, then its hashes.
     INSERTS = {
-        "names": _insert("names", ["id", "name", "seq"]),
-        "claims": _insert("claim_texts", ["id", "key", "text", "seq"]),
-        "journal": _insert("journal", ["seq"], texts=["payload"], hashes=["prev_hash", "hash"]),
-        "attributions": _insert(
+        "names": batch_insert("names", ["id", "name", "seq"]),
+        "claims": batch_insert("claim_texts", ["id", "key", "text", "seq"]),
+        "journal": JOURNAL_ROWS,
+        "attributions": batch_insert(
             "attribution_records", ["seq", "claim_id", "outlet_id", "speaker_id", "via_id", "date", "stance"]
         ),
-        "claim_search": _insert("claim_search", ["rowid", "text"], or_fail=False),
+        "claim_search": batch_insert("claim_search", ["rowid", "text"], or_fail=False),
     }
     # The search rows of the attributions just written (seq from :first to :last), with claim
     # and quote read back from their payloads: SQLite's JSON parser takes less time than
@@ -100,7 +74,7 @@ class _Batch:
         parameters = {"rows": json.dumps(columns, ensure_ascii=False)}
         for place, text in enumerate(texts, start=width):
             encoded = [row[place] for row in rows]
-            parameters[text], parameters[f"{text}_starts"] = b"".join(encoded), _starts(encoded)
+            parameters[text], parameters[f"{text}_starts"] = b"".join(encoded), text_starts(encoded)
         for place, name in enumerate(hashes, start=width + len(texts)):
             parameters[name] = b"".join([row[place] for row in rows])
         return parameters
@@ -352,212 +326,13 @@ PROJECTION_TABLES = (
     "fact_checkers",
 )
 
-_TYPE = "json_extract(j.payload, '$.type')"
-
-
-def _field(name):
-    return f"json_extract(j.payload, '$.{name}')"
-
-
-def _named(name_id, field):
-    """The row's name id does not name the entry's field (names.name is unique)."""
-    return f"(SELECT name FROM names WHERE id = {name_id}) IS NOT {_field(field)}"
-
-
-ENTRY_TABLES = {
-    "attribution": "attribution_records",
-    "correction": "corrections",  # and attribution_records, like an attribution
-    "retraction": "retractions",
-    "alias": "name_aliases",
-    "fact_checker": "fact_checkers",
-}
-
-# Each check selects the seq of the first entry or row that is wrong, with what is wrong.
-# They come in groups that `Ledger.verify` runs at the same time, on connections of their
-# own; the first problem is the first one in this order. Names and claims come before the
-# rows that point at them, so that an edited name or claim is named itself rather than
-# through every attribution that uses it. Only the journal scan reads a payload that may
-# not be JSON; the checks before it skip such a payload, the scan reports it.
-_PAYLOAD_IS_JSON = "json_valid(j.payload)"
-_NAMES_AND_CLAIMS = [
-    (
-        f"""SELECT c.seq FROM claim_texts AS c LEFT JOIN journal AS j ON j.seq = c.seq
-            WHERE j.seq IS NULL OR CASE WHEN {_PAYLOAD_IS_JSON} THEN
-                c.text IS NOT {_field('claim')} OR c.key IS NOT ledger_claim_key(c.text)
-                -- the wording displayed is the first one recorded
-                OR c.seq IS NOT (SELECT min(seq) FROM attribution_records WHERE claim_id = c.id) END
-            ORDER BY c.seq LIMIT 1""",
-        "claim_texts row does not match its journal entry",
-    ),
-    (
-        f"""SELECT n.seq FROM names AS n LEFT JOIN journal AS j ON j.seq = n.seq
-            WHERE j.seq IS NULL OR CASE WHEN {_PAYLOAD_IS_JSON} THEN n.name NOT IN (
-                coalesce({_field('outlet')}, ''), coalesce({_field('speaker')}, ''), coalesce({_field('via')}, ''),
-                coalesce({_field('name')}, ''), coalesce({_field('of')}, '')) END
-            ORDER BY n.seq LIMIT 1""",
-        "names row does not match its journal entry",
-    ),
-]
-
-
-# One pass over the journal: each payload's form, that its entry has its projection row,
-# and each attribution row against its entry. The claim is compared by its text first:
-# a claim_texts row's own key was checked above, so equal texts are the same claim and
-# ledger_claim_key (Python, per row) runs only for a claim recorded in another wording.
-# The pass is the longest check, so it comes in two halves by seq, which run at the same
-# time, each beside other checks.
-def _journal_scan(entries):
-    return (
-        f"""SELECT seq, problem FROM (
-            SELECT j.seq, CASE
-                WHEN NOT {_PAYLOAD_IS_JSON} OR json(j.payload) IS NOT j.payload OR json_type(j.payload) IS NOT 'object'
-                     OR {_TYPE} NOT IN ({', '.join(f"'{t}'" for t in ENTRY_TABLES)})
-                     OR json_type(j.payload, '$.recorded_at') IS NOT 'text'
-                    THEN 'payload is not the canonical JSON of a known entry type'
-                WHEN {_TYPE} IN ('attribution', 'correction') AND r.seq IS NULL
-                    THEN 'attribution_records has no row for this entry'
-                WHEN r.seq IS NOT NULL AND (
-                        {_TYPE} NOT IN ('attribution', 'correction')
-                        OR NOT ((SELECT text FROM claim_texts WHERE id = r.claim_id) = {_field('claim')}
-                                OR (SELECT key FROM claim_texts WHERE id = r.claim_id)
-                                   = ledger_claim_key({_field('claim')}))
-                        OR {_named('r.outlet_id', 'outlet')} OR {_named('r.speaker_id', 'speaker')}
-                        OR {_named('r.via_id', 'via')}
-                        OR r.date IS NOT {_field('date')} OR r.stance IS NOT {_field('stance')})
-                    THEN 'attribution_records row does not match its journal entry'
-                {' '.join(f"WHEN {_TYPE} = '{t}' AND j.seq NOT IN (SELECT seq FROM {table}) THEN '{table} has no row for this entry'"
-                          for t, table in ENTRY_TABLES.items() if t != "attribution")}
-            END AS problem
-            FROM journal AS j LEFT JOIN attribution_records AS r ON r.seq = j.seq
-            WHERE {entries})
-            WHERE problem IS NOT NULL ORDER BY seq LIMIT 1""",
-        "{}",
-    )
-
-
-_HALF = "(SELECT max(seq) / 2 FROM journal)"
-_JOURNAL_FIRST_HALF = [_journal_scan(f"j.seq <= {_HALF}")]
-_JOURNAL_SECOND_HALF = [
-    _journal_scan(f"j.seq > {_HALF}"),
-    (
-        "SELECT seq FROM attribution_records WHERE seq NOT IN (SELECT seq FROM journal) ORDER BY seq LIMIT 1",
-        "attribution_records row does not match its journal entry",
-    ),
-]
-
-_OTHER_ROWS = []
-for _table, _type in (("retractions", "retraction"), ("corrections", "correction")):
-    _OTHER_ROWS.append(
-        (
-            f"""SELECT t.seq FROM {_table} AS t LEFT JOIN journal AS j ON j.seq = t.seq
-                WHERE j.seq IS NULL OR {_TYPE} IS NOT '{_type}'
-                   OR t.target IS NOT {_field('target')} OR t.reason IS NOT {_field('reason')}
-                ORDER BY t.seq LIMIT 1""",
-            f"{_table} row does not match its journal entry",
-        )
-    )
-_OTHER_ROWS += [
-    (
-        f"""SELECT a.seq FROM name_aliases AS a LEFT JOIN journal AS j ON j.seq = a.seq
-            WHERE j.seq IS NULL OR {_TYPE} IS NOT 'alias'
-               OR {_named('a.name_id', 'name')} OR {_named('a.of_id', 'of')}
-            ORDER BY a.seq LIMIT 1""",
-        "name_aliases row does not match its journal entry",
-    ),
-    (
-        f"""SELECT f.seq FROM fact_checkers AS f LEFT JOIN journal AS j ON j.seq = f.seq
-            WHERE j.seq IS NULL OR {_TYPE} IS NOT 'fact_checker' OR {_named('f.name_id', 'name')}
-            ORDER BY f.seq LIMIT 1""",
-        "fact_checkers row does not match its journal entry",
-    ),
-    (
-        """SELECT seq FROM name_resolutions
-           WHERE seq NOT IN (SELECT seq FROM name_aliases) OR name_id NOT IN (SELECT name_id FROM current_aliases)
-           ORDER BY 1 LIMIT 1""",
-        "name_resolutions does not match the aliases",
-    ),
-    (
-        """SELECT seq FROM attribution_records WHERE seq NOT IN (SELECT rowid FROM attribution_search)
-           ORDER BY seq LIMIT 1""",
-        "attribution_search has no row for this attribution",
-    ),
-    (
-        """SELECT seq FROM claim_texts WHERE id NOT IN (SELECT rowid FROM claim_search)
-           ORDER BY seq LIMIT 1""",
-        "claim_search has no row for this claim",
-    ),
-    # Rows that belong to no attribution or claim: reported by table, as they have no entry.
-    ("SELECT NULL, rowid FROM attribution_search WHERE rowid NOT IN (SELECT seq FROM attribution_records) LIMIT 1",
-     "attribution_search: row {} belongs to no attribution"),
-    ("SELECT NULL, rowid FROM claim_search WHERE rowid NOT IN (SELECT id FROM claim_texts) LIMIT 1",
-     "claim_search: row {} belongs to no claim"),
-]
-
-PROJECTION_CHECK_GROUPS = (_NAMES_AND_CLAIMS, _JOURNAL_FIRST_HALF, _JOURNAL_SECOND_HALF, _OTHER_ROWS)
-
-
-def check_projections(conn, groups=PROJECTION_CHECK_GROUPS):
-    """Every payload's form and every projection row, against the journal, in SQL; the first
-    problem is reported as `seq N: ...`, or `TABLE: ...` for a row that belongs to no entry."""
-    for group in groups:
-        for query, problem in group:
-            row = conn.execute(query).fetchone()
-            if row is not None:
-                where = "" if row[0] is None else f"seq {row[0]}: "
-                raise ChainBroken(where + problem.format(*row[1:]))
-
-
-def check_resolutions(conn):
-    """Every aliased name resolves, in name_resolutions, to the end of its chain of current
-    aliases, and no chain is a cycle: one pass over the aliases, each name walked once."""
-    alias_of = dict(conn.execute("SELECT name_id, of_id FROM current_aliases"))
-    seq_of = dict(conn.execute("SELECT name_id, seq FROM current_aliases"))
-    resolved = dict(conn.execute("SELECT name_id, canonical_id FROM current_resolutions"))
-    canonical, wrong = {}, []
-    for start in alias_of:
-        path, on_path, name = [], set(), start
-        while name in alias_of and name not in canonical:
-            if name in on_path:
-                raise ChainBroken(f"seq {max(seq_of[step] for step in on_path)}: name_aliases make a cycle of names")
-            path.append(name)
-            on_path.add(name)
-            name = alias_of[name]
-        end = canonical.get(name, name)
-        canonical.update(dict.fromkeys(path, end))
-    wrong = [seq_of[name] for name, end in canonical.items() if resolved.get(name) != end]
-    if wrong:
-        raise ChainBroken(f"seq {min(wrong)}: name_resolutions does not match the aliases")
-
-
-def check_schema(conn):
-    """Every table, view, index and trigger of schema.sql is in place, exactly as written there."""
-    expected = _schema_objects(_reference_schema())
-    actual = _schema_objects(conn)
-    for (kind, name), sql in expected.items():
-        if (kind, name) not in actual:
-            raise ChainBroken(f"{kind} {name}: missing (schema.sql defines it)")
-        if actual[(kind, name)] != sql:
-            raise ChainBroken(f"{kind} {name}: differs from schema.sql")
-    for kind, name in actual.keys() - expected.keys():
-        if kind == "trigger":
-            raise ChainBroken(f"trigger {name}: not in schema.sql")
-
-
-def _reference_schema():
-    reference = sqlite3.connect(":memory:")
-    for statement in schema_statements():
-        reference.execute(statement)
-    return reference
-
-
-def _schema_objects(conn):
-    return {
-        (kind, name): sql
-        for kind, name, sql in conn.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view', 'index', 'trigger') AND sql IS NOT NULL"
-        )
-    }
-
+@contextlib.contextmanager
+def appending(conn):
+    """A write transaction with an Appender whose rows are all written before COMMIT."""
+    with write_transaction(conn), Projector(conn) as projector:
+        appender = Appender(conn, projector)
+        yield appender
+        appender.flush()
 
 def rebuild(source_path, target_path):
     """Replay the journal of one ledger into a new file: the projections come out identical."""

@@ -3,13 +3,14 @@
 Everything that enters the journal passes through `clean_record` or `clean_text`, so
 the journal only ever holds NFC, trimmed, limit-respecting text.
 """
+
 import datetime as dt
 import functools
-import hashlib
-import json
 import re
 import time
 import unicodedata
+
+from .errors import Refused
 
 FIELDS = ("claim", "outlet", "date", "stance", "speaker", "via", "url", "quote", "note")
 _FIELD_SET = frozenset(FIELDS)
@@ -33,7 +34,6 @@ MULTILINE = {"quote", "note", "reason"}
 # Control characters (Unicode category Cc) and lone surrogates, which UTF-8 cannot encode.
 _FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _FORBIDDEN_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-
 # Format characters (Unicode category Cf) draw nothing, yet make two texts differ: in a single
 # line of text (a claim, a name), the zero-width ones and the soft hyphen are dropped, and a
 # joiner is kept only between two letters of a script that joins (Arabic, Persian, the Indic
@@ -43,54 +43,23 @@ _INVISIBLE = re.compile("[\u00ad\u180e\u200b\u2060\ufeff]")
 _JOINER = re.compile("[\u200c\u200d]")
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _LAST_LATIN_GREEK_CYRILLIC = "\u052f"
-
-GENESIS_HASH = "0" * 64
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _HTTP_URL = re.compile(r"https?://([^/?#@]*@)?[^/?#@:]", re.IGNORECASE)  # scheme, then a host
 _WHITE_SPACE = re.compile(r"\s")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
 
-
-class Refused(Exception):
-    """Data the ledger will not record; `problems` lists (field, reason) pairs."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__("; ".join(f"{field}: {reason}" for field, reason in self.problems))
-
-
-# Made once: json.dumps would make an encoder for every call. The text is that of
-# json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) (CONTRACT section 3);
-# a payload holds no cycle to look for.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False)
-
-
-def canonical_json(obj):
-    return _CANONICAL.encode(obj)
-
-
-# An attribution entry's keys in sorted order, each as canonical JSON writes it before its value.
-_ATTRIBUTION_KEYS = tuple((key, f'"{key}":') for key in sorted((*FIELDS, "type", "recorded_at")))
-_encode_text = json.encoder.encode_basestring  # how json.dumps(..., ensure_ascii=False) writes a string
-
-
-def attribution_json(entry):
-    """canonical_json(entry) for an attribution entry, whose values are all text: the same
-    text in two thirds of the time (an import writes one for every record). Any other entry
-    is left to canonical_json."""
-    try:
-        parts = [quoted + _encode_text(entry[key]) for key, quoted in _ATTRIBUTION_KEYS if key in entry]
-    except TypeError:  # a value that is not text
-        return canonical_json(entry)
-    return "{" + ",".join(parts) + "}" if len(parts) == len(entry) else canonical_json(entry)
-
-
-def chain_hash(prev_hash, payload):
-    """The hash of an entry: lower-case hex SHA-256 of prev_hash + newline + payload, as
-    ASCII bytes. Both are given as bytes (the payload in UTF-8), as an import writes them and
-    SQLite hands them out to `verify`: nothing is decoded only to be encoded again."""
-    return hashlib.sha256(prev_hash + b"\n" + payload).hexdigest().encode()
-
+# What each field holds, as `ledger add --help` and the published column notes say it.
+FIELD_HELP = {
+    "claim": "The proposition, as one neutral sentence.",
+    "outlet": "The publication or channel in which the claim appeared.",
+    "date": "When the claim was made or published: YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS with Z or an offset.",
+    "stance": "asserts, reports, questions or disputes.",
+    "speaker": "The person or body the claim is attributed to (absent: the outlet itself).",
+    "via": "The publication through which the attribution was found.",
+    "url": "http(s) address of the document where the attribution can be read.",
+    "quote": "The verbatim words in that document that support the attribution.",
+    "note": "Free text from the person recording it.",
+}
 
 def entry_of(kind, record, recorded_at=None):
     """The journal entry of type `kind` (`attribution` or `correction`) holding `record`."""
@@ -215,12 +184,12 @@ def check_url(value):
     if _WHITE_SPACE.search(value):
         raise Refused([("url", "holds white space")])
     if not _HTTP_URL.match(value):
-        raise Refused([("url", f"{_preview(value)} is not an http or https address")])
+        raise Refused([("url", f"{preview(value)} is not an http or https address")])
 
 
 def check_stance(value):
     if value not in STANCES:
-        raise Refused([("stance", f"{_preview(value)} is not one of {', '.join(STANCES)}")])
+        raise Refused([("stance", f"{preview(value)} is not one of {', '.join(STANCES)}")])
 
 
 _CHECKS = {"stance": check_stance, "date": check_date, "url": check_url}  # beyond clean_text's
@@ -261,6 +230,8 @@ ENTRY_TYPES = {
     "alias": ("name", "of"),
     "fact_checker": ("name",),
 }
+
+
 _RECORDED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
@@ -273,7 +244,7 @@ def clean_entry(entry):
     kind = entry.get("type")
     if kind not in ENTRY_TYPES:
         known = ", ".join(ENTRY_TYPES)
-        raise Refused([("type", f"{_preview(str(kind))} is not an entry type ({known})")])
+        raise Refused([("type", f"{preview(str(kind))} is not an entry type ({known})")])
     keys = ENTRY_TYPES[kind]
     problems = [(key, f"is not a field of a {kind} entry") for key in entry if key not in (*keys, "type", "recorded_at")]
     clean = {"type": kind}
@@ -327,5 +298,5 @@ def _json_type(value):
     )
 
 
-def _preview(value, width=60):
+def preview(value, width=60):
     return repr(value if len(value) <= width else value[:width] + "…")

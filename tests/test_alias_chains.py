@@ -5,9 +5,8 @@ import sqlite3
 
 import pytest
 
-from ledger.db import Ledger, Refused
-from ledger.journal import ChainBroken
-from ledger.projections import check_resolutions
+from ledger import ChainBroken, Ledger, Refused
+from ledger.verify import check_resolutions
 
 LENGTH = 1_500  # beyond the depth of 1,000 that bounded the old chain view
 

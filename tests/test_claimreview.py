@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from ledger.claimreview import NEGATIONS, RATING_TEXTS, SENTENCE_WORDS, calendar_day, rating_stance, stance_of_text
+from ledger.formats.claimreview import calendar_day
+from ledger.formats.ratings import NEGATIONS, RATING_TEXTS, SENTENCE_WORDS, rating_stance, stance_of_text
 from ledger.db import Ledger
-from ledger.records import Refused, loose_key
+from ledger import Refused
+from ledger.records import loose_key
 
 from .helpers import ROOT, run_ledger
 from .test_cli import ledger

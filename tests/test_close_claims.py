@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from ledger.db import CLAIMS_COMPARED, CloseClaim, Ledger, close_edits
+from ledger import CloseClaim, Ledger
+from ledger.close_claims import CLAIMS_COMPARED, close_edits
 
 from .helpers import journal_count, run_ledger
 from .test_cli import ledger

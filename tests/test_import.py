@@ -7,7 +7,9 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
+from ledger import Ledger
 from ledger.cli import cli
+from ledger.formats.base import Item
 
 from .helpers import SAMPLE
 
@@ -252,10 +254,7 @@ def test_ids_that_do_not_follow_one_another_are_given_as_ranges(tmp_path):
 
 
 def test_the_library_gives_the_id_ranges(tmp_path):
-    from ledger import importers
-    from ledger.db import Ledger
-
-    items = [importers.Item(n, record={**SAMPLE, "claim": f"Claim {n}."}) for n in range(1, 4)]
+    items = [Item(n, record={**SAMPLE, "claim": f"Claim {n}."}) for n in range(1, 4)]
     with Ledger(tmp_path / "l.db", create=True) as opened:
         assert opened.add(SAMPLE) == (1, True)
         result = opened.import_items(items)

@@ -9,8 +9,9 @@ import sqlite3
 
 import pytest
 
-from ledger import importers, journal
-from ledger.db import ImportRefused, Ledger, Refused
+from ledger import database, formats, journal
+from ledger.formats.base import Item
+from ledger import ImportRefused, LedgerError, Ledger, Refused
 from ledger.journal import digest
 from ledger.projections import Projector
 
@@ -26,7 +27,7 @@ def small_batches(monkeypatch):
 def import_records(path, records):
     data = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records).encode("utf-8")
     with Ledger(path, create=True) as ledger:
-        return ledger.import_items(importers.read(io.BytesIO(data), "jsonl"))
+        return ledger.import_items(formats.read(io.BytesIO(data), "jsonl"))
 
 
 def one_at_a_time(path, records):
@@ -55,7 +56,7 @@ def test_batches_give_what_one_record_at_a_time_gives(tmp_path, monkeypatch, jou
     records = gen_claims(tmp_path / "records.jsonl", 300, seed=11)
     # Kept in the mode set here (a first import would go through the rollback journal, and
     # `connect` sets the WAL): without the WAL, lookups cannot go to a second connection.
-    monkeypatch.setattr(journal, "_set_journal_mode", lambda conn, mode: False)
+    monkeypatch.setattr(database, "_set_journal_mode", lambda conn, mode: False)
     # Repeats: within a batch, in the batch before (still being written), several batches
     # later; and claims already held.
     later = records[150:200] + records[200:210] * 2 + records[210:] + records[:40] + records[140:160] + records[299:]
@@ -127,7 +128,7 @@ def test_a_refused_first_import_leaves_the_journals_guards(tmp_path):
 
 def test_a_first_import_goes_through_a_rollback_journal_unless_the_ledger_is_open_elsewhere(tmp_path, monkeypatch):
     modes = []
-    made_at_the_end = journal.made_at_the_end
+    made_at_the_end = database.made_at_the_end
 
     @contextlib.contextmanager
     def noting_the_mode(conn):
@@ -135,7 +136,7 @@ def test_a_first_import_goes_through_a_rollback_journal_unless_the_ledger_is_ope
         with made_at_the_end(conn):
             yield
 
-    monkeypatch.setattr(journal, "made_at_the_end", noting_the_mode)
+    monkeypatch.setattr(database, "made_at_the_end", noting_the_mode)
     records = gen_claims(tmp_path / "records.jsonl", 40, seed=15)
     import_records(tmp_path / "alone.db", records)
     with Ledger(tmp_path / "watched.db", create=True):
@@ -159,8 +160,8 @@ def test_a_ledger_held_by_a_first_import_is_reported_as_locked(tmp_path, monkeyp
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("PRAGMA journal_mode = DELETE")
     holder.execute("BEGIN EXCLUSIVE")
-    monkeypatch.setattr(journal, "BUSY_TIMEOUT_MS", 100)
-    with pytest.raises(journal.LedgerError, match="stayed locked by another writer"):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 100)
+    with pytest.raises(LedgerError, match="stayed locked by another writer"):
         Ledger(path)
     holder.execute("ROLLBACK")
     holder.close()
@@ -178,8 +179,8 @@ def test_an_import_leaves_its_connection_checking_constraints(tmp_path):
     records = gen_claims(tmp_path / "records.jsonl", 40, seed=16)
     with Ledger(tmp_path / "l.db", create=True) as ledger:
         for part in (records[:20], records[20:]):  # a first import, then one into a filled journal
-            ledger.import_items(importers.read(io.BytesIO("".join(json.dumps(r) + "\n" for r in part).encode()), "jsonl"))
+            ledger.import_items(formats.read(io.BytesIO("".join(json.dumps(r) + "\n" for r in part).encode()), "jsonl"))
             refuses_a_payload_that_is_not_json(ledger.conn)
         with pytest.raises(ImportRefused):
-            ledger.import_items([importers.Item(1, record={**records[0], "stance": "maybe"})])
+            ledger.import_items([Item(1, record={**records[0], "stance": "maybe"})])
         refuses_a_payload_that_is_not_json(ledger.conn)

@@ -1,4 +1,4 @@
-"""Large files are read and validated by a forked worker (importers.CheckedInWorker):
+"""Large files are read and validated by a forked worker (ledger.formats.worker.CheckedInWorker):
 same results as the single-process path, and no worker left behind when the parent is killed."""
 import json
 import multiprocessing
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from ledger import importers
-from ledger.cli import WORKER_FROM_BYTES
-from ledger.db import Ledger
+from ledger import Ledger, formats
+from ledger.db import WORKER_FROM_BYTES
+from ledger.formats import worker
 
 from .helpers import LEDGER_BIN, SAMPLE, run_ledger
 
@@ -89,7 +89,7 @@ def test_the_worker_writes_the_payloads_the_plain_path_would(tmp_path):
     assert source.stat().st_size >= WORKER_FROM_BYTES
     assert run_ledger(tmp_path / "worker.db", "import", source).returncode == 0
     with Ledger(tmp_path / "plain.db", create=True) as ledger, open(source, "rb") as stream:
-        ledger.import_items(importers.read(stream, "jsonl"))
+        ledger.import_items(formats.read(stream, "jsonl"))
 
     def payloads(path):
         conn = sqlite3.connect(path)
@@ -104,12 +104,12 @@ def test_the_worker_writes_the_payloads_the_plain_path_would(tmp_path):
 
 def test_the_worker_reads_on_while_the_pipe_is_full_and_sends_in_order():
     receiver, sender = multiprocessing.Pipe(duplex=False)
-    capacity = importers._pipe_size(sender)
+    capacity = worker._pipe_size(sender)
     if capacity is None:
         pytest.skip("the pipe's capacity cannot be known here")
     messages = [bytes([n]) * (capacity // 3) for n in range(6)]
     pickled = len(pickle.dumps(messages[0], pickle.HIGHEST_PROTOCOL))
-    outbox = importers._Outbox(sender, ahead=3 * pickled)  # three may wait, not four
+    outbox = worker._Outbox(sender, ahead=3 * pickled)  # three may wait, not four
     outbox.put(messages[0])
     assert not outbox.waiting  # sent at once: the pipe had room
     # Nobody reads yet: two messages fit in the pipe, and put() must return for the next three.

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from ledger.cli import cli
-from ledger.db import Ledger, Refused
+from ledger import Ledger, Refused
 from ledger.records import claim_key
 
 from .helpers import SAMPLE, state_of

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 from hypothesis import given
 
-from ledger import exporters, importers
+from ledger import formats
 from ledger.cli import cli
-from ledger.db import ImportRefused, Ledger
+from ledger import ImportRefused, Ledger
 from ledger.projections import PROJECTION_TABLES
-from ledger.records import canonical_json, chain_hash
+from ledger.journal import canonical_json, chain_hash
 
 from .helpers import SAMPLE, own_copy, run_ledger, state_of
 from .test_properties import PROPERTY_SETTINGS, apply, operations, search
@@ -28,13 +28,13 @@ TABLES = (*PROJECTION_TABLES, "journal", *VIEWS)
 
 def journal_text(ledger):
     out = io.StringIO()
-    exporters.write_journal(ledger, out)
+    formats.FORMATS["journal"].write(ledger, out)
     return out.getvalue()
 
 
 def replay(path, text, source="backup.journal.jsonl"):
     with Ledger(path, create=True) as ledger:
-        return ledger.replay_journal(importers.read(io.BytesIO(text.encode("utf-8")), "journal"), source=source)
+        return ledger.replay_journal(formats.read(io.BytesIO(text.encode("utf-8")), "journal"), source=source)
 
 
 @PROPERTY_SETTINGS

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.records import FIELDS, Refused, attribution_json, canonical_json, claim_key, clean_record
+from ledger import Refused
+from ledger.journal import attribution_json, canonical_json
+from ledger.records import FIELDS, claim_key, clean_record
 
 from .helpers import SAMPLE
 

@@ -10,7 +10,8 @@ import urllib.request
 import pytest
 from datasette.app import Datasette
 
-from ledger.db import Ledger, appending
+from ledger import Ledger
+from ledger.projections import appending
 from ledger.records import entry_of
 
 from .helpers import listening_addresses, own_copy, serving, state_of

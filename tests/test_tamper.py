@@ -69,7 +69,7 @@ def test_a_projection_row_that_disagrees_with_the_journal_is_named(db):
 
 
 def _schema_triggers(names):
-    from ledger.journal import schema_statements  # the schema's own text, to restore what was dropped
+    from ledger.database import schema_statements  # the schema's own text, to restore what was dropped
 
     return [s for s in schema_statements() if any(f"CREATE TRIGGER {name} " in s for name in names)]
 

@@ -1,0 +1,255 @@
+"""The database: opening a ledger, its pragmas and transactions, and schema.sql.
+
+Appends run inside `BEGIN IMMEDIATE`, which takes the write lock before the chain's tip is
+read, so two writers can never both extend the same entry (the journal, `journal.py`).
+"""
+
+import contextlib
+import itertools
+import os
+import re
+import sqlite3
+import time
+from pathlib import Path
+
+from .errors import LedgerError
+from .records import claim_key
+
+SCHEMA_PATH = Path(__file__).with_name("schema.sql")
+
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+LOCK_RETRIES = 20
+
+
+# Pages of 16 KiB rather than SQLite's 4: an import writes a quarter as many pages, and
+# splits its b-trees less often (1,000,000 records: 63.4 s against 64.6 s, one run each);
+# Datasette's pages on the 1M ledger were no slower.
+PAGE_SIZE = 16_384
+
+
+# 64 MiB of page cache rather than 2: a big import keeps more index pages in memory instead
+# of spilling them again and again.
+CACHE_SIZE = -65536
+
+
+def schema_statements():
+    """schema.sql split into statements, in order (triggers keep their BEGIN ... END)."""
+    statements, pending = [], ""
+    for line in SCHEMA_PATH.read_text(encoding="utf-8").splitlines(keepends=True):
+        if not pending and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise LedgerError(f"{SCHEMA_PATH}: unfinished statement at the end")
+    return statements
+
+
+# What a first import makes once, after its last entry, rather than for every row:
+# - what keeps the journal one chain, besides its primary key: the UNIQUE indexes on
+#   prev_hash and hash, and the trigger that lets an entry only extend the newest one;
+# - the indexes that only reading uses (an import looks attributions up by claim alone);
+# - the triggers that stop INSERT OR REPLACE on the tables an import fills, which the
+#   import's own inserts (OR FAIL, on keys it gives out itself) never are.
+MADE_AT_THE_END = {
+    "journal_prev_hash": "INDEX",
+    "journal_hash": "INDEX",
+    "journal_extends_chain": "TRIGGER",
+    "attribution_records_stance": "INDEX",
+    "attribution_records_outlet": "INDEX",
+    "names_no_replace": "TRIGGER",
+    "claim_texts_no_replace": "TRIGGER",
+    "attribution_records_no_replace": "TRIGGER",
+}
+
+
+SORT_CACHE_SIZE = -8192  # 8 MiB
+
+
+_CREATED_NAME = re.compile(r"CREATE (?:UNIQUE )?(?:INDEX|TRIGGER) (\w+)")
+
+
+@contextlib.contextmanager
+def made_at_the_end(conn):
+    """Inside a write transaction that fills an empty journal: the indexes and triggers of
+    MADE_AT_THE_END are dropped, and made again from schema.sql when the block has written
+    every entry.
+
+    Sorting a million random hashes once costs far less than a million inserts at random
+    places in two indexes, with a trigger run for each. The guarantees hold where anyone
+    can see them: nobody else writes until COMMIT or reads the transaction before it, an
+    error rolls it back with everything in place, and making the UNIQUE indexes again checks
+    every hash. The entries written meanwhile are the Appender's, each extending the one
+    before, as the trigger would have required."""
+    statements = [statement for statement in schema_statements()
+                  if (match := _CREATED_NAME.match(statement)) and match.group(1) in MADE_AT_THE_END]
+    for name, kind in MADE_AT_THE_END.items():
+        conn.execute(f"DROP {kind} {name}")
+    yield
+    # SQLite sorts in as much memory as the page cache may hold: with the cache cut down
+    # meanwhile, the sort uses what the cache lets go of instead of as much again. Its sorter
+    # may share the work with helper threads (none by default): the other cores, which
+    # would otherwise wait, take a quarter off the time.
+    cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size = {SORT_CACHE_SIZE}")
+    conn.execute(f"PRAGMA threads = {max(1, (os.cpu_count() or 1) - 1)}")
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.execute(f"PRAGMA cache_size = {cache_size}")
+        conn.execute("PRAGMA threads = 0")
+
+
+@contextlib.contextmanager
+def checks_left_to_the_import(conn):
+    """Inside an import's write transaction: the CHECK constraints of schema.sql are not run
+    on the rows it writes, and run again afterwards, whatever happens.
+
+    They hold already: every row an import writes is made by this package from a record
+    that passed `clean_record`, its payload by `attribution_json` or `canonical_json` and its
+    hashes by SHA-256. The constraints are there for other writers, and nobody else writes
+    until COMMIT. Checking that each payload is JSON took a third of the journal's writing
+    time. `verify` still checks the form of every payload and every row against its entry."""
+    conn.execute("PRAGMA ignore_check_constraints = ON")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA ignore_check_constraints = OFF")
+
+
+@contextlib.contextmanager
+def rollback_journal_while_empty(conn):
+    """Around a first import, when no other connection has the ledger open: the rollback
+    journal instead of the WAL, and the WAL again afterwards.
+
+    Pages added to an empty file need no copy in a rollback journal, so each is written
+    once; through the WAL, every page of the import is written twice (into the WAL, then
+    back into the file), a seventh of a large import's time. What is given up: while the
+    import runs, a reader that connects waits for it instead of seeing the empty ledger.
+    Called outside a transaction; an import that finds the journal filled meanwhile is
+    only slower. If the WAL cannot be set again at once, the next `connect` sets it."""
+    empty = conn.execute("SELECT 1 FROM journal LIMIT 1").fetchone() is None
+    switched = empty and _set_journal_mode(conn, "delete")
+    try:
+        yield
+    finally:
+        if switched:
+            _set_journal_mode(conn, "wal")
+
+
+def _set_journal_mode(conn, mode):
+    """Whether the ledger is now in journal mode `mode`; never waits for another connection
+    (one that has the ledger open keeps it in WAL mode)."""
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        return conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()[0] == mode
+    except sqlite3.OperationalError:  # locked: another connection has the file open
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def connect(path, create=False):
+    """Open a ledger; with `create`, make it from schema.sql if it does not exist yet."""
+    return open_ledger(path, create)[0]
+
+
+def open_ledger(path, create=False):
+    """(connection, created): `connect`, and whether it made the ledger from schema.sql."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise LedgerError(f"no ledger at {path} (create one with `ledger init`)")
+    # check_same_thread=False: an import's batches are written by a thread of their own
+    # (projections.Projector); SQLite serialises the calls on one connection.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
+    try:
+        conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
+        is_ledger = has_journal(conn)
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        if "locked" in str(error):  # a first import holds it (see rollback_journal_while_empty)
+            raise LedgerError(f"{path} stayed locked by another writer: {error}") from None
+        raise LedgerError(f"{path}: not a ledger database ({error})") from None
+    if not is_ledger:
+        if not create or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            conn.close()
+            raise LedgerError(f"{path} is not a ledger: it has no journal table")
+        return conn, create_schema(conn)
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # left by a first import that was stopped
+        _set_journal_mode(conn, "wal")
+    return conn, False
+
+
+def has_journal(conn):
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'").fetchone() is not None
+
+
+def create_schema(conn):
+    """Apply schema.sql once, even when several processes create the same file at once."""
+    conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # does nothing once another creator has written the file
+    # Again: SQLite counted the cache's pages in the size they had, so 16 KiB pages would
+    # have taken four times the memory.
+    conn.execute(f"PRAGMA cache_size = {CACHE_SIZE}")
+    _set_journal_mode(conn, "wal")  # another creator may hold the lock; it sets WAL
+    with write_transaction(conn):
+        if has_journal(conn):
+            return False
+        for statement in schema_statements():
+            conn.execute(statement)
+    return True
+
+
+@contextlib.contextmanager
+def write_transaction(conn):
+    """BEGIN IMMEDIATE (retried while another writer holds the lock), COMMIT or ROLLBACK."""
+    for attempt in range(LOCK_RETRIES):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if attempt == LOCK_RETRIES - 1:
+                raise LedgerError(f"the ledger stayed locked by another writer: {error}") from None
+            time.sleep(min(0.05 * 2**attempt, 2.0))
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+def batch_insert(table, columns, texts=(), hashes=(), or_fail=True):
+    """An INSERT of a whole batch of rows, and the names of its texts and hashes: `columns`
+    come from one JSON array of row arrays; each of the long `texts` (UTF-8 bytes) from one
+    blob of them all, with the place where each row's starts; each of the `hashes` from one
+    blob of them all, 64 hex digits each (`_Batch.statements`). A text taken out of a blob by
+    its place is neither escaped by Python nor unescaped by SQLite, as one inside JSON is:
+    the journal's rows take a third less time in SQLite."""
+    values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
+    values += [f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts]
+    values += [f"CAST(substr(:{name}, key * 64 + 1, 64) AS TEXT)" for name in hashes]
+    verb = "INSERT OR FAIL" if or_fail else "INSERT"
+    sql = (f"{verb} INTO {table} ({', '.join([*columns, *texts, *hashes])}) SELECT {', '.join(values)}"
+           " FROM json_each(:rows) ORDER BY key")
+    return sql, texts, hashes
+
+
+def _start(text, row):
+    """Where the text of row `key` (row 0), or of the row after it (row 1), starts in its blob."""
+    return f"CAST(substr(:{text}_starts, (key + {row}) * 10 + 1, 10) AS INTEGER)"
+
+
+def text_starts(encoded):
+    """Where each text starts in the blob of them all (from 1), then where the blob ends,
+    ten digits each."""
+    starts = tuple(itertools.accumulate(map(len, encoded), initial=1))
+    return (b"%010d" * len(starts)) % starts
