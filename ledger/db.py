@@ -12,11 +12,12 @@ import dataclasses
 import json
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from . import close_claims, database, formats, journal, projections, verify
-from .close_claims import CLAIMS_COMPARED
+from .close_claims import CLAIMS_COMPARED, CloseClaim
 from .errors import ImportRefused, LedgerError, Refused
-from .formats.base import checked
+from .formats.base import Item, checked
 from .formats.journal import journal_entry
 from .formats.worker import CheckedInWorker
 from .journal import GENESIS_HASH, attribution_json
@@ -43,7 +44,7 @@ class ImportResult:
     new_claims: int = 0  # claims the import recorded first
     close_claims: list = dataclasses.field(default_factory=list)  # CloseClaims, of the first CLAIMS_COMPARED
 
-    def added(self, seq):
+    def added(self, seq: int) -> None:
         """Count the new attribution `seq`, which follows every id counted before."""
         self.new += 1
         if self.id_ranges and self.id_ranges[-1][1] == seq - 1:
@@ -61,13 +62,17 @@ class ImportResult:
 
 
 class Ledger:
-    def __init__(self, path, create=False):
+    """A ledger file: append attributions, aliases, retractions, corrections and fact-checkers
+    to its journal, read them back, verify it. Use it in a `with` block, or call close()."""
+
+    def __init__(self, path: str | os.PathLike, create: bool = False):
         """Open the ledger at `path`; with `create`, make it if it does not exist, and then
         `created` is True (in this process: of several creating it at once, one made it)."""
         self.path = path
         self.conn, self.created = database.open_ledger(path, create=create)
 
-    def close(self):
+    def close(self) -> None:
+        """Close the ledger's connection (`with Ledger(...)` does it at the end of the block)."""
         self.conn.close()
 
     def __enter__(self):
@@ -78,7 +83,7 @@ class Ledger:
 
     # Appending -----------------------------------------------------------------
 
-    def add(self, raw):
+    def add(self, raw: Mapping[str, str]) -> tuple[int, bool]:
         """Append one attribution; returns (id, True), or (existing id, False) if already recorded."""
         record = clean_record(raw)
         with appending(self.conn) as appender:
@@ -87,7 +92,7 @@ class Ledger:
                 return existing, False
             return appender.append(entry_of("attribution", record)), True
 
-    def import_items(self, items, source="-", recorded_at=None):
+    def import_items(self, items: Iterable[Item], source: str = "-", recorded_at: str | None = None) -> ImportResult:
         """Append every record of an import in one transaction: all or nothing.
 
         `items` are `formats.base.Item`s; bad ones are collected, and if there is any,
@@ -140,7 +145,7 @@ class Ledger:
         ):
             yield appender, stack
 
-    def replay_journal(self, items, source="-"):
+    def replay_journal(self, items: Iterable[Item], source: str = "-") -> int:
         """Append the entries of a journal written by `ledger export --format journal`
         (`formats.base.Item`s whose records are its lines) into this empty ledger, each exactly
         as recorded, so that the two journals are identical, entry for entry and hash for
@@ -198,7 +203,8 @@ class Ledger:
             return refused.problems
         return []
 
-    def import_file(self, path, fmt: str | None = None, watch=None) -> "ImportResult | int":
+    def import_file(self, path: str | os.PathLike, fmt: str | None = None,
+                    watch: Callable[[Iterable[Item], int | None], Iterable[Item]] | None = None) -> ImportResult | int:
         """Import the file at `path` (`-`: standard input, which needs `fmt`) in format `fmt`
         (default: from its name's ending). A journal (`journal`) is replayed into this empty
         ledger and the number of entries returned (`replay_journal`); any other format's
@@ -225,7 +231,7 @@ class Ledger:
                 return self.replay_journal(items, source=str(path))
             return self.import_items(items, source=str(path), recorded_at=recorded_at)
 
-    def alias(self, name, of):
+    def alias(self, name: str, of: str) -> int | None:
         """Record that `name` is another name of `of`; returns the seq, or None if already so."""
         name, of = _name("name", name), _name("of", of)
         if name == of:
@@ -239,13 +245,16 @@ class Ledger:
                 raise Refused([("alias", f"{of!r} already resolves through {name!r}: "
                                          "the alias would make a cycle")]) from None
 
-    def fact_checker(self, name):
+    def fact_checker(self, name: str) -> int | None:
         """Record that the outlet `name` is a fact-checker; returns the seq, or None if already so."""
         name = _name("name", name)
         with appending(self.conn) as appender:
             return self._append_fact_checker(appender, name, utc_now())
 
-    def retract(self, target, reason):
+    def retract(self, target: int, reason: str) -> int:
+        """Record that attribution `target` is withdrawn; returns the entry's seq. Only a
+        current attribution can be retracted (else Refused, naming what superseded or
+        retracted it)."""
         reason = _reason(reason)
         with appending(self.conn) as appender:
             self._current_record(target, "retracted")
@@ -253,7 +262,7 @@ class Ledger:
                 {"type": "retraction", "target": target, "reason": reason, "recorded_at": utc_now()}
             )
 
-    def correct(self, target, reason, changes):
+    def correct(self, target: int, reason: str, changes: Mapping[str, str]) -> int:
         """Supersede attribution `target` with its fields updated by `changes` ("" clears a field)."""
         reason = _reason(reason)
         with appending(self.conn) as appender:
@@ -271,7 +280,7 @@ class Ledger:
 
     # Reading -------------------------------------------------------------------
 
-    def close_claim(self, attribution):
+    def close_claim(self, attribution: int) -> CloseClaim | None:
         """For an attribution that recorded a new claim (`add` or `correct` just made it): the
         claim recorded before it that is closest to it, if within a few characters (CloseClaim),
         else None. A correction's new wording is not compared with the claim it corrects,
@@ -287,7 +296,7 @@ class Ledger:
         claim_id, text, _, corrected_claim_id = row
         return close_claims.closest_claim(self.conn, claim_id, text, attribution, other_than=corrected_claim_id)
 
-    def records(self, include_all=False):
+    def records(self, include_all: bool = False) -> Iterator[tuple[int, dict]]:
         """(id, record) of the attributions as written (import records), oldest first: the
         current ones, or with `include_all` every one, its record carrying its `status`."""
         if not include_all:
@@ -301,11 +310,12 @@ class Ledger:
         ):
             yield seq, {**record_of(json.loads(text)), "status": status}
 
-    def journal_lines(self):
+    def journal_lines(self) -> Iterable[tuple[int, str, str, str]]:
         """(seq, prev_hash, hash, payload) of every journal entry, oldest first, as recorded."""
         return self.conn.execute("SELECT seq, prev_hash, hash, payload FROM journal ORDER BY seq")
 
-    def digest(self):
+    def digest(self) -> str:
+        """`SEQ:HASH` of the newest journal entry, to keep and check later (`verify(digest)`)."""
         return journal.digest(self.conn)
 
     def verify(self, digest: str | None = None) -> tuple[int, str]:
@@ -314,7 +324,7 @@ class Ledger:
         `digest` (SEQ:HASH, from `digest()` earlier), also that entry SEQ still has HASH."""
         return verify.verify(self.path, digest)
 
-    def rebuild(self, target) -> int:
+    def rebuild(self, target: str | os.PathLike) -> int:
         """Replay the journal into a new ledger file `target`, making every projection again
         with the current schema.sql; returns the number of entries."""
         return projections.rebuild(self.path, target)
