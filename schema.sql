@@ -11,7 +11,7 @@
 --    would otherwise delete the clashing row without firing DELETE triggers.
 --    They refuse with RAISE(FAIL): a BEFORE trigger refuses a statement's first bad row
 --    before it is written, so FAIL loses nothing, whereas ABORT makes SQLite keep a
---    statement journal for every row inserted (a third of an import's time in SQLite).
+--    statement journal for every row inserted, much of an import's time in SQLite.
 -- 4. Views give the published shape: attributions with status and canonical names,
 --    claims with their counts over current attributions.
 

@@ -25,8 +25,7 @@ LOCK_RETRIES = 20
 
 
 # Pages of 16 KiB rather than SQLite's 4: an import writes a quarter as many pages, and
-# splits its b-trees less often (1,000,000 records: 63.4 s against 64.6 s, one run each);
-# Datasette's pages on the 1M ledger were no slower.
+# splits its b-trees less often (docs/benchmarks.md); Datasette's pages are no slower.
 PAGE_SIZE = 16_384
 
 
@@ -93,8 +92,8 @@ def made_at_the_end(conn):
     yield
     # SQLite sorts in as much memory as the page cache may hold: with the cache cut down
     # meanwhile, the sort uses what the cache lets go of instead of as much again. Its sorter
-    # may share the work with helper threads (none by default): the other cores, which
-    # would otherwise wait, take a quarter off the time.
+    # may share the work with helper threads (none by default): the other cores would
+    # otherwise wait.
     cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
     conn.execute(f"PRAGMA cache_size = {SORT_CACHE_SIZE}")
     conn.execute(f"PRAGMA threads = {max(1, (os.cpu_count() or 1) - 1)}")
@@ -114,8 +113,8 @@ def checks_left_to_the_import(conn):
     They hold already: every row an import writes is made by this package from a record
     that passed `clean_record`, its payload by `attribution_json` or `canonical_json` and its
     hashes by SHA-256. The constraints are there for other writers, and nobody else writes
-    until COMMIT. Checking that each payload is JSON took a third of the journal's writing
-    time. `verify` still checks the form of every payload and every row against its entry."""
+    until COMMIT. Checking that each payload is JSON was much of the journal's writing time
+    (docs/benchmarks.md). `verify` still checks the form of every payload and every row against its entry."""
     conn.execute("PRAGMA ignore_check_constraints = ON")
     try:
         yield
@@ -232,8 +231,7 @@ def batch_insert(table, columns, texts=(), hashes=(), or_fail=True):
     come from one JSON array of row arrays; each of the long `texts` (UTF-8 bytes) from one
     blob of them all, with the place where each row's starts; each of the `hashes` from one
     blob of them all, 64 hex digits each (`_Batch.statements`). A text taken out of a blob by
-    its place is neither escaped by Python nor unescaped by SQLite, as one inside JSON is:
-    the journal's rows take a third less time in SQLite."""
+    its place is neither escaped by Python nor unescaped by SQLite, as one inside JSON is."""
     values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
     values += [f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts]
     values += [f"CAST(substr(:{name}, key * 64 + 1, 64) AS TEXT)" for name in hashes]

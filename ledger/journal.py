@@ -35,7 +35,7 @@ _encode_text = json.encoder.encode_basestring  # how json.dumps(..., ensure_asci
 
 def attribution_json(entry):
     """canonical_json(entry) for an attribution entry, whose values are all text: the same
-    text in two thirds of the time (an import writes one for every record). Any other entry
+    text in less time (an import writes one for every record). Any other entry
     is left to canonical_json."""
     try:
         parts = [quoted + _encode_text(entry[key]) for key, quoted in _ATTRIBUTION_KEYS if key in entry]
@@ -68,7 +68,7 @@ class Appender:
         The journal row is bytes until SQL (`projections._Batch`), as hashing needs them."""
         payload = payload or canonical_json(entry).encode()
         row = (self.seq + 1, payload, self.hash, chain_hash(self.hash, payload))
-        try:  # not a context manager: one for every entry would cost a tenth of this method
+        try:  # not a context manager: one for every entry would cost more than the rest of this method
             self.projector.project(row, entry)
         except sqlite3.IntegrityError as error:
             raise _refused(entry["type"], error) from None

@@ -49,7 +49,7 @@ def check_chain(conn):
     ).fetchone()
     seq, prev = 0, GENESIS_HASH.encode()
     # Read as bytes: each payload is hashed as its UTF-8 bytes, and decoding it to text first
-    # would cost a fifth of the check.
+    # would cost much of the check.
     query = "SELECT CAST(payload AS BLOB), CAST(prev_hash AS BLOB), CAST(hash AS BLOB) FROM journal WHERE seq < ? ORDER BY seq"
     for seq, (payload, prev_hash, digest) in enumerate(conn.execute(query, (gap[0] if gap else 2**63 - 1,)), 1):
         if prev_hash != prev:

@@ -113,8 +113,7 @@ class _Outbox:
 
 
 # With a pipe's default 64 KiB, the worker could only ever be one batch ahead of the parent,
-# and the parent waited for it a fifth of an import's time; with 1 MiB (Linux's largest
-# without privilege), half as long.
+# and the parent waited for it; 1 MiB is Linux's largest without privilege.
 PIPE_SIZE = 1 << 20
 
 
