@@ -1,11 +1,12 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   create .venv, install, build the seed ledger, serve it on http://127.0.0.1:8001
 #   make test   create .venv, install (and Debian's chromium where missing), run every test
+#   make test-fast  the tests without the slow and browser ones; make format  lay the code out
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test bench browser screenshots clean
+.PHONY: install demo test test-fast format bench browser screenshots clean
 
 install: $(INSTALLED)
 
@@ -29,6 +30,14 @@ browser:
 
 test: $(INSTALLED) browser
 	$(BIN)/python -m pytest
+
+# The edit loop: every test but the slow fault and load tests and the browser tests.
+test-fast: $(INSTALLED)
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+# The code's layout, as tests/test_format.py checks it.
+format: $(INSTALLED)
+	$(BIN)/ruff format ledger tests benchmarks
 
 # The screenshots of README.md and docs/datasette.md, taken by the browser tests.
 screenshots: $(INSTALLED) browser

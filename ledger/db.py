@@ -21,8 +21,8 @@ from .formats.base import Item, checked
 from .formats.journal import journal_entry
 from .formats.worker import CheckedInWorker
 from .journal import GENESIS_HASH, attribution_json
-from .projections import appending
-from .records import claim_key, clean_record, clean_text, entry_of, preview, record_of, utc_now
+from .projections import appending, recorded_id
+from .records import clean_record, clean_text, entry_of, preview, record_of, utc_now
 
 
 # Below this size, starting a worker process to read and validate costs more than it saves.
@@ -87,7 +87,7 @@ class Ledger:
         """Append one attribution; returns (id, True), or (existing id, False) if already recorded."""
         record = clean_record(raw)
         with appending(self.conn) as appender:
-            existing = self._recorded_id(record)
+            existing = recorded_id(self.conn, record)
             if existing:
                 return existing, False
             return appender.append(entry_of("attribution", record)), True
@@ -112,7 +112,7 @@ class Ledger:
                     continue
                 entry = entry_of("attribution", record, recorded_at)
                 payload = item.payload or attribution_json(entry).encode()
-                if projector.holds_pending(payload) or (projector.may_be_in_tables(record) and self._recorded_id(record)):
+                if projector.holds(record, payload):
                     result.existing += 1
                 else:
                     result.added(appender.append(entry, payload))
@@ -271,7 +271,7 @@ class Ledger:
             if record == old:
                 raise Refused([("correction", f"changes nothing in attribution {target}")])
             # The journal holds each record once: a correction may not make a second copy.
-            existing = self._recorded_id(record)
+            existing = recorded_id(self.conn, record)
             if existing:
                 raise Refused([("correction", f"the corrected attribution is already recorded as attribution "
                                               f"{existing}; retract {target} instead")])
@@ -351,17 +351,6 @@ class Ledger:
             (name,),
         ).fetchone()
         return bool(current and current[0] == of)
-
-    def _recorded_id(self, record):
-        """The id of an attribution, current or not, already holding exactly `record`, if any."""
-        for seq, text in self.conn.execute(
-            """SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq
-               WHERE r.claim_id = (SELECT id FROM claim_texts WHERE key = ?) AND r.date = ? AND r.stance = ?""",
-            (claim_key(record["claim"]), record["date"], record["stance"]),
-        ):
-            if record_of(json.loads(text)) == record:
-                return seq
-        return None
 
     def _current_record(self, target, verb):
         # The attributions view is where status is defined; one row costs a few lookups.

@@ -17,7 +17,7 @@ from rbloom import Bloom
 from .database import batch_insert, connect, text_starts, write_transaction
 from .errors import LedgerError
 from .journal import JOURNAL_ROWS, Appender
-from .records import claim_key
+from .records import claim_key, record_of
 
 NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
 
@@ -217,6 +217,12 @@ class Projector:
         self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)",
                               [(seq, name, canonical) for name in sorted(changed)])
 
+    def holds(self, record, payload):
+        """Whether the journal already holds `record` as an attribution, current or not: in a
+        batch not written yet (its entry's `payload` recorded at the import's one time), or in
+        the tables."""
+        return self.holds_pending(payload) or (self.may_be_in_tables(record) and recorded_id(self.conn, record) is not None)
+
     def holds_pending(self, payload):
         """Whether an attribution entry with this payload (bytes) is in a batch not written yet
         (SQL may not see it): the one gathered, or the one being written. An import records all
@@ -300,6 +306,18 @@ class Projector:
             return False
         path = self.conn.execute("PRAGMA database_list").fetchone()[2]
         return sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)
+
+
+def recorded_id(conn, record):
+    """The id of an attribution, current or not, already holding exactly `record`, if any."""
+    for seq, text in conn.execute(
+        """SELECT r.seq, j.payload FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq
+           WHERE r.claim_id = (SELECT id FROM claim_texts WHERE key = ?) AND r.date = ? AND r.stance = ?""",
+        (claim_key(record["claim"]), record["date"], record["stance"]),
+    ):
+        if record_of(json.loads(text)) == record:
+            return seq
+    return None
 
 
 # The names whose current alias is a given name, and those that now resolve to it.
