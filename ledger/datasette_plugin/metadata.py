@@ -7,7 +7,7 @@ returns in place, which would otherwise alter these for every later request.
 """
 from markupsafe import escape
 
-from .records import STANCES
+from ..records import STANCES
 
 STATUSES = ("current", "retracted", "superseded")  # as the attributions view gives them
 

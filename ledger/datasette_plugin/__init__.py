@@ -23,7 +23,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
-from pathlib import Path
 
 from datasette import Response, hookimpl
 from datasette.database import QueryInterrupted
@@ -35,10 +34,8 @@ from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 from . import metadata
-from .journal import ChainBroken, check_chain, digest, has_journal
-from .records import utc_day
-
-TEMPLATES = Path(__file__).with_name("templates")
+from ..journal import ChainBroken, check_chain, digest, has_journal
+from ..records import utc_day
 
 # Okabe-Ito colours, told apart under the common colour-vision deficiencies.
 STANCE_COLOURS = {"asserts": "#009E73", "reports": "#0072B2", "questions": "#E69F00", "disputes": "#D55E00"}
@@ -217,15 +214,6 @@ def _refuse_functions_that_leak_addresses(action, first, second, database, sourc
     if action == sqlite3.SQLITE_FUNCTION and second and second.lower() in ADDRESS_LEAKING_FUNCTIONS:
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
-
-
-@hookimpl
-def prepare_jinja2_environment(env, datasette):
-    # Datasette searches a packaged plugin's templates/ after --template-dir and before its own
-    # templates, and finds none beside a module such as this one: this puts them in that place,
-    # so that the index, table and query templates here, which extend Datasette's, are used.
-    search_path = env.loader.loaders[0].searchpath
-    search_path.insert(len(search_path) - 1, str(TEMPLATES))
 
 
 @hookimpl
