@@ -1,15 +1,15 @@
 """What Datasette publishes about a ledger: titles, column descriptions, facets, search, canned queries.
 
-The plugin (`datasette_plugin.py`) hands this to Datasette through `get_metadata` for
-every database holding a journal, so `ledger serve` and `datasette ledger.db` agree.
+The plugin hands this to Datasette through `get_metadata` for every database holding a
+journal, so `ledger serve` and `datasette ledger.db` agree.
 Each call builds new dicts: Datasette merges local metadata into what a plugin
 returns in place, which would otherwise alter these for every later request.
 """
 from markupsafe import escape
 
 from ..records import STANCES
-
-STATUSES = ("current", "retracted", "superseded")  # as the attributions view gives them
+from .chain import chain_html
+from .state import ledger_names
 
 LICENSE = "Apache-2.0"
 LICENSE_URL = "https://www.apache.org/licenses/LICENSE-2.0"
@@ -35,10 +35,14 @@ ATTRIBUTION_COLUMNS = {
 # claimant stands for the speaker, the claim's link for its id; the rest is a click away.
 READER_COLUMNS = ("id", "claim", "claimant", "outlet", "via", "date", "stance", "status")
 
+# The attributions' columns that show a canonical name -> the column of attribution_records (and
+# of the view attribution_rows) holding the id of the name as written.
+NAME_ID_COLUMNS = {field: f"{field}_id" for field in ("outlet", "speaker", "via")}
+
 ATTRIBUTION_ROWS_COLUMNS = {
     **ATTRIBUTION_COLUMNS,
-    **{f"{field}_id": f"The id of the {field} as written in the journal entry (names.id); it may be an alias."
-       for field in ("outlet", "speaker", "via")},
+    **{id_column: f"The id of the {field} as written in the journal entry (names.id); it may be an alias."
+       for field, id_column in NAME_ID_COLUMNS.items()},
 }
 
 CLAIM_COLUMNS = {
@@ -60,7 +64,7 @@ JOURNAL_COLUMNS = {
 
 ATTRIBUTION_FACETS = ["stance", "status", "outlet", "speaker", "via", "month"]
 
-# The views that the plugin searches (`datasette_plugin.search_filters`) rather than Datasette,
+# The views that the plugin searches (`search.search_filters`) rather than Datasette,
 # so that a word finds the longer words it begins and an attribution is found by its names:
 # view -> (its full-text table, whose rowids are the view's `id`; whether names are searched).
 ATTRIBUTION_VIEWS = ("attributions", "current_attributions", "attribution_rows")  # one row per attribution
@@ -135,7 +139,8 @@ ORDER BY attributions DESC, outlet""",
     },
     "relay_chains": {
         "title": "Relay chains",
-        "description": "Current attributions found through another publication: claimant → outlet → via, for each claim.",
+        "description": "Current attributions found through another publication: claimant → outlet → via, "
+        "for each claim.",
         "sql": """SELECT claim_id, claim,
   CASE WHEN speaker IS NULL THEN outlet ELSE speaker || ' → ' || outlet END || ' → ' || via AS chain,
   speaker, outlet, via, date, stance, id AS attribution_id
@@ -186,7 +191,8 @@ def database_metadata(database_url, chain_html):
                 "sort": "id",
             },
             "journal": {
-                "description": "The append-only, SHA-256 hash-chained journal: every other table is a projection of it.",
+                "description": "The append-only, SHA-256 hash-chained journal: every other table is a "
+                "projection of it.",
                 "columns": dict(JOURNAL_COLUMNS),
             },
             "names": {"label_column": "name"},
@@ -211,3 +217,10 @@ def instance_metadata(ledgers):
         [(database_url, _)] = ledgers.values()
         metadata.update(source="the ledger's hash-chained journal", source_url=f"{database_url}/journal")
     return metadata
+
+
+def ledger_metadata(datasette) -> dict | None:
+    """The metadata of a Datasette serving ledgers, None when it serves none."""
+    ledgers = {name: (datasette.urls.database(name), str(chain_html(datasette, name)))
+               for name in ledger_names(datasette)}
+    return instance_metadata(ledgers) if ledgers else None
