@@ -1,6 +1,6 @@
 """Each ledger's hash chain: checked once when Datasette starts, and shown with the journal's
 head on the home and database pages, whose head is read anew before each of them."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from markupsafe import Markup
 
@@ -8,7 +8,7 @@ from ..journal import ChainBroken, check_chain, digest
 from .state import ledger_names, state_of
 
 
-@dataclass
+@dataclass(frozen=True)
 class ChainCheck:
     """The hash chain as checked when Datasette started, and the head seen since."""
 
@@ -50,7 +50,7 @@ async def _refresh_heads(datasette, path):
         db = datasette.get_database(name)
         shown = path in (datasette.urls.instance(), datasette.urls.database(name))  # JSON omits the head
         if shown and db.is_mutable and name in chains:
-            chains[name].head = await db.execute_fn(digest)
+            chains[name] = replace(chains[name], head=await db.execute_fn(digest))
 
 
 HASH_PREFIX = 12  # hex digits of a hash shown beside its seq

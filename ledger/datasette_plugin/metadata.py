@@ -1,15 +1,16 @@
 """What Datasette publishes about a ledger: titles, column descriptions, facets, search, canned queries.
 
 The plugin hands this to Datasette through `get_metadata` for every database holding a
-journal, so `ledger serve` and `datasette ledger.db` agree.
-Each call builds new dicts: Datasette merges local metadata into what a plugin
-returns in place, which would otherwise alter these for every later request.
+journal, so `ledger serve` and `datasette ledger.db` agree. It is built once per state of the
+ledgers' chains (the heads shown), and each call gets its own copy of its dicts: Datasette
+merges local metadata into what a plugin returns, and fills in a table's inherited source and
+license, in place, which would otherwise alter it for every later request.
 """
 from markupsafe import escape
 
 from ..records import STANCES
 from .chain import chain_html
-from .state import ledger_names
+from .state import ledger_names, state_of
 
 LICENSE = "Apache-2.0"
 LICENSE_URL = "https://www.apache.org/licenses/LICENSE-2.0"
@@ -220,7 +221,24 @@ def instance_metadata(ledgers):
 
 
 def ledger_metadata(datasette) -> dict | None:
-    """The metadata of a Datasette serving ledgers, None when it serves none."""
-    ledgers = {name: (datasette.urls.database(name), str(chain_html(datasette, name)))
-               for name in ledger_names(datasette)}
-    return instance_metadata(ledgers) if ledgers else None
+    """The metadata of a Datasette serving ledgers, None when it serves none: built again only
+    once a ledger's chain shows another head, and copied for each call."""
+    state = state_of(datasette)
+    chains = tuple((name, state.chains.get(name)) for name in ledger_names(datasette))
+    if not chains:
+        return None
+    if state.metadata is None or state.metadata[0] != chains:
+        ledgers = {name: (datasette.urls.database(name), str(chain_html(datasette, name))) for name, _ in chains}
+        state.metadata = (chains, instance_metadata(ledgers))
+    return _own_copy(state.metadata[1])
+
+
+def _own_copy(metadata):
+    """A copy of `metadata` with dicts and lists of its own, sharing their strings."""
+    copied = metadata.copy()
+    for key, value in metadata.items():
+        if isinstance(value, dict):
+            copied[key] = _own_copy(value)
+        elif isinstance(value, list):
+            copied[key] = [_own_copy(item) if isinstance(item, dict) else item for item in value]
+    return copied

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datasette.filters import FilterArguments, Filters
 
 from .metadata import NAME_ID_COLUMNS
-from .state import ledger_names
+from .state import ledger_names, state_of
 
 
 @dataclass
@@ -27,14 +27,23 @@ def narrowing_filters(request, database, table, datasette) -> FilterArguments | 
 
 
 def name_narrowing(request, database, table, datasette) -> Narrowing | None:
-    """The attribution ids that a page's exact filters on names and stance allow, or None
-    when the page has no such filter on a name (a stance alone has its own index)."""
+    """The narrowing of a page of a ledger's attributions, made once per request: the filter
+    and the facets both ask for it."""
     if table != "attributions" or database not in ledger_names(datasette):
         return None
-    pairs = sorted((key, value) for key in request.args if not (key.startswith("_") and "__" not in key)
-                   for value in request.args.getlist(key))  # what Datasette reads as filters
+    narrowings = state_of(datasette).narrowings
+    if request not in narrowings:
+        narrowings[request] = narrowing_of(request.args)
+    return narrowings[request]
+
+
+def narrowing_of(args) -> Narrowing | None:
+    """The attribution ids that a page's exact filters on names and stance allow (`args`, its
+    query string), or None when it has no such filter on a name (a stance alone has its own index)."""
+    pairs = sorted((key, value) for key in args if not (key.startswith("_") and "__" not in key)
+                   for value in args.getlist(key))  # what Datasette reads as filters
     conditions, params, by_name = [], {}, False
-    alone = not any(key.startswith(("_search", "_where", "_through")) for key in request.args)
+    alone = not any(key.startswith(("_search", "_where", "_through")) for key in args)
     for column, lookup, value in Filters(pairs).selections():
         if lookup != "exact" or (column not in NAME_ID_COLUMNS and column != "stance"):
             alone = False
