@@ -1,5 +1,5 @@
 """What is counted over a whole ledger, once per journal head, for the default facets and the
-home page alike, and the names' ids by which counts are grouped."""
+home page alike; and how counts by name id add up by canonical name."""
 import heapq
 from collections import Counter, defaultdict
 

@@ -81,7 +81,7 @@ _STANCE_COUNTS = ",\n  ".join(f"sum(stance = '{stance}') AS {stance}" for stance
 
 # The contested claims and how many current attributions each has, in one pass over the current
 # attributions in table order: `+claim_id` keeps SQLite from reading them in claim order through
-# an index, a seek per row, which took twice as long on a million attributions.
+# an index, a seek per row.
 CONTESTED_COUNTS = """SELECT claim_id, count(*) AS attributions
   FROM current_records
   GROUP BY +claim_id

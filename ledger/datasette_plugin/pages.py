@@ -33,11 +33,12 @@ class RowPage:
     template: str
     # read(datasette, db, id): None when the ledger has no such row, else what the JSON holds
     # besides `database`, and a function giving what the HTML adds to it (or None).
-    read: Callable[..., Awaitable[tuple[dict, Callable[[], dict] | None] | None]]
+    read: Callable[..., Awaitable]
 
     def route(self, ledger_routes: str) -> tuple[str, Callable]:
         """The route of this page under the ledgers whose routes `ledger_routes` matches."""
-        return rf"^/(?P<db_route>{ledger_routes})/{self.table}/(?P<row_id>[0-9]+)(?P<as_json>\.json)?$", self.serve
+        table = re.escape(self.table)
+        return rf"^/(?P<db_route>{ledger_routes})/{table}/(?P<row_id>[0-9]+)(?P<as_json>\.json)?$", self.serve
 
     async def serve(self, request, datasette):
         db = datasette.get_database(route=request.url_vars["db_route"])
