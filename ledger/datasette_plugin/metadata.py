@@ -170,36 +170,36 @@ def database_metadata(database_url, chain_html):
         "tables": {
             "attributions": {
                 "description": "One row per attribution, current or not, newest first; names shown canonical.",
-                "columns": dict(ATTRIBUTION_COLUMNS),
+                "columns": ATTRIBUTION_COLUMNS,
                 "facets": [{"counted": column} for column in ATTRIBUTION_FACETS],
                 "sort_desc": "id",
             },
             "attribution_rows": {
                 "description": "The attributions with the ids of their names as written (see names), "
                 "by which facets are counted.",
-                "columns": dict(ATTRIBUTION_ROWS_COLUMNS),
+                "columns": ATTRIBUTION_ROWS_COLUMNS,
                 "sort_desc": "id",
             },
             "current_attributions": {
                 "description": "The attributions that are neither retracted nor superseded.",
-                "columns": dict(ATTRIBUTION_COLUMNS),
+                "columns": ATTRIBUTION_COLUMNS,
                 "sort_desc": "id",
             },
             "claims": {
                 "description": "One row per claim, with counts over its current attributions.",
-                "columns": dict(CLAIM_COLUMNS),
+                "columns": CLAIM_COLUMNS,
                 "facets": [{"counted": "contested"}],
                 "sort": "id",
             },
             "journal": {
                 "description": "The append-only, SHA-256 hash-chained journal: every other table is a "
                 "projection of it.",
-                "columns": dict(JOURNAL_COLUMNS),
+                "columns": JOURNAL_COLUMNS,
             },
             "names": {"label_column": "name"},
             "claim_texts": {"label_column": "text"},
         },
-        "queries": {name: dict(query) for name, query in QUERIES.items()},
+        "queries": QUERIES,
     }
 
 
