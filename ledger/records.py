@@ -48,17 +48,17 @@ _HTTP_URL = re.compile(r"https?://([^/?#@]*@)?[^/?#@:]", re.IGNORECASE)  # schem
 _WHITE_SPACE = re.compile(r"\s")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
 
-# What each field holds, as `ledger add --help` and the published column notes say it.
+# What each field holds: `ledger add --help` and the published column notes say it so.
 FIELD_HELP = {
     "claim": "The proposition, as one neutral sentence.",
     "outlet": "The publication or channel in which the claim appeared.",
-    "date": "When the claim was made or published: YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS with Z or an offset.",
-    "stance": "asserts, reports, questions or disputes.",
+    "date": "When the claim was made or published there: YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS with Z or an offset.",
+    "stance": f"{', '.join(STANCES[:-1])} or {STANCES[-1]}: the claimant's stance toward the claim.",
     "speaker": "The person or body the claim is attributed to (absent: the outlet itself).",
-    "via": "The publication through which the attribution was found.",
+    "via": "The publication through which the attribution was found, when it is not the outlet.",
     "url": "http(s) address of the document where the attribution can be read.",
     "quote": "The verbatim words in that document that support the attribution.",
-    "note": "Free text from the person recording it.",
+    "note": "Free text from the person who recorded it.",
 }
 
 def entry_of(kind, record, recorded_at=None):

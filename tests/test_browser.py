@@ -17,7 +17,7 @@ from playwright.sync_api import sync_playwright
 
 from ledger.db import Ledger
 
-from ledger.metadata import READER_COLUMNS
+from ledger.datasette_plugin.metadata import READER_COLUMNS
 
 from .helpers import ROOT, listening_addresses, serving
 from .test_datasette import MADURO_WON, build_sample

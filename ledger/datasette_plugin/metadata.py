@@ -1,44 +1,50 @@
 """What Datasette publishes about a ledger: titles, column descriptions, facets, search, canned queries.
 
-The plugin (`datasette_plugin.py`) hands this to Datasette through `get_metadata` for
-every database holding a journal, so `ledger serve` and `datasette ledger.db` agree.
-Each call builds new dicts: Datasette merges local metadata into what a plugin
-returns in place, which would otherwise alter these for every later request.
+The plugin hands this to Datasette through `get_metadata` for every database holding a
+journal, so `ledger serve` and `datasette ledger.db` agree. It is built once per state of the
+ledgers' chains (the heads shown), and each call gets its own copy of its dicts: Datasette
+merges local metadata into what a plugin returns, and fills in a table's inherited source and
+license, in place, which would otherwise alter it for every later request.
 """
 from markupsafe import escape
 
-from .records import STANCES
-
-STATUSES = ("current", "retracted", "superseded")  # as the attributions view gives them
+from ..records import FIELD_HELP, FIELDS, STANCES, STATUSES
+from .chain import chain_html
+from .state import ledger_names, state_of
 
 LICENSE = "Apache-2.0"
 LICENSE_URL = "https://www.apache.org/licenses/LICENSE-2.0"
 
+# How a published column shows a record's field, beyond what the field holds.
+SHOWN_AS = {
+    "claim": "In its first recorded wording; links to the claim's page.",
+    "speaker": "Under its canonical name.",
+    "outlet": "Under its canonical name.",
+    "via": "Under its canonical name.",
+}
+
 ATTRIBUTION_COLUMNS = {
     "id": "The attribution's id: the seq of the journal entry that recorded it.",
     "claim_id": "The claim's id (same claim: equal text after NFC, case folding, white space and a final full stop).",
-    "claim": "The proposition, as one neutral sentence, in its first recorded wording. Links to the claim's page.",
     "claimant": "Who holds the stance: the speaker when given, else the outlet.",
-    "speaker": "The person or body the claim is attributed to, under its canonical name.",
-    "outlet": "The publication or channel in which the claim appeared, under its canonical name.",
-    "via": "The publication through which the attribution was found, when it is not the outlet.",
-    "date": "When the claim was made or published there (YYYY-MM-DD, or a date and time).",
+    **{field: " ".join(filter(None, (FIELD_HELP[field], SHOWN_AS.get(field)))) for field in FIELDS},
     "month": "The date's YYYY-MM, for faceting by month.",
-    "stance": "asserts, reports, questions or disputes: the claimant's stance toward the claim.",
-    "url": "The document where the attribution can be read.",
-    "quote": "The verbatim words in that document that support the attribution.",
-    "note": "Free text from the person who recorded it.",
-    "status": "current; retracted (withdrawn); or superseded (replaced by a correction).",
+    "status": "; ".join(f"{status} ({meaning})" for status, meaning in zip(
+        STATUSES, ("neither withdrawn nor replaced", "withdrawn", "replaced by a correction"))) + ".",
 }
 
 # What the attributions page shows unless the reader picks columns (`_col`, `_nocol`): the
 # claimant stands for the speaker, the claim's link for its id; the rest is a click away.
 READER_COLUMNS = ("id", "claim", "claimant", "outlet", "via", "date", "stance", "status")
 
+# The attributions' columns that show a canonical name -> the column of attribution_records (and
+# of the view attribution_rows) holding the id of the name as written.
+NAME_ID_COLUMNS = {field: f"{field}_id" for field in ("outlet", "speaker", "via")}
+
 ATTRIBUTION_ROWS_COLUMNS = {
     **ATTRIBUTION_COLUMNS,
-    **{f"{field}_id": f"The id of the {field} as written in the journal entry (names.id); it may be an alias."
-       for field in ("outlet", "speaker", "via")},
+    **{id_column: f"The id of the {field} as written in the journal entry (names.id); it may be an alias."
+       for field, id_column in NAME_ID_COLUMNS.items()},
 }
 
 CLAIM_COLUMNS = {
@@ -60,7 +66,7 @@ JOURNAL_COLUMNS = {
 
 ATTRIBUTION_FACETS = ["stance", "status", "outlet", "speaker", "via", "month"]
 
-# The views that the plugin searches (`datasette_plugin.search_filters`) rather than Datasette,
+# The views that the plugin searches (`search.search_filters`) rather than Datasette,
 # so that a word finds the longer words it begins and an attribution is found by its names:
 # view -> (its full-text table, whose rowids are the view's `id`; whether names are searched).
 ATTRIBUTION_VIEWS = ("attributions", "current_attributions", "attribution_rows")  # one row per attribution
@@ -76,7 +82,7 @@ _STANCE_COUNTS = ",\n  ".join(f"sum(stance = '{stance}') AS {stance}" for stance
 
 # The contested claims and how many current attributions each has, in one pass over the current
 # attributions in table order: `+claim_id` keeps SQLite from reading them in claim order through
-# an index, a seek per row, which took twice as long on a million attributions.
+# an index, a seek per row.
 CONTESTED_COUNTS = """SELECT claim_id, count(*) AS attributions
   FROM current_records
   GROUP BY +claim_id
@@ -135,7 +141,8 @@ ORDER BY attributions DESC, outlet""",
     },
     "relay_chains": {
         "title": "Relay chains",
-        "description": "Current attributions found through another publication: claimant → outlet → via, for each claim.",
+        "description": "Current attributions found through another publication: claimant → outlet → via, "
+        "for each claim.",
         "sql": """SELECT claim_id, claim,
   CASE WHEN speaker IS NULL THEN outlet ELSE speaker || ' → ' || outlet END || ' → ' || via AS chain,
   speaker, outlet, via, date, stance, id AS attribution_id
@@ -164,35 +171,36 @@ def database_metadata(database_url, chain_html):
         "tables": {
             "attributions": {
                 "description": "One row per attribution, current or not, newest first; names shown canonical.",
-                "columns": dict(ATTRIBUTION_COLUMNS),
+                "columns": ATTRIBUTION_COLUMNS,
                 "facets": [{"counted": column} for column in ATTRIBUTION_FACETS],
                 "sort_desc": "id",
             },
             "attribution_rows": {
                 "description": "The attributions with the ids of their names as written (see names), "
                 "by which facets are counted.",
-                "columns": dict(ATTRIBUTION_ROWS_COLUMNS),
+                "columns": ATTRIBUTION_ROWS_COLUMNS,
                 "sort_desc": "id",
             },
             "current_attributions": {
                 "description": "The attributions that are neither retracted nor superseded.",
-                "columns": dict(ATTRIBUTION_COLUMNS),
+                "columns": ATTRIBUTION_COLUMNS,
                 "sort_desc": "id",
             },
             "claims": {
                 "description": "One row per claim, with counts over its current attributions.",
-                "columns": dict(CLAIM_COLUMNS),
+                "columns": CLAIM_COLUMNS,
                 "facets": [{"counted": "contested"}],
                 "sort": "id",
             },
             "journal": {
-                "description": "The append-only, SHA-256 hash-chained journal: every other table is a projection of it.",
-                "columns": dict(JOURNAL_COLUMNS),
+                "description": "The append-only, SHA-256 hash-chained journal: every other table is a "
+                "projection of it.",
+                "columns": JOURNAL_COLUMNS,
             },
             "names": {"label_column": "name"},
             "claim_texts": {"label_column": "text"},
         },
-        "queries": {name: dict(query) for name, query in QUERIES.items()},
+        "queries": QUERIES,
     }
 
 
@@ -211,3 +219,27 @@ def instance_metadata(ledgers):
         [(database_url, _)] = ledgers.values()
         metadata.update(source="the ledger's hash-chained journal", source_url=f"{database_url}/journal")
     return metadata
+
+
+def ledger_metadata(datasette) -> dict | None:
+    """The metadata of a Datasette serving ledgers, None when it serves none: built again only
+    once a ledger's chain shows another head, and copied for each call."""
+    state = state_of(datasette)
+    chains = tuple((name, state.chains.get(name)) for name in ledger_names(datasette))
+    if not chains:
+        return None
+    if state.metadata is None or state.metadata[0] != chains:
+        ledgers = {name: (datasette.urls.database(name), str(chain_html(datasette, name))) for name, _ in chains}
+        state.metadata = (chains, instance_metadata(ledgers))
+    return _own_copy(state.metadata[1])
+
+
+def _own_copy(metadata):
+    """A copy of `metadata` with dicts and lists of its own, sharing their strings."""
+    copied = metadata.copy()
+    for key, value in metadata.items():
+        if isinstance(value, dict):
+            copied[key] = _own_copy(value)
+        elif isinstance(value, list):
+            copied[key] = [_own_copy(item) if isinstance(item, dict) else item for item in value]
+    return copied
