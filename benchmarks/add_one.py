@@ -5,6 +5,7 @@ Both append to copies of the smallest size's databases (the ledger, and the pipe
 append the same new record, one of the generator's records after those imported.
 Target: ledger no slower than sqlite-utils.
 """
+
 import json
 import subprocess
 import sys
@@ -23,7 +24,9 @@ def main():
     common.copy_database(common.pipeline_db(size), pipeline)
     generated = subprocess.run(
         [sys.executable, str(common.GEN_CLAIMS), str(size + APPENDS)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.splitlines()
     new_records = [json.loads(line) for line in generated[size:]]
 
@@ -32,13 +35,26 @@ def main():
         return common.measure([common.LEDGER, "--db", str(ledger), "add", *options])
 
     def sqlite_utils_insert(number):
-        return common.measure([str(common.BIN / "sqlite-utils"), "insert", str(pipeline), "records", "-"],
-                              stdin=json.dumps(new_records[number]).encode())
+        return common.measure(
+            [str(common.BIN / "sqlite-utils"), "insert", str(pipeline), "records", "-"],
+            stdin=json.dumps(new_records[number]).encode(),
+        )
 
     timed = common.interleaved({"ledger": ledger_add, "sqlite-utils": sqlite_utils_insert}, APPENDS)
-    rows = [common.row("add", size, "`ledger add` of one record, wall", common.median(timed["ledger"]),
-                       "`sqlite-utils insert` of one row", common.median(timed["sqlite-utils"]), "s", "≤ 1", 1.0,
-                       cpu_ratio=common.median(timed["ledger"], "cpu") / common.median(timed["sqlite-utils"], "cpu"))]
+    rows = [
+        common.row(
+            "add",
+            size,
+            "`ledger add` of one record, wall",
+            common.median(timed["ledger"]),
+            "`sqlite-utils insert` of one row",
+            common.median(timed["sqlite-utils"]),
+            "s",
+            "≤ 1",
+            1.0,
+            cpu_ratio=common.median(timed["ledger"], "cpu") / common.median(timed["sqlite-utils"], "cpu"),
+        )
+    ]
     common.save("add", rows, timed)
 
 

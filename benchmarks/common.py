@@ -9,6 +9,7 @@ Environment:
 Generated records and databases live under bench-data/ (ignored by git); each figure
 script writes its rows to bench-data/results/FIGURE.json for run_all.py to publish.
 """
+
 import hashlib
 import json
 import os
@@ -36,15 +37,18 @@ def _commit_code():
     commit = os.environ.get("BENCH_COMMIT")
     if not commit:
         return None
-    sha = subprocess.run(["git", "rev-parse", "--verify", f"{commit}^{{commit}}"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{commit}^{{commit}}"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     os.environ["BENCH_COMMIT"] = sha  # so every script of a run measures the same commit, however HEAD moves
     code = DATA / f"code-{sha[:12]}"
     if not code.exists():
         partial = DATA / f"code-{sha[:12]}.partial"
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", sha, "ledger", "schema.sql"], cwd=ROOT, capture_output=True, check=True)
+        archive = subprocess.run(
+            ["git", "archive", sha, "ledger", "schema.sql"], cwd=ROOT, capture_output=True, check=True
+        )
         subprocess.run(["tar", "-x", "-C", str(partial)], input=archive.stdout, check=True)
         partial.rename(code)
     return code
@@ -90,8 +94,11 @@ def measure(command, stdin=None):
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(
-            command, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=errors, env=ENV,
+            command,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=ENV,
         )
         if stdin is not None:
             process.stdin.write(stdin)
@@ -126,6 +133,7 @@ def median(samples, field="wall"):
 
 
 # Data and the three ways of storing it ----------------------------------------------
+
 
 def records_file(size):
     """The yardstick's deterministic records for `size`, generated once."""
@@ -181,7 +189,9 @@ def import_floor(size):
 
 def import_pipeline(size):
     # The script removes its database itself.
-    return measure(["sh", str(YARDSTICKS / "sqlite_utils_pipeline.sh"), str(records_file(size)), str(pipeline_db(size))])
+    return measure(
+        ["sh", str(YARDSTICKS / "sqlite_utils_pipeline.sh"), str(records_file(size)), str(pipeline_db(size))]
+    )
 
 
 def ensure_built(size):
@@ -201,14 +211,23 @@ def copy_database(source, target):
 
 # Results ---------------------------------------------------------------------------
 
+
 def row(figure, size, measured, ours, anchor, anchor_value, unit, target, limit, strictly=False, **extra):
     """One published figure: `ours` against `anchor`, passing when ours / anchor is at most
     `limit` (below it when `strictly`)."""
     ratio = ours / anchor_value
     return {
-        "figure": figure, "size": size, "measured": measured, "ours": ours, "anchor": anchor,
-        "anchor_value": anchor_value, "unit": unit, "ratio": ratio, "target": target,
-        "passed": ratio < limit if strictly else ratio <= limit, **extra,
+        "figure": figure,
+        "size": size,
+        "measured": measured,
+        "ours": ours,
+        "anchor": anchor,
+        "anchor_value": anchor_value,
+        "unit": unit,
+        "ratio": ratio,
+        "target": target,
+        "passed": ratio < limit if strictly else ratio <= limit,
+        **extra,
     }
 
 
@@ -219,5 +238,8 @@ def save(figure, rows, samples=None):
     (RESULTS / f"{figure}.json").write_text(json.dumps(document, indent=1, default=asdict) + "\n")
     for r in rows:
         verdict = "pass" if r["passed"] else "FAIL"
-        print(f"{figure} {r['size']:>9,} {r['measured']}: {r['ours']:.3f} vs {r['anchor']} {r['anchor_value']:.3f} "
-              f"{r['unit']}: ratio {r['ratio']:.2f} (target {r['target']}) {verdict}", flush=True)
+        print(
+            f"{figure} {r['size']:>9,} {r['measured']}: {r['ours']:.3f} vs {r['anchor']} {r['anchor_value']:.3f} "
+            f"{r['unit']}: ratio {r['ratio']:.2f} (target {r['target']}) {verdict}",
+            flush=True,
+        )

@@ -9,6 +9,7 @@ here from `facet_results` (a facet missing there timed out), because page_timing
 checks only facets asked for in the URL, and asking again for configured facets makes
 Datasette compute them twice. Target: every facet complete and ours at most 0.25 x the pipeline's.
 """
+
 import json
 import subprocess
 import sys
@@ -54,7 +55,9 @@ class Server:
         self.log = tempfile.TemporaryFile()  # a pipe left unread could fill and stall the server
         self.process = subprocess.Popen(
             [str(common.BIN / "datasette"), "serve", str(database), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=self.log, stderr=self.log, env=common.ENV,
+            stdout=self.log,
+            stderr=self.log,
+            env=common.ENV,
         )
 
     def wait(self):
@@ -102,15 +105,26 @@ def main():
                     FETCHES,
                 )
                 samples[size][page] = timed
-                incomplete = {name: sorted({f for fetch in fetches for f in fetch.incomplete})
-                              for name, fetches in timed.items()}
+                incomplete = {
+                    name: sorted({f for fetch in fetches for f in fetch.incomplete}) for name, fetches in timed.items()
+                }
                 statuses = {name: sorted({fetch.status for fetch in fetches}) for name, fetches in timed.items()}
                 row = common.row(
-                    "datasette", size, f"page: {page}", common.median(timed["ledger"], "ms"),
-                    "the pipeline's same page", common.median(timed["pipeline"], "ms"), "ms",
-                    "≤ 0.25, every facet", 0.25, ledger_path=ledger_path, pipeline_path=pipeline_path,
-                    ledger_incomplete=incomplete["ledger"], pipeline_incomplete=incomplete["pipeline"],
-                    ledger_statuses=statuses["ledger"], pipeline_statuses=statuses["pipeline"],
+                    "datasette",
+                    size,
+                    f"page: {page}",
+                    common.median(timed["ledger"], "ms"),
+                    "the pipeline's same page",
+                    common.median(timed["pipeline"], "ms"),
+                    "ms",
+                    "≤ 0.25, every facet",
+                    0.25,
+                    ledger_path=ledger_path,
+                    pipeline_path=pipeline_path,
+                    ledger_incomplete=incomplete["ledger"],
+                    pipeline_incomplete=incomplete["pipeline"],
+                    ledger_statuses=statuses["ledger"],
+                    pipeline_statuses=statuses["pipeline"],
                 )
                 row["passed"] = row["passed"] and not incomplete["ledger"] and statuses["ledger"] == [200]
                 rows.append(row)
@@ -119,8 +133,10 @@ def main():
             pipeline.stop()
     common.save("datasette", rows, samples)
     for r in rows:
-        print(f"  HTTP {r['ledger_statuses']}, facets missing {r['ledger_incomplete']}: {r['ledger_path']}\n"
-              f"  HTTP {r['pipeline_statuses']}, facets missing {r['pipeline_incomplete']}: {r['pipeline_path']}")
+        print(
+            f"  HTTP {r['ledger_statuses']}, facets missing {r['ledger_incomplete']}: {r['ledger_path']}\n"
+            f"  HTTP {r['pipeline_statuses']}, facets missing {r['pipeline_incomplete']}: {r['pipeline_path']}"
+        )
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 Target: at most 2 x the pipeline's.
 """
+
 import sqlite3
 from pathlib import Path
 
@@ -45,11 +46,20 @@ def main():
     rows = []
     for size in common.sizes():
         common.ensure_built(size)
-        rows.append(common.row(
-            "size", size, "database file", database_bytes(common.ledger_db(size)) / 2**20,
-            "sqlite_utils_pipeline.sh's file", database_bytes(common.pipeline_db(size)) / 2**20, "MiB", "≤ 2", 2.0,
-            parts=breakdown(common.ledger_db(size)),
-        ))
+        rows.append(
+            common.row(
+                "size",
+                size,
+                "database file",
+                database_bytes(common.ledger_db(size)) / 2**20,
+                "sqlite_utils_pipeline.sh's file",
+                database_bytes(common.pipeline_db(size)) / 2**20,
+                "MiB",
+                "≤ 2",
+                2.0,
+                parts=breakdown(common.ledger_db(size)),
+            )
+        )
     common.save("size", rows)
 
 

@@ -3,6 +3,7 @@
 Each size is imported in turn, the sizes taking turns; every larger size is compared
 with the smallest. Target: 1,000,000 records at most 1.5 x the peak of 100,000.
 """
+
 import common
 
 
@@ -13,12 +14,23 @@ def main():
         return
     for size in all_sizes:
         common.records_file(size)
-    timed = common.interleaved({size: lambda _, size=size: common.import_ledger(size) for size in all_sizes}, common.runs())
+    timed = common.interleaved(
+        {size: lambda _, size=size: common.import_ledger(size) for size in all_sizes}, common.runs()
+    )
     smallest = all_sizes[0]
     peak = {size: common.median(runs, "max_rss_kib") / 1024 for size, runs in timed.items()}
     rows = [
-        common.row("memory", size, "peak RSS of `ledger import`", peak[size], f"the same at {smallest:,}",
-                   peak[smallest], "MiB", "≤ 1.5", 1.5)
+        common.row(
+            "memory",
+            size,
+            "peak RSS of `ledger import`",
+            peak[size],
+            f"the same at {smallest:,}",
+            peak[smallest],
+            "MiB",
+            "≤ 1.5",
+            1.5,
+        )
         for size in all_sizes[1:]
     ]
     common.save("memory", rows, timed)

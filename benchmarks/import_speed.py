@@ -4,6 +4,7 @@ For each size, the three import the same generated records, taking turns; the
 databases of the last round stay in bench-data/SIZE/ for the figures that read them.
 Target: ledger at most 2 x the floor, and faster than the pipeline.
 """
+
 import common
 
 
@@ -23,11 +24,31 @@ def main():
         ours = common.median(timed["ledger"])
         cpu = {name: common.median(runs, "cpu") for name, runs in timed.items()}
         rows += [
-            common.row("import", size, "`ledger import`, wall", ours, "raw_floor.py", common.median(timed["floor"]),
-                       "s", "≤ 2.0", 2.0, cpu_ratio=cpu["ledger"] / cpu["floor"]),
-            common.row("import", size, "`ledger import`, wall", ours, "sqlite_utils_pipeline.sh",
-                       common.median(timed["pipeline"]), "s", "< 1", 1.0, strictly=True,
-                       cpu_ratio=cpu["ledger"] / cpu["pipeline"]),
+            common.row(
+                "import",
+                size,
+                "`ledger import`, wall",
+                ours,
+                "raw_floor.py",
+                common.median(timed["floor"]),
+                "s",
+                "≤ 2.0",
+                2.0,
+                cpu_ratio=cpu["ledger"] / cpu["floor"],
+            ),
+            common.row(
+                "import",
+                size,
+                "`ledger import`, wall",
+                ours,
+                "sqlite_utils_pipeline.sh",
+                common.median(timed["pipeline"]),
+                "s",
+                "< 1",
+                1.0,
+                strictly=True,
+                cpu_ratio=cpu["ledger"] / cpu["pipeline"],
+            ),
         ]
     common.save("import", rows, samples)
 

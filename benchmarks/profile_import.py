@@ -7,6 +7,7 @@ Writes bench-data/results/profile.json (the functions with the most own time, fo
 docs/benchmarks.md) and profile_import.prof (the whole profile, for pstats or snakeviz).
 cProfile adds its own overhead to every Python call, so shares matter, not seconds.
 """
+
 import cProfile
 import json
 import pstats
@@ -49,12 +50,16 @@ def main():
         "size": size,
         "total_seconds": total,
         "sqlite_share": sqlite / total,
-        "top": [{"where": where(key), "calls": calls, "own_seconds": own, "share": own / total}
-                for key, (_, calls, own, _, _) in top],
+        "top": [
+            {"where": where(key), "calls": calls, "own_seconds": own, "share": own / total}
+            for key, (_, calls, own, _, _) in top
+        ],
     }
     (common.RESULTS / "profile.json").write_text(json.dumps(document, indent=1) + "\n")
-    print(f"profile of importing {size:,} records: {total:.1f} s under cProfile; "
-          f"{sqlite / total:.0%} in sqlite3.Connection methods")
+    print(
+        f"profile of importing {size:,} records: {total:.1f} s under cProfile; "
+        f"{sqlite / total:.0%} in sqlite3.Connection methods"
+    )
     for entry in document["top"]:
         print(f"{entry['share']:6.1%} {entry['own_seconds']:7.2f} s {entry['calls']:>10,}  {entry['where']}")
 

@@ -7,6 +7,7 @@ Each script runs in its own process, in an order where the imports build the
 databases the later figures read. The machine, the code measured and how busy the
 machine was are written beside the figures, as timings on a shared machine are noisy.
 """
+
 import datetime as dt
 import json
 import os
@@ -38,13 +39,16 @@ def machine():
 
 def code_state():
     """The commit measured, and any uncommitted change to the code under test."""
+
     def git(*args):
         return subprocess.run(["git", *args], cwd=common.ROOT, capture_output=True, text=True).stdout.strip()
 
     if common.COMMIT_CODE:
         return f"{common.COMMIT_CODE.name.removeprefix('code-')} (BENCH_COMMIT, extracted from git)"
     changed = git("status", "--porcelain", "--", "ledger", "schema.sql").splitlines()
-    return git("rev-parse", "--short", "HEAD") + (f" with uncommitted changes to {', '.join(line[3:] for line in changed)}" if changed else "")
+    return git("rev-parse", "--short", "HEAD") + (
+        f" with uncommitted changes to {', '.join(line[3:] for line in changed)}" if changed else ""
+    )
 
 
 def load():
@@ -56,13 +60,17 @@ def fmt(value, unit):
 
 
 def results_table(rows):
-    lines = ["| figure | records | measured | ours | anchor | anchor's | ratio | CPU ratio | target | result |",
-             "|---|--:|---|--:|---|--:|--:|--:|---|---|"]
+    lines = [
+        "| figure | records | measured | ours | anchor | anchor's | ratio | CPU ratio | target | result |",
+        "|---|--:|---|--:|---|--:|--:|--:|---|---|",
+    ]
     for r in rows:
         cpu = f"{r['cpu_ratio']:.2f}" if "cpu_ratio" in r else ""
-        lines.append(f"| {r['figure']} | {r['size']:,} | {r['measured']} | {fmt(r['ours'], r['unit'])} | {r['anchor']} | "
-                     f"{fmt(r['anchor_value'], r['unit'])} | {r['ratio']:.2f} | {cpu} | {r['target']} | "
-                     f"{'pass' if r['passed'] else '**fail**'} |")
+        lines.append(
+            f"| {r['figure']} | {r['size']:,} | {r['measured']} | {fmt(r['ours'], r['unit'])} | {r['anchor']} | "
+            f"{fmt(r['anchor_value'], r['unit'])} | {r['ratio']:.2f} | {cpu} | {r['target']} | "
+            f"{'pass' if r['passed'] else '**fail**'} |"
+        )
     return lines
 
 
@@ -71,14 +79,21 @@ def page_lines(rows):
     for r in rows:
         if r["figure"] == "datasette":
             for side in ("ledger", "pipeline"):
-                lines.append(f"| {r['size']:,} | {side} | `{r[side + '_path']}` | {', '.join(map(str, r[side + '_statuses']))} "
-                             f"| {', '.join(r[side + '_incomplete']) or 'none'} |")
+                lines.append(
+                    f"| {r['size']:,} | {side} | `{r[side + '_path']}` | {', '.join(map(str, r[side + '_statuses']))} "
+                    f"| {', '.join(r[side + '_incomplete']) or 'none'} |"
+                )
     return lines
 
 
 def size_lines(rows):
-    lines = ["Where the ledger's bytes go (SQLite's `dbstat`), in MiB and as a multiple of the",
-             "pipeline's whole file:", "", "| records | part | MiB | × the pipeline's file |", "|--:|---|--:|--:|"]
+    lines = [
+        "Where the ledger's bytes go (SQLite's `dbstat`), in MiB and as a multiple of the",
+        "pipeline's whole file:",
+        "",
+        "| records | part | MiB | × the pipeline's file |",
+        "|--:|---|--:|--:|",
+    ]
     for r in rows:
         if r["figure"] == "size":
             for part, mib in r["parts"].items():
@@ -87,15 +102,21 @@ def size_lines(rows):
 
 
 def profile_lines(profile):
-    lines = [f"cProfile of the main thread of `ledger import` of {profile['size']:,} records "
-             f"(`benchmarks/profile_import.py`): {profile['total_seconds']:.1f} s under the profiler, "
-             f"{profile['sqlite_share']:.0%} of it inside `sqlite3.Connection` methods. The worker process "
-             "(reading, validating, canonical JSON) and the thread that writes the batches (SQLite's inserts, "
-             "with the schema's triggers and indexes) are not in it; waiting for them shows as `recv` and "
-             "`acquire`. The functions with the most own time:", "",
-             "| own time | share | calls | function |", "|--:|--:|--:|---|"]
+    lines = [
+        f"cProfile of the main thread of `ledger import` of {profile['size']:,} records "
+        f"(`benchmarks/profile_import.py`): {profile['total_seconds']:.1f} s under the profiler, "
+        f"{profile['sqlite_share']:.0%} of it inside `sqlite3.Connection` methods. The worker process "
+        "(reading, validating, canonical JSON) and the thread that writes the batches (SQLite's inserts, "
+        "with the schema's triggers and indexes) are not in it; waiting for them shows as `recv` and "
+        "`acquire`. The functions with the most own time:",
+        "",
+        "| own time | share | calls | function |",
+        "|--:|--:|--:|---|",
+    ]
     for entry in profile["top"]:
-        lines.append(f"| {entry['own_seconds']:.2f} s | {entry['share']:.1%} | {entry['calls']:,} | `{entry['where']}` |")
+        lines.append(
+            f"| {entry['own_seconds']:.2f} s | {entry['share']:.1%} | {entry['calls']:,} | `{entry['where']}` |"
+        )
     return lines
 
 
@@ -230,13 +251,25 @@ def write_doc(context):
         "   that takes over 200 ms).",
         "6. **size**: the ledger's file against the pipeline's, for the same records; target ≤ 2.",
         "",
-        *(["The Datasette pages, with every HTTP status seen and the facets missing from any fetch",
-           "(Datasette answers 400 when a page's query runs past `sql_time_limit_ms`, 1 s by default):", "",
-           *page_lines(rows), ""] if "datasette" in figures else []),
+        *(
+            [
+                "The Datasette pages, with every HTTP status seen and the facets missing from any fetch",
+                "(Datasette answers 400 when a page's query runs past `sql_time_limit_ms`, 1 s by default):",
+                "",
+                *page_lines(rows),
+                "",
+            ]
+            if "datasette" in figures
+            else []
+        ),
         *([*size_lines(rows), ""] if "size" in figures else []),
         "## Where the time goes",
         "",
-        *(profile_lines(json.loads(profile_path.read_text())) if profile_path.exists() else ["No profile: run `make bench`."]),
+        *(
+            profile_lines(json.loads(profile_path.read_text()))
+            if profile_path.exists()
+            else ["No profile: run `make bench`."]
+        ),
         "",
         *WHAT_THE_CODE_DOES,
     ]

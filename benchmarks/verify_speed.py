@@ -4,6 +4,7 @@ Verify reads every journal entry, re-hashes the chain and checks every projectio
 in SQL; the floor only stores the records. Taking turns at each size.
 Target: verify under 0.25 x the floor.
 """
+
 import common
 
 
@@ -16,11 +17,21 @@ def main():
             {"verify": lambda _: common.measure(verify), "floor": lambda _: common.import_floor(size)}, common.runs()
         )
         samples[size] = timed
-        rows.append(common.row(
-            "verify", size, "`ledger verify`, wall", common.median(timed["verify"]), "raw_floor.py import",
-            common.median(timed["floor"]), "s", "< 0.25", 0.25, strictly=True,
-            cpu_ratio=common.median(timed["verify"], "cpu") / common.median(timed["floor"], "cpu"),
-        ))
+        rows.append(
+            common.row(
+                "verify",
+                size,
+                "`ledger verify`, wall",
+                common.median(timed["verify"]),
+                "raw_floor.py import",
+                common.median(timed["floor"]),
+                "s",
+                "< 0.25",
+                0.25,
+                strictly=True,
+                cpu_ratio=common.median(timed["verify"], "cpu") / common.median(timed["floor"], "cpu"),
+            )
+        )
     common.save("verify", rows, samples)
 
 

@@ -9,6 +9,7 @@ canonical JSON and the hash chain, appending), `projections` (the tables derived
 `verify` (every check), `db` (the `Ledger`, the one way in), `formats` (files in and out),
 `cli` (the command) and `datasette_plugin` (what is published).
 """
+
 from importlib.metadata import PackageNotFoundError, version
 
 from .close_claims import CloseClaim
@@ -20,5 +21,13 @@ try:
 except PackageNotFoundError:  # run from a checkout that is not installed
     __version__ = "unknown"
 
-__all__ = ["Ledger", "ImportResult", "CloseClaim", "LedgerError", "Refused", "ImportRefused", "ChainBroken",
-           "__version__"]
+__all__ = [
+    "Ledger",
+    "ImportResult",
+    "CloseClaim",
+    "LedgerError",
+    "Refused",
+    "ImportRefused",
+    "ChainBroken",
+    "__version__",
+]

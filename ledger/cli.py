@@ -3,6 +3,7 @@
 Exit status: 0 success, 1 data refused or a check failed (nothing written), 2 wrong usage.
 Datasette is imported only by `serve`, so appending commands start quickly.
 """
+
 import dataclasses
 import json
 import sys
@@ -78,7 +79,9 @@ def _record_options(required):
 
     def decorate(command):
         for field in reversed(FIELDS):
-            command = click.option(f"--{field}", required=required and field in REQUIRED, help=FIELD_HELP[field])(command)
+            command = click.option(f"--{field}", required=required and field in REQUIRED, help=FIELD_HELP[field])(
+                command
+            )
         return command
 
     return decorate
@@ -112,8 +115,11 @@ def _warn_of_a_close_claim(close):
         apart = f"{close.edits} character{'s' if close.edits > 1 else ''} from claim {close.close_id}"
     labels = ("new:", f"claim {close.close_id}:")
     width = max(map(len, labels))
-    click.echo(f"warning: attribution {close.attribution} records a new claim, {apart} "
-               f"(correct {close.attribution} if it is that claim):", err=True)
+    click.echo(
+        f"warning: attribution {close.attribution} records a new claim, {apart} "
+        f"(correct {close.attribution} if it is that claim):",
+        err=True,
+    )
     for label, text in zip(labels, (close.claim, close.close_text)):
         click.echo(f"  {label:<{width}} {preview(text, 200)}", err=True)
 
@@ -127,9 +133,13 @@ def _warn_of_a_close_claim(close):
     help=f"Write a line to standard error for every {PROGRESS_EVERY:,} records read, before they are committed "
     "(without it, a terminal gets one line, redrawn, once the import has run a while).",
 )
-@click.option("--json", "as_json", is_flag=True,
-              help='Print one JSON object: {"file", "new", "existing", "id_ranges": [[first, last], ...], '
-                   '"new_claims", "close_claims": [{"attribution", "claim", "close_id", "close_text", "edits"}]}.')
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print one JSON object: {"file", "new", "existing", "id_ranges": [[first, last], ...], '
+    '"new_claims", "close_claims": [{"attribution", "claim", "close_id", "close_text", "edits"}]}.',
+)
 @click.pass_context
 def import_(ctx, file, fmt, progress, as_json):
     """Append every record of FILE (- for standard input) in one transaction: all or nothing.
@@ -161,23 +171,39 @@ def import_(ctx, file, fmt, progress, as_json):
             return
     _report_import(file, result, as_json)
 
+
 def _report_import(file, result, as_json):
     """The import's line (or JSON object) on standard output; its close claims on standard error."""
     if as_json:
-        click.echo(json.dumps({"file": file, "new": result.new, "existing": result.existing,
-                               "id_ranges": result.id_ranges, "new_claims": result.new_claims,
-                               "close_claims": [dataclasses.asdict(close) for close in result.close_claims]},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "file": file,
+                    "new": result.new,
+                    "existing": result.existing,
+                    "id_ranges": result.id_ranges,
+                    "new_claims": result.new_claims,
+                    "close_claims": [dataclasses.asdict(close) for close in result.close_claims],
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         click.echo(f"{file}: {result.new} new{_ids_in_brackets(result.id_ranges)}, {result.existing} already recorded")
     for close in result.close_claims[:CLOSE_CLAIMS_SHOWN]:
         _warn_of_a_close_claim(close)
     if len(result.close_claims) > CLOSE_CLAIMS_SHOWN:
-        click.echo(f"warning: {len(result.close_claims) - CLOSE_CLAIMS_SHOWN} more new claims are close to claims "
-                   "recorded before them (import --json lists them all)", err=True)
+        click.echo(
+            f"warning: {len(result.close_claims) - CLOSE_CLAIMS_SHOWN} more new claims are close to claims "
+            "recorded before them (import --json lists them all)",
+            err=True,
+        )
     if result.new_claims > CLAIMS_COMPARED:
-        click.echo(f"note: the first {CLAIMS_COMPARED} of the {result.new_claims} new claims were compared with "
-                   "the claims recorded before them", err=True)
+        click.echo(
+            f"note: the first {CLAIMS_COMPARED} of the {result.new_claims} new claims were compared with "
+            "the claims recorded before them",
+            err=True,
+        )
 
 
 CLOSE_CLAIMS_SHOWN = 5  # three lines each
@@ -360,4 +386,6 @@ def serve(ctx, host, port, immutable):
     _open(ctx).close()  # refuse a missing file or one that is not a ledger
     settings = [arg for name, value in SERVE_SETTINGS.items() for arg in ("--setting", name, str(value))]
     database = ["-i", path] if immutable else [path]
-    datasette_cli.cli.main(["serve", "--host", host, "--port", str(port), *settings, *database], prog_name="ledger serve")
+    datasette_cli.cli.main(
+        ["serve", "--host", host, "--port", str(port), *settings, *database], prog_name="ledger serve"
+    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .records import WORD, claim_key, loose_key
 
+
 @dataclass(frozen=True)
 class CloseClaim:
     """A new claim that is not the same claim as any recorded before it (CONTRACT section 1),
@@ -18,6 +19,7 @@ class CloseClaim:
     close_id: int  # the claim recorded before, and its first wording
     close_text: str
     edits: int
+
 
 # An import compares this many of its new claims with those recorded before them: enough for
 # the files people put together by hand, and a bounded cost for a million-record import, whose
@@ -54,6 +56,7 @@ def close_edits(key):
     never close."""
     return 1 if len(key) < 40 else 2
 
+
 def closest_claim(conn, claim_id, text, attribution, other_than=None):
     """The CloseClaim of claim `claim_id`, recorded by `attribution`, among the claims recorded
     before it, or None.
@@ -71,23 +74,26 @@ def closest_claim(conn, claim_id, text, attribution, other_than=None):
     from rapidfuzz.distance import Levenshtein
 
     words = WORD.findall(text)
-    parameters = {"key": claim_key(text), "before": claim_id, "neighbours": NEIGHBOURS,
-                  "by_words": CANDIDATES_BY_WORDS}
+    parameters = {"key": claim_key(text), "before": claim_id, "neighbours": NEIGHBOURS, "by_words": CANDIDATES_BY_WORDS}
     candidates = {}
     for sql in (_CANDIDATES["below"], _CANDIDATES["above"]):
         candidates.update(row for row in conn.execute(sql, parameters) if row[0] < claim_id)
-    for half in (words[:len(words) // 2], words[len(words) // 2:]):
+    for half in (words[: len(words) // 2], words[len(words) // 2 :]):
         longest = sorted({word.lower() for word in half}, key=lambda word: (-len(word), word))[:3]
         if longest:
             parameters["words"] = " AND ".join(f'"{word}"' for word in longest)
             candidates.update(conn.execute(_CANDIDATES["words"], parameters))
     # Claims whose numbers differ are different claims, however close ("3%" and "5%").
     numbers = _DIGITS.sub("", text)
-    candidates = {other_id: other for other_id, other in sorted(candidates.items())  # the first recorded first
-                  if other_id != other_than and _DIGITS.sub("", other) == numbers}
+    candidates = {
+        other_id: other
+        for other_id, other in sorted(candidates.items())  # the first recorded first
+        if other_id != other_than and _DIGITS.sub("", other) == numbers
+    }
     key = loose_key(text)
-    found = process.extractOne(key, candidates, scorer=Levenshtein.distance, processor=loose_key,
-                               score_cutoff=close_edits(key))
+    found = process.extractOne(
+        key, candidates, scorer=Levenshtein.distance, processor=loose_key, score_cutoff=close_edits(key)
+    )
     if found is None:
         return None
     close_text, edits, close_id = found

@@ -85,8 +85,11 @@ def made_at_the_end(conn):
     error rolls it back with everything in place, and making the UNIQUE indexes again checks
     every hash. The entries written meanwhile are the Appender's, each extending the one
     before, as the trigger would have required."""
-    statements = [statement for statement in schema_statements()
-                  if (match := _CREATED_NAME.match(statement)) and match.group(1) in MADE_AT_THE_END]
+    statements = [
+        statement
+        for statement in schema_statements()
+        if (match := _CREATED_NAME.match(statement)) and match.group(1) in MADE_AT_THE_END
+    ]
     for name, kind in MADE_AT_THE_END.items():
         conn.execute(f"DROP {kind} {name}")
     yield
@@ -226,6 +229,7 @@ def write_transaction(conn):
         raise
     conn.execute("COMMIT")
 
+
 def batch_insert(table, columns, texts=(), hashes=(), or_fail=True):
     """An INSERT of a whole batch of rows, and the names of its texts and hashes: `columns`
     come from one JSON array of row arrays; each of the long `texts` (UTF-8 bytes) from one
@@ -233,11 +237,15 @@ def batch_insert(table, columns, texts=(), hashes=(), or_fail=True):
     blob of them all, 64 hex digits each (`_Batch.statements`). A text taken out of a blob by
     its place is neither escaped by Python nor unescaped by SQLite, as one inside JSON is."""
     values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
-    values += [f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts]
+    values += [
+        f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts
+    ]
     values += [f"CAST(substr(:{name}, key * 64 + 1, 64) AS TEXT)" for name in hashes]
     verb = "INSERT OR FAIL" if or_fail else "INSERT"
-    sql = (f"{verb} INTO {table} ({', '.join([*columns, *texts, *hashes])}) SELECT {', '.join(values)}"
-           " FROM json_each(:rows) ORDER BY key")
+    sql = (
+        f"{verb} INTO {table} ({', '.join([*columns, *texts, *hashes])}) SELECT {', '.join(values)}"
+        " FROM json_each(:rows) ORDER BY key"
+    )
     return sql, texts, hashes
 
 

@@ -7,6 +7,7 @@
 Every append runs in one write transaction: the journal entries and their projection
 rows (written by `projections.Projector`) commit together or not at all.
 """
+
 import contextlib
 import dataclasses
 import json
@@ -51,14 +52,6 @@ class ImportResult:
             self.id_ranges[-1][1] = seq
         else:
             self.id_ranges.append([seq, seq])
-
-
-
-
-
-
-
-
 
 
 class Ledger:
@@ -125,9 +118,13 @@ class Ledger:
             result.new_claims = projector.next_claim_id - projector.first_new_claim_id
             compared = self.conn.execute(
                 "SELECT id, text, seq FROM claim_texts WHERE id >= ? AND seq <= ? ORDER BY id LIMIT ?",
-                (projector.first_new_claim_id, appender.seq, CLAIMS_COMPARED)).fetchall()
-            result.close_claims = [close for claim_id, text, seq in compared
-                                   if (close := close_claims.closest_claim(self.conn, claim_id, text, seq))]
+                (projector.first_new_claim_id, appender.seq, CLAIMS_COMPARED),
+            ).fetchall()
+            result.close_claims = [
+                close
+                for claim_id, text, seq in compared
+                if (close := close_claims.closest_claim(self.conn, claim_id, text, seq))
+            ]
         return result
 
     @contextlib.contextmanager
@@ -160,20 +157,24 @@ class Ledger:
             if not problems:  # where every index is in place again, before COMMIT
                 repeated = verify.first_repeated_record(self.conn)
                 if repeated:
-                    problems.append(f"{source}:{lines[repeated[0]]}: attribution: repeats attribution {repeated[1]} "
-                                    "field for field")
+                    problems.append(
+                        f"{source}:{lines[repeated[0]]}: attribution: repeats attribution {repeated[1]} field for field"
+                    )
             if problems:
                 raise ImportRefused(problems)
 
         with self._importing() as (appender, stack):
             if appender.seq:
-                raise LedgerError(f"{source}: a journal is replayed only into an empty ledger; "
-                                  f"{self.path} holds {appender.seq} entries")
+                raise LedgerError(
+                    f"{source}: a journal is replayed only into an empty ledger; "
+                    f"{self.path} holds {appender.seq} entries"
+                )
             stack.push(refuse_if_any)
             stated_hash = GENESIS_HASH
             for item in items:
-                entry, found = (None, item.problems) if item.problems else journal_entry(
-                    item.record, len(lines) + 1, stated_hash)
+                entry, found = (
+                    (None, item.problems) if item.problems else journal_entry(item.record, len(lines) + 1, stated_hash)
+                )
                 if not found and not problems:  # once refused, the replay only keeps checking lines
                     found = self._replay_problems(appender, entry, item.record["payload"])
                 problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in found]
@@ -203,8 +204,12 @@ class Ledger:
             return refused.problems
         return []
 
-    def import_file(self, path: str | os.PathLike, fmt: str | None = None,
-                    watch: Callable[[Iterable[Item], int | None], Iterable[Item]] | None = None) -> ImportResult | int:
+    def import_file(
+        self,
+        path: str | os.PathLike,
+        fmt: str | None = None,
+        watch: Callable[[Iterable[Item], int | None], Iterable[Item]] | None = None,
+    ) -> ImportResult | int:
         """Import the file at `path` (`-`: standard input, which needs `fmt`) in format `fmt`
         (default: from its name's ending). A journal (`journal`) is replayed into this empty
         ledger and the number of entries returned (`replay_journal`); any other format's
@@ -213,7 +218,9 @@ class Ledger:
         follow the import (size: the file's bytes when a worker reads it, else None)."""
         fmt = fmt or (formats.format_of(str(path)) if str(path) != "-" else None)
         if fmt not in formats.IMPORT_FORMATS:
-            raise LedgerError(f"cannot tell the format of {str(path)!r}: give one of {', '.join(formats.IMPORT_FORMATS)}")
+            raise LedgerError(
+                f"cannot tell the format of {str(path)!r}: give one of {', '.join(formats.IMPORT_FORMATS)}"
+            )
         watch = watch or (lambda items, size: items)
         with contextlib.ExitStack() as stack:
             recorded_at = None
@@ -242,8 +249,9 @@ class Ledger:
             try:
                 return appender.append({"type": "alias", "name": name, "of": of, "recorded_at": utc_now()})
             except Refused:  # only the trigger that refuses cycles refuses a new alias of two names
-                raise Refused([("alias", f"{of!r} already resolves through {name!r}: "
-                                         "the alias would make a cycle")]) from None
+                raise Refused(
+                    [("alias", f"{of!r} already resolves through {name!r}: the alias would make a cycle")]
+                ) from None
 
     def fact_checker(self, name: str) -> int | None:
         """Record that the outlet `name` is a fact-checker; returns the seq, or None if already so."""
@@ -258,9 +266,7 @@ class Ledger:
         reason = _reason(reason)
         with appending(self.conn) as appender:
             self._current_record(target, "retracted")
-            return appender.append(
-                {"type": "retraction", "target": target, "reason": reason, "recorded_at": utc_now()}
-            )
+            return appender.append({"type": "retraction", "target": target, "reason": reason, "recorded_at": utc_now()})
 
     def correct(self, target: int, reason: str, changes: Mapping[str, str]) -> int:
         """Supersede attribution `target` with its fields updated by `changes` ("" clears a field)."""
@@ -273,8 +279,15 @@ class Ledger:
             # The journal holds each record once: a correction may not make a second copy.
             existing = recorded_id(self.conn, record)
             if existing:
-                raise Refused([("correction", f"the corrected attribution is already recorded as attribution "
-                                              f"{existing}; retract {target} instead")])
+                raise Refused(
+                    [
+                        (
+                            "correction",
+                            f"the corrected attribution is already recorded as attribution "
+                            f"{existing}; retract {target} instead",
+                        )
+                    ]
+                )
             entry = {**entry_of("correction", record), "target": target, "reason": reason}
             return appender.append(entry)
 
@@ -338,9 +351,12 @@ class Ledger:
         return appender.append({"type": "fact_checker", "name": name, "recorded_at": recorded_at})
 
     def _is_fact_checker(self, name):
-        return self.conn.execute(
-            "SELECT 1 FROM fact_checkers AS f JOIN names AS n ON n.id = f.name_id WHERE n.name = ?", (name,)
-        ).fetchone() is not None
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM fact_checkers AS f JOIN names AS n ON n.id = f.name_id WHERE n.name = ?", (name,)
+            ).fetchone()
+            is not None
+        )
 
     def _alias_in_place(self, name, of):
         """Whether `name` is already an alias of `of`. (An alias that would make a cycle is
@@ -358,8 +374,15 @@ class Ledger:
         if status is None:
             raise Refused([("id", f"{target} is not an attribution in this ledger")])
         if status[0] != "current":
-            raise Refused([("id", f"attribution {target} is {self._why_not_current(target)}: "
-                                  f"only a current attribution can be {verb}")])
+            raise Refused(
+                [
+                    (
+                        "id",
+                        f"attribution {target} is {self._why_not_current(target)}: "
+                        f"only a current attribution can be {verb}",
+                    )
+                ]
+            )
         return record_of(journal.payload(self.conn, target))
 
     def _why_not_current(self, target):
@@ -379,12 +402,6 @@ class Ledger:
         return f"superseded by {successors[0]}, whose latest correction, {last}, {fate}"
 
 
-
-
-
-
-
-
 def _name(field, value):
     try:
         text = clean_text("name", value)  # names share the outlet/speaker rules and limit
@@ -400,5 +417,3 @@ def _reason(value):
     if text is None:
         raise Refused([("reason", "is required")])
     return text
-
-

@@ -50,8 +50,10 @@ def chain_hash(prev_hash, payload):
     SQLite hands them out to `verify`: nothing is decoded only to be encoded again."""
     return hashlib.sha256(prev_hash + b"\n" + payload).hexdigest().encode()
 
+
 # The INSERT of a batch of journal rows (written with their projection rows, projections._Batch).
 JOURNAL_ROWS = batch_insert("journal", ["seq"], texts=["payload"], hashes=["prev_hash", "hash"])
+
 
 class Appender:
     """Appends entries inside an open write transaction, each chained to the one before;
@@ -85,6 +87,7 @@ class Appender:
 def _refused(kind, error):
     """A trigger's refusal, reported as refused data."""
     return Refused([(kind, str(error))])
+
 
 def tip(conn):
     """(seq, hash) of the newest entry; (0, 64 zeros) for an empty journal."""

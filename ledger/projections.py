@@ -61,8 +61,11 @@ class _Batch:
 
     def statements(self):
         """Each INSERT that `write` runs, with its parameters."""
-        statements = [(sql, self._parameters(getattr(self, rows), texts, hashes))
-                      for rows, (sql, texts, hashes) in self.INSERTS.items() if getattr(self, rows)]
+        statements = [
+            (sql, self._parameters(getattr(self, rows), texts, hashes))
+            for rows, (sql, texts, hashes) in self.INSERTS.items()
+            if getattr(self, rows)
+        ]
         if self.attributions:
             statements.append((self.SEARCH_ROWS, {"first": self.attributions[0][0], "last": self.attributions[-1][0]}))
         return statements
@@ -195,7 +198,9 @@ class Projector:
             )
             self._resolve_names(seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]])
         elif kind == "fact_checker":
-            self.conn.execute("INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, self.name_ids[entry["name"]]))
+            self.conn.execute(
+                "INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, self.name_ids[entry["name"]])
+            )
 
     def _resolve_names(self, seq, name_id, of_id):
         """After alias entry `seq` (name_id is another name of of_id): a resolution row for
@@ -214,14 +219,18 @@ class Projector:
                 name = reached.pop()
                 changed.add(name)
                 reached.update(aliased for (aliased,) in self.conn.execute(_ALIASED_TO, (name,)))
-        self.conn.executemany("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)",
-                              [(seq, name, canonical) for name in sorted(changed)])
+        self.conn.executemany(
+            "INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)",
+            [(seq, name, canonical) for name in sorted(changed)],
+        )
 
     def holds(self, record, payload):
         """Whether the journal already holds `record` as an attribution, current or not: in a
         batch not written yet (its entry's `payload` recorded at the import's one time), or in
         the tables."""
-        return self.holds_pending(payload) or (self.may_be_in_tables(record) and recorded_id(self.conn, record) is not None)
+        return self.holds_pending(payload) or (
+            self.may_be_in_tables(record) and recorded_id(self.conn, record) is not None
+        )
 
     def holds_pending(self, payload):
         """Whether an attribution entry with this payload (bytes) is in a batch not written yet
@@ -231,7 +240,9 @@ class Projector:
 
     def _unwritten_hold(self, value, kind):
         """Whether the batch gathered, or the one being written, holds `value` among its `kind`."""
-        return value in getattr(self.batch, kind) or (self.writing is not None and value in getattr(self.writing[0], kind))
+        return value in getattr(self.batch, kind) or (
+            self.writing is not None and value in getattr(self.writing[0], kind)
+        )
 
     def may_be_in_tables(self, record):
         """Whether SQL may already hold `record` as an attribution row: False when its claim
@@ -264,8 +275,15 @@ class Projector:
         self.written.add((claim_id, entry["date"], entry["stance"]))
         get = entry.get
         self.batch.attributions.append(
-            (seq, claim_id, self.name_ids[entry["outlet"]], self.name_ids.get(get("speaker")),
-             self.name_ids.get(get("via")), entry["date"], entry["stance"])
+            (
+                seq,
+                claim_id,
+                self.name_ids[entry["outlet"]],
+                self.name_ids.get(get("speaker")),
+                self.name_ids.get(get("via")),
+                entry["date"],
+                entry["stance"],
+            )
         )
 
     def _claim(self, key):
@@ -328,8 +346,9 @@ _RESOLVED_TO = """SELECT r.name_id FROM name_resolutions AS r WHERE r.canonical_
 
 
 def _canonical(conn, name_id):
-    row = conn.execute("SELECT canonical_id FROM name_resolutions WHERE name_id = ? ORDER BY seq DESC LIMIT 1",
-                       (name_id,)).fetchone()
+    row = conn.execute(
+        "SELECT canonical_id FROM name_resolutions WHERE name_id = ? ORDER BY seq DESC LIMIT 1", (name_id,)
+    ).fetchone()
     return row[0] if row else name_id
 
 
@@ -344,6 +363,7 @@ PROJECTION_TABLES = (
     "fact_checkers",
 )
 
+
 @contextlib.contextmanager
 def appending(conn):
     """A write transaction with an Appender whose rows are all written before COMMIT."""
@@ -351,6 +371,7 @@ def appending(conn):
         appender = Appender(conn, projector)
         yield appender
         appender.flush()
+
 
 def rebuild(source_path, target_path):
     """Replay the journal of one ledger into a new file: the projections come out identical."""
@@ -360,8 +381,10 @@ def rebuild(source_path, target_path):
         if target.execute("SELECT count(*) FROM journal").fetchone()[0]:
             raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
         with write_transaction(target), Projector(target) as projector:
-            rows = source.execute("SELECT seq, CAST(payload AS BLOB), CAST(prev_hash AS BLOB), CAST(hash AS BLOB)"
-                                  " FROM journal ORDER BY seq")
+            rows = source.execute(
+                "SELECT seq, CAST(payload AS BLOB), CAST(prev_hash AS BLOB), CAST(hash AS BLOB)"
+                " FROM journal ORDER BY seq"
+            )
             for row in rows:
                 projector.project(row, json.loads(row[1]))
             projector.flush()

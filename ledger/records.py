@@ -61,6 +61,7 @@ FIELD_HELP = {
     "note": "Free text from the person who recorded it.",
 }
 
+
 def entry_of(kind, record, recorded_at=None):
     """The journal entry of type `kind` (`attribution` or `correction`) holding `record`."""
     return {"type": kind, **record, "recorded_at": recorded_at or utc_now()}
@@ -129,7 +130,7 @@ def _without_invisible(text):
 
 def _joins(text, at):
     """Whether the joiner at `at` stands between two letters of a script that joins."""
-    pair = text[at - 1:at] + text[at + 1:at + 2] if at else ""
+    pair = text[at - 1 : at] + text[at + 1 : at + 2] if at else ""
     return len(pair) == 2 and all(char.isalpha() and char > _LAST_LATIN_GREEK_CYRILLIC for char in pair)
 
 
@@ -143,8 +144,9 @@ def _check_unprintable(field, text):
         raise Refused([(field, f"holds {name}")])
     bidi = _BIDI_CONTROL.search(text)
     if bidi:
-        raise Refused([(field, f"holds the bidirectional control U+{ord(bidi.group()):04X}, which reorders the "
-                               "text shown")])
+        raise Refused(
+            [(field, f"holds the bidirectional control U+{ord(bidi.group()):04X}, which reorders the text shown")]
+        )
 
 
 def check_date(value):
@@ -202,7 +204,9 @@ def clean_record(raw):
     problems = []
     record = {}
     if not _FIELD_SET.issuperset(raw):
-        problems += [(field, f"unknown field (fields are: {', '.join(FIELDS)})") for field in raw if field not in FIELDS]
+        problems += [
+            (field, f"unknown field (fields are: {', '.join(FIELDS)})") for field in raw if field not in FIELDS
+        ]
     for field in FIELDS:
         value = raw.get(field)
         try:
@@ -245,7 +249,9 @@ def clean_entry(entry):
         known = ", ".join(ENTRY_TYPES)
         raise Refused([("type", f"{preview(str(kind))} is not an entry type ({known})")])
     keys = ENTRY_TYPES[kind]
-    problems = [(key, f"is not a field of a {kind} entry") for key in entry if key not in (*keys, "type", "recorded_at")]
+    problems = [
+        (key, f"is not a field of a {kind} entry") for key in entry if key not in (*keys, "type", "recorded_at")
+    ]
     clean = {"type": kind}
     if kind in ("attribution", "correction"):
         try:

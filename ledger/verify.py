@@ -14,6 +14,7 @@ from .database import connect, schema_statements
 from .errors import ChainBroken, LedgerError
 from .journal import GENESIS_HASH, chain_hash
 
+
 def verify(path, digest=None):
     """Check the ledger at `path`; returns (entries, head hash) or raises ChainBroken naming
     the first problem. With `digest` (SEQ:HASH), also that entry SEQ still has HASH."""
@@ -36,6 +37,7 @@ def _on_own_connection(path, check):
         return check(conn)
     finally:
         conn.close()
+
 
 def check_chain(conn):
     """Re-check every entry's place and hash; returns (count, head hash) or raises ChainBroken.
@@ -78,6 +80,7 @@ def check_digest(conn, digest):
     if row[0] != expected:
         raise ChainBroken(f"seq {seq}: hash differs from the digest; the ledger was rewritten since")
 
+
 _TYPE = "json_extract(j.payload, '$.type')"
 
 
@@ -112,7 +115,7 @@ _NAMES_AND_CLAIMS = [
     (
         f"""SELECT c.seq FROM claim_texts AS c LEFT JOIN journal AS j ON j.seq = c.seq
             WHERE j.seq IS NULL OR CASE WHEN {_PAYLOAD_IS_JSON} THEN
-                c.text IS NOT {_field('claim')} OR c.key IS NOT ledger_claim_key(c.text)
+                c.text IS NOT {_field("claim")} OR c.key IS NOT ledger_claim_key(c.text)
                 -- the wording displayed is the first one recorded
                 OR c.seq IS NOT (SELECT min(seq) FROM attribution_records WHERE claim_id = c.id) END
             ORDER BY c.seq LIMIT 1""",
@@ -121,8 +124,8 @@ _NAMES_AND_CLAIMS = [
     (
         f"""SELECT n.seq FROM names AS n LEFT JOIN journal AS j ON j.seq = n.seq
             WHERE j.seq IS NULL OR CASE WHEN {_PAYLOAD_IS_JSON} THEN n.name NOT IN (
-                coalesce({_field('outlet')}, ''), coalesce({_field('speaker')}, ''), coalesce({_field('via')}, ''),
-                coalesce({_field('name')}, ''), coalesce({_field('of')}, '')) END
+                coalesce({_field("outlet")}, ''), coalesce({_field("speaker")}, ''), coalesce({_field("via")}, ''),
+                coalesce({_field("name")}, ''), coalesce({_field("of")}, '')) END
             ORDER BY n.seq LIMIT 1""",
         "names row does not match its journal entry",
     ),
@@ -140,22 +143,27 @@ def _journal_scan(entries):
         f"""SELECT seq, problem FROM (
             SELECT j.seq, CASE
                 WHEN NOT {_PAYLOAD_IS_JSON} OR json(j.payload) IS NOT j.payload OR json_type(j.payload) IS NOT 'object'
-                     OR {_TYPE} NOT IN ({', '.join(f"'{t}'" for t in ENTRY_TABLES)})
+                     OR {_TYPE} NOT IN ({", ".join(f"'{t}'" for t in ENTRY_TABLES)})
                      OR json_type(j.payload, '$.recorded_at') IS NOT 'text'
                     THEN 'payload is not the canonical JSON of a known entry type'
                 WHEN {_TYPE} IN ('attribution', 'correction') AND r.seq IS NULL
                     THEN 'attribution_records has no row for this entry'
                 WHEN r.seq IS NOT NULL AND (
                         {_TYPE} NOT IN ('attribution', 'correction')
-                        OR NOT ((SELECT text FROM claim_texts WHERE id = r.claim_id) = {_field('claim')}
+                        OR NOT ((SELECT text FROM claim_texts WHERE id = r.claim_id) = {_field("claim")}
                                 OR (SELECT key FROM claim_texts WHERE id = r.claim_id)
-                                   = ledger_claim_key({_field('claim')}))
-                        OR {_named('r.outlet_id', 'outlet')} OR {_named('r.speaker_id', 'speaker')}
-                        OR {_named('r.via_id', 'via')}
-                        OR r.date IS NOT {_field('date')} OR r.stance IS NOT {_field('stance')})
+                                   = ledger_claim_key({_field("claim")}))
+                        OR {_named("r.outlet_id", "outlet")} OR {_named("r.speaker_id", "speaker")}
+                        OR {_named("r.via_id", "via")}
+                        OR r.date IS NOT {_field("date")} OR r.stance IS NOT {_field("stance")})
                     THEN 'attribution_records row does not match its journal entry'
-                {' '.join(f"WHEN {_TYPE} = '{t}' AND j.seq NOT IN (SELECT seq FROM {table}) THEN '{table} has no row for this entry'"
-                          for t, table in ENTRY_TABLES.items() if t != "attribution")}
+                {
+            " ".join(
+                f"WHEN {_TYPE} = '{t}' AND j.seq NOT IN (SELECT seq FROM {table}) THEN '{table} has no row for this entry'"
+                for t, table in ENTRY_TABLES.items()
+                if t != "attribution"
+            )
+        }
             END AS problem
             FROM journal AS j LEFT JOIN attribution_records AS r ON r.seq = j.seq
             WHERE {entries})
@@ -186,7 +194,7 @@ for _table, _type in (("retractions", "retraction"), ("corrections", "correction
         (
             f"""SELECT t.seq FROM {_table} AS t LEFT JOIN journal AS j ON j.seq = t.seq
                 WHERE j.seq IS NULL OR {_TYPE} IS NOT '{_type}'
-                   OR t.target IS NOT {_field('target')} OR t.reason IS NOT {_field('reason')}
+                   OR t.target IS NOT {_field("target")} OR t.reason IS NOT {_field("reason")}
                 ORDER BY t.seq LIMIT 1""",
             f"{_table} row does not match its journal entry",
         )
@@ -196,13 +204,13 @@ _OTHER_ROWS += [
     (
         f"""SELECT a.seq FROM name_aliases AS a LEFT JOIN journal AS j ON j.seq = a.seq
             WHERE j.seq IS NULL OR {_TYPE} IS NOT 'alias'
-               OR {_named('a.name_id', 'name')} OR {_named('a.of_id', 'of')}
+               OR {_named("a.name_id", "name")} OR {_named("a.of_id", "of")}
             ORDER BY a.seq LIMIT 1""",
         "name_aliases row does not match its journal entry",
     ),
     (
         f"""SELECT f.seq FROM fact_checkers AS f LEFT JOIN journal AS j ON j.seq = f.seq
-            WHERE j.seq IS NULL OR {_TYPE} IS NOT 'fact_checker' OR {_named('f.name_id', 'name')}
+            WHERE j.seq IS NULL OR {_TYPE} IS NOT 'fact_checker' OR {_named("f.name_id", "name")}
             ORDER BY f.seq LIMIT 1""",
         "fact_checkers row does not match its journal entry",
     ),
@@ -223,10 +231,14 @@ _OTHER_ROWS += [
         "claim_search has no row for this claim",
     ),
     # Rows that belong to no attribution or claim: reported by table, as they have no entry.
-    ("SELECT NULL, rowid FROM attribution_search WHERE rowid NOT IN (SELECT seq FROM attribution_records) LIMIT 1",
-     "attribution_search: row {} belongs to no attribution"),
-    ("SELECT NULL, rowid FROM claim_search WHERE rowid NOT IN (SELECT id FROM claim_texts) LIMIT 1",
-     "claim_search: row {} belongs to no claim"),
+    (
+        "SELECT NULL, rowid FROM attribution_search WHERE rowid NOT IN (SELECT seq FROM attribution_records) LIMIT 1",
+        "attribution_search: row {} belongs to no attribution",
+    ),
+    (
+        "SELECT NULL, rowid FROM claim_search WHERE rowid NOT IN (SELECT id FROM claim_texts) LIMIT 1",
+        "claim_search: row {} belongs to no claim",
+    ),
 ]
 
 PROJECTION_CHECK_GROUPS = (_NAMES_AND_CLAIMS, _JOURNAL_FIRST_HALF, _JOURNAL_SECOND_HALF, _OTHER_ROWS)
@@ -293,6 +305,7 @@ def _schema_objects(conn):
             "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view', 'index', 'trigger') AND sql IS NOT NULL"
         )
     }
+
 
 def first_repeated_record(conn):
     """(seq, earlier seq) of the first attribution that repeats an earlier one field for

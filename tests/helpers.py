@@ -1,4 +1,5 @@
 """Small helpers shared by the tests (no fixtures: those are in conftest.py)."""
+
 import contextlib
 import hashlib
 import json
@@ -15,8 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER_BIN = Path(sys.executable).with_name("ledger")
 
-SAMPLE = {"claim": "Peru was the first country to recognize Edmundo González as president-elect of Venezuela.",
-          "outlet": "BBC", "date": "2024-07-30", "stance": "asserts"}
+SAMPLE = {
+    "claim": "Peru was the first country to recognize Edmundo González as president-elect of Venezuela.",
+    "outlet": "BBC",
+    "date": "2024-07-30",
+    "stance": "asserts",
+}
 STANCES = ("asserts", "reports", "questions", "disputes")
 
 
@@ -50,8 +55,10 @@ def write_numbered_records(path, count, last_line=None, distinct=None):
     with open(path, "w", encoding="utf-8") as out:
         for line in range(count - (last_line is not None)):
             n = line % distinct
-            out.write(f'{{"claim":"Claim number {n // 4}.","outlet":"Outlet {n % 97}","date":"2024-07-30",'
-                      f'"stance":"{STANCES[n % 4]}","quote":"Words number {n}."}}\n')
+            out.write(
+                f'{{"claim":"Claim number {n // 4}.","outlet":"Outlet {n % 97}","date":"2024-07-30",'
+                f'"stance":"{STANCES[n % 4]}","quote":"Words number {n}."}}\n'
+            )
         if last_line is not None:
             out.write(last_line + "\n")
     return path
@@ -81,8 +88,10 @@ def state_of(db):
     mislead in WAL mode (a commit may sit in the -wal file), and content alone would miss
     a rewrite that changes nothing visible, so both are compared."""
     wal = Path(f"{db}-wal")
-    files = (hashlib.sha256(Path(db).read_bytes()).hexdigest(),
-             hashlib.sha256(wal.read_bytes()).hexdigest() if wal.exists() else None)
+    files = (
+        hashlib.sha256(Path(db).read_bytes()).hexdigest(),
+        hashlib.sha256(wal.read_bytes()).hexdigest() if wal.exists() else None,
+    )
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         content = hashlib.sha256("\n".join(conn.iterdump()).encode("utf-8")).hexdigest()
@@ -111,8 +120,11 @@ def serving(db, *options):
     Uvicorn prints "Uvicorn running on" once its socket listens; the wait is for that line or
     for the process to end, never for a time, so a busy machine only makes it slower."""
     port = free_port()
-    process = subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "serve", "--port", str(port), *options],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [str(LEDGER_BIN), "--db", str(db), "serve", "--port", str(port), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     log = []
     for line in process.stderr:  # ends when the process does
         log.append(line)
@@ -144,6 +156,6 @@ def listening_addresses(port):
                 if state != "0A" or int(local_port, 16) != port:  # 0A: LISTEN
                     continue
                 # The kernel prints each 32-bit word of the address in host (little-endian) order.
-                raw = b"".join(struct.pack("<I", int(address[i:i + 8], 16)) for i in range(0, len(address), 8))
+                raw = b"".join(struct.pack("<I", int(address[i : i + 8], 16)) for i in range(0, len(address), 8))
                 addresses.add(socket.inet_ntop(family, raw))
     return addresses

@@ -1,6 +1,7 @@
 """Aliases at any length: a cycle closed through a long chain is refused (the chain is
 walked to its end, not to a fixed depth), names resolve to the end of their chain, and
 `verify` checks the resolutions and finds a smuggled cycle, in one pass."""
+
 import sqlite3
 
 import pytest
@@ -56,8 +57,9 @@ def test_the_database_itself_refuses_a_raw_alias_that_closes_a_long_cycle(long_c
     ids = dict(conn.execute("SELECT name, id FROM names WHERE name IN ('N0', ?)", (f"N{LENGTH}",)))
     seq = conn.execute("SELECT max(seq) + 1 FROM journal").fetchone()[0]
     with pytest.raises(sqlite3.IntegrityError, match="an alias may not make a cycle of names"):
-        conn.execute("INSERT INTO name_aliases (seq, name_id, of_id) VALUES (?, ?, ?)",
-                     (seq, ids[f"N{LENGTH}"], ids["N0"]))
+        conn.execute(
+            "INSERT INTO name_aliases (seq, name_id, of_id) VALUES (?, ?, ?)", (seq, ids[f"N{LENGTH}"], ids["N0"])
+        )
     conn.close()
 
 

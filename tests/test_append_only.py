@@ -1,5 +1,6 @@
 """What the database itself refuses, seen through a plain sqlite3 connection that
 never set PRAGMA recursive_triggers (so INSERT OR REPLACE would bypass DELETE triggers)."""
+
 import sqlite3
 
 import pytest

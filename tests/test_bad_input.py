@@ -3,6 +3,7 @@ reason `FILE:LINE: field: reason` for each bad record, and the database exactly 
 (its file and -wal bytes and its whole content; see helpers.state_of). test_import.py and
 test_records.py check many of these refusals at the unit level; here the installed command
 meets them in files."""
+
 import json
 import sqlite3
 
@@ -24,30 +25,57 @@ def jsonl(**changes):
 REFUSED = {
     # name of the file: (its content, the first problem reported, as FILE:LINE: field: reason)
     "impossible-date.jsonl": (jsonl(date="2023-02-29"), "2: date: '2023-02-29' is not a real calendar day"),
-    "impossible-time.jsonl": (jsonl(date="2024-07-30T24:00:00Z"), "2: date: '2024-07-30T24:00:00Z' is not a real date and time"),
+    "impossible-time.jsonl": (
+        jsonl(date="2024-07-30T24:00:00Z"),
+        "2: date: '2024-07-30T24:00:00Z' is not a real date and time",
+    ),
     "future-date.jsonl": (jsonl(date="2999-01-01"), "2: date: 2999-01-01 is in the future"),
-    "unknown-stance.jsonl": (jsonl(stance="believes"),
-                             "2: stance: 'believes' is not one of asserts, reports, questions, disputes"),
+    "unknown-stance.jsonl": (
+        jsonl(stance="believes"),
+        "2: stance: 'believes' is not one of asserts, reports, questions, disputes",
+    ),
     "empty-claim.jsonl": (jsonl(claim=""), "2: claim: is required"),
-    "white-space-claim.csv": (HEADER + GOOD_ROW + ' \t ,BBC,2024-07-30,asserts\n', "3: claim: is required"),
+    "white-space-claim.csv": (HEADER + GOOD_ROW + " \t ,BBC,2024-07-30,asserts\n", "3: claim: is required"),
     "nul.jsonl": (jsonl(claim="Peru\u0000recognized González."), "2: claim: holds NUL"),
-    "escape-character.csv": (HEADER + "Peru recognized González.,B\x1bBC,2024-07-30,asserts\n",
-                             "2: outlet: holds control character U+001B"),
+    "escape-character.csv": (
+        HEADER + "Peru recognized González.,B\x1bBC,2024-07-30,asserts\n",
+        "2: outlet: holds control character U+001B",
+    ),
     "line-break-in-a-name.jsonl": (jsonl(speaker="Yván\nGil"), "2: speaker: holds control character U+000A"),
-    "lone-surrogate.jsonl": (f'{GOOD}\n{GOOD[:-1]}, "quote": "\\ud800"}}\n',
-                             "2: quote: holds an unpaired surrogate, which is not valid Unicode"),
+    "lone-surrogate.jsonl": (
+        f'{GOOD}\n{GOOD[:-1]}, "quote": "\\ud800"}}\n',
+        "2: quote: holds an unpaired surrogate, which is not valid Unicode",
+    ),
     "long-claim.jsonl": (jsonl(claim="x" * 10_001), "2: claim: is 10,001 characters long; the limit is 10,000"),
-    "ftp-url.jsonl": (jsonl(url="ftp://example.org/a"), "2: url: 'ftp://example.org/a' is not an http or https address"),
-    "javascript-url.jsonl": (jsonl(url="javascript:alert(1)"),
-                             "2: url: 'javascript:alert(1)' is not an http or https address"),
-    "invalid-utf8.jsonl": (f"{GOOD}\n".encode() + b'{"claim": "Per\xfa", "outlet": "BBC"}\n',
-                           "2: text: invalid UTF-8 (byte 15 of the line)"),
-    "invalid-utf8.csv": (HEADER.encode() + b"Peru,B\xc3BC,2024-07-30,asserts\n", "2: text: invalid UTF-8 (byte 7 of the line)"),
-    "no-header.csv": (GOOD_ROW + GOOD_ROW,
-                      f"1: header: unknown field 'Peru recognized González.' (fields are: {FIELD_LIST})"),
-    "missing-header-field.csv": ("claim,outlet,date\nPeru,BBC,2024-07-30\n", "1: header: required field 'stance' is missing"),
+    "ftp-url.jsonl": (
+        jsonl(url="ftp://example.org/a"),
+        "2: url: 'ftp://example.org/a' is not an http or https address",
+    ),
+    "javascript-url.jsonl": (
+        jsonl(url="javascript:alert(1)"),
+        "2: url: 'javascript:alert(1)' is not an http or https address",
+    ),
+    "invalid-utf8.jsonl": (
+        f"{GOOD}\n".encode() + b'{"claim": "Per\xfa", "outlet": "BBC"}\n',
+        "2: text: invalid UTF-8 (byte 15 of the line)",
+    ),
+    "invalid-utf8.csv": (
+        HEADER.encode() + b"Peru,B\xc3BC,2024-07-30,asserts\n",
+        "2: text: invalid UTF-8 (byte 7 of the line)",
+    ),
+    "no-header.csv": (
+        GOOD_ROW + GOOD_ROW,
+        f"1: header: unknown field 'Peru recognized González.' (fields are: {FIELD_LIST})",
+    ),
+    "missing-header-field.csv": (
+        "claim,outlet,date\nPeru,BBC,2024-07-30\n",
+        "1: header: required field 'stance' is missing",
+    ),
     "duplicated-header.csv": ("claim,outlet,date,stance,outlet\n", "1: header: 'outlet' appears twice"),
-    "ragged-rows.csv": (HEADER + GOOD_ROW + "Peru,BBC,2024-07-30,asserts,extra\n", "3: row: has 5 values; the header has 4"),
+    "ragged-rows.csv": (
+        HEADER + GOOD_ROW + "Peru,BBC,2024-07-30,asserts,extra\n",
+        "3: row: has 5 values; the header has 4",
+    ),
     "broken.jsonl": (f'{GOOD}\n{{"claim": "Peru", "outlet" "BBC"}}\n', "2: json: Expecting ':' delimiter"),
     "broken.json": (f'[\n{GOOD},\n{{"claim": }}\n]\n', "3: json: Expecting value"),
     "array-line.jsonl": (f'{GOOD}\n["Peru", "BBC"]\n', "2: record: a JSON object is expected, not an array"),
@@ -64,8 +92,16 @@ REFUSED = {
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "ledger.db"
-    assert run_ledger(path, "add", *[part for field, value in SAMPLE.items() for part in (f"--{field}", value)],
-                      "--outlet", "Existing outlet").returncode == 0
+    assert (
+        run_ledger(
+            path,
+            "add",
+            *[part for field, value in SAMPLE.items() for part in (f"--{field}", value)],
+            "--outlet",
+            "Existing outlet",
+        ).returncode
+        == 0
+    )
     return path
 
 
@@ -90,12 +126,23 @@ def test_bad_input_is_refused_naming_file_line_and_field_and_changes_nothing(db,
 @pytest.mark.parametrize(
     "name, content, record",
     [
-        ("bom.csv", "\ufeff" + HEADER + GOOD_ROW,
-         {"claim": "Peru recognized González.", "outlet": "BBC", "date": "2024-07-30", "stance": "asserts"}),
-        ("looks-like-sql-and-html.jsonl", None,
-         {**SAMPLE, "claim": "Robert'); DROP TABLE journal;-- is a name.", "outlet": "<b>BBC</b>",
-          "speaker": "' OR 1=1 --", "quote": "<script>alert(1)</script>\n<img src=x onerror=alert(1)>",
-          "url": "https://example.org/?q='\"><script>alert(1)</script>"}),
+        (
+            "bom.csv",
+            "\ufeff" + HEADER + GOOD_ROW,
+            {"claim": "Peru recognized González.", "outlet": "BBC", "date": "2024-07-30", "stance": "asserts"},
+        ),
+        (
+            "looks-like-sql-and-html.jsonl",
+            None,
+            {
+                **SAMPLE,
+                "claim": "Robert'); DROP TABLE journal;-- is a name.",
+                "outlet": "<b>BBC</b>",
+                "speaker": "' OR 1=1 --",
+                "quote": "<script>alert(1)</script>\n<img src=x onerror=alert(1)>",
+                "url": "https://example.org/?q='\"><script>alert(1)</script>",
+            },
+        ),
     ],
 )
 def test_accepted_input_is_stored_as_the_text_it_is(db, tmp_path, name, content, record):
@@ -116,11 +163,13 @@ def test_accepted_input_is_stored_as_the_text_it_is(db, tmp_path, name, content,
 @pytest.mark.slow
 def test_a_million_line_file_whose_last_line_is_bad_changes_nothing(db, tmp_path):
     # 20,000 different records, repeated: the import appends them all before it meets the last line.
-    path = write_numbered_records(tmp_path / "million.jsonl", 1_000_000, distinct=20_000,
-                                  last_line=json.dumps({**SAMPLE, "stance": "alleges"}))
+    path = write_numbered_records(
+        tmp_path / "million.jsonl", 1_000_000, distinct=20_000, last_line=json.dumps({**SAMPLE, "stance": "alleges"})
+    )
     before = state_of(db)
     result = run_ledger(db, "import", path)
     assert result.returncode == 1
     assert result.stderr.splitlines()[1:] == [
-        f"{path}:1000000: stance: 'alleges' is not one of asserts, reports, questions, disputes"]
+        f"{path}:1000000: stance: 'alleges' is not one of asserts, reports, questions, disputes"
+    ]
     assert state_of(db) == before

@@ -6,6 +6,7 @@ Every test takes its screenshots of the pages as tested (`NAME.png`, and `NAME-p
 the phone); they replace those of docs/ only with LEDGER_SCREENSHOTS=docs (`make screenshots`),
 so that a test run leaves the checkout as it found it.
 """
+
 import json
 import os
 import re
@@ -24,8 +25,15 @@ from .test_datasette import MADURO_WON, build_sample
 
 DOCS = ROOT / "docs"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -115,9 +123,20 @@ def search(page, text):
 
 # Every page fits the screen -----------------------------------------------------------
 
-PAGES = ["/", "/ledger", "/ledger/attributions", "/ledger/attributions?_search=Peru", "/ledger/claims",
-         "/ledger/contested", "/ledger/first_reported", "/ledger/outlet_stances", "/ledger/relay_chains",
-         "/ledger/journal", "/ledger/journal/1", "/ledger/names"]
+PAGES = [
+    "/",
+    "/ledger",
+    "/ledger/attributions",
+    "/ledger/attributions?_search=Peru",
+    "/ledger/claims",
+    "/ledger/contested",
+    "/ledger/first_reported",
+    "/ledger/outlet_stances",
+    "/ledger/relay_chains",
+    "/ledger/journal",
+    "/ledger/journal/1",
+    "/ledger/names",
+]
 
 
 @pytest.mark.browser
@@ -146,9 +165,13 @@ def test_the_home_page_is_a_front_door(page, server, seed_ledger, screenshots):
     screenshot(page, screenshots, "home", full_page=True)
     counts = page.locator("ul.ledger-counts")
     assert f"{attributions}\nattributions" in counts.inner_text()
-    for name, path in [("Attributions", "/ledger/attributions"), ("claims", "/ledger/claims"),
-                       ("contested claims", "/ledger/contested"), ("the journal", "/ledger/journal"),
-                       ("each outlet's stances", "/ledger/outlet_stances")]:
+    for name, path in [
+        ("Attributions", "/ledger/attributions"),
+        ("claims", "/ledger/claims"),
+        ("contested claims", "/ledger/contested"),
+        ("the journal", "/ledger/journal"),
+        ("each outlet's stances", "/ledger/outlet_stances"),
+    ]:
         link = page.locator("nav.ledger-links").get_by_role("link", name=name, exact=True)
         assert link.is_visible() and link.get_attribute("href") == path
     contested = page.locator("ol.ledger-contested li", has_text=MADURO_WON)
@@ -181,8 +204,11 @@ def test_the_attributions_show_a_readers_columns_with_the_notes_a_click_away(pag
     assert notes.is_visible() and "Who holds the stance" in notes.inner_text()
     assert header_columns(page) == list(READER_COLUMNS)
     if on_phone(page):  # each row a card, each cell labelled by its column
-        labels = rows(page).first.locator("td").evaluate_all(
-            "cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
+        labels = (
+            rows(page)
+            .first.locator("td")
+            .evaluate_all("cells => cells.map(cell => getComputedStyle(cell, '::before').content)")
+        )
         assert labels == [f'"{column}"' for column in READER_COLUMNS]
     page.get_by_role("link", name="show all columns").click()
     page.wait_for_url(re.compile(r"_col="))
@@ -299,5 +325,8 @@ def test_serve_immutable_on_loopback_with_its_settings(seed_ledger):
         assert get_json(base + "/-/databases.json")[0]["is_mutable"] is False
         settings = get_json(base + "/-/settings.json")
         assert (settings["facet_time_limit_ms"], settings["sql_time_limit_ms"], settings["suggest_facets"]) == (
-            1000, 3000, False)
+            1000,
+            3000,
+            False,
+        )
         assert get_json(base + "/ledger/contested.json?_shape=array")

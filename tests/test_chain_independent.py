@@ -2,6 +2,7 @@
 
 This module must not import `ledger`: it drives the command as a real process.
 """
+
 import hashlib
 import json
 import sqlite3
@@ -27,8 +28,23 @@ def recheck(path):
 def test_an_outside_verifier_agrees_with_ledger_verify(tmp_path):
     db = tmp_path / "l.db"
     for outlet in ("BBC", "Gestión", "El Peruano"):
-        assert run_ledger(db, "add", "--claim", SAMPLE["claim"], "--outlet", outlet, "--date", "2024-07-30",
-                          "--stance", "asserts", "--quote", "“many countries”").returncode == 0
+        assert (
+            run_ledger(
+                db,
+                "add",
+                "--claim",
+                SAMPLE["claim"],
+                "--outlet",
+                outlet,
+                "--date",
+                "2024-07-30",
+                "--stance",
+                "asserts",
+                "--quote",
+                "“many countries”",
+            ).returncode
+            == 0
+        )
     assert run_ledger(db, "alias", "Hill", "--of", "Yván Gil").returncode == 0
     assert run_ledger(db, "retract", "2", "--reason", "misread").returncode == 0
     count, head = recheck(db)
@@ -42,7 +58,7 @@ def test_the_chain_can_be_rechecked_with_the_sqlite3_and_sha256sum_commands(tmp_
     run_ledger(db, "add", "--claim", "Ünïcode claim.", "--outlet", "BBC", "--date", "2024-07-30", "--stance", "reports")
     # What the README tells a verifier to run, for entry 1.
     shell = (
-        f"sqlite3 {db} \"SELECT prev_hash || char(10) || payload FROM journal WHERE seq = 1\" "
+        f'sqlite3 {db} "SELECT prev_hash || char(10) || payload FROM journal WHERE seq = 1" '
         "| head -c -1 | sha256sum | cut -d' ' -f1"
     )
     computed = subprocess.run(["sh", "-c", shell], capture_output=True, text=True, check=True).stdout.strip()

@@ -1,4 +1,5 @@
 """Every command of CONTRACT section 2 through click's CliRunner: output and exit status."""
+
 import json
 
 import pytest
@@ -131,7 +132,9 @@ def test_retract_and_correct(db):
     assert ledger(db, "retract", 1, "--reason", "misread").output.strip() == "3"
     result = ledger(db, "retract", 1, "--reason", "again")
     assert result.exit_code == 1 and "retracted" in result.output
-    result = ledger(db, "correct", 2, "--reason", "it was the Global Times", "--outlet", "Global Times", "--speaker", "")
+    result = ledger(
+        db, "correct", 2, "--reason", "it was the Global Times", "--outlet", "Global Times", "--speaker", ""
+    )
     assert result.exit_code == 0 and result.output.strip() == "4"
     result = ledger(db, "correct", 2, "--reason", "again", "--stance", "asserts")
     assert result.exit_code == 1 and "superseded" in result.output
@@ -194,32 +197,46 @@ def test_correcting_or_retracting_what_is_not_current_names_what_replaced_it(db)
     assert ledger(db, "correct", 1, "--reason", "dated wrong", "--date", "2024-07-31").stdout == "3\n"
     result = ledger(db, "correct", 1, "--reason", "again", "--stance", "disputes")
     assert result.exit_code == 1
-    assert result.output == ("id: attribution 1 is superseded by 3, which is current: "
-                             "only a current attribution can be corrected\n")
+    assert result.output == (
+        "id: attribution 1 is superseded by 3, which is current: only a current attribution can be corrected\n"
+    )
     assert ledger(db, "correct", 3, "--reason", "the day before", "--date", "2024-07-29").stdout == "4\n"
     assert ledger(db, "correct", 4, "--reason", "the BBC's", "--outlet", "BBC World").stdout == "5\n"
     result = ledger(db, "retract", 1, "--reason", "x")
     assert result.exit_code == 1
-    assert "attribution 1 is superseded by 3, whose latest correction, 5, is current: " \
-           "only a current attribution can be retracted" in result.output
+    assert (
+        "attribution 1 is superseded by 3, whose latest correction, 5, is current: "
+        "only a current attribution can be retracted" in result.output
+    )
     assert ledger(db, "retract", 5, "--reason", "misread\nthe page").stdout == "6\n"
-    assert "attribution 3 is superseded by 4, whose latest correction, 5, is retracted by entry 6 " \
-           "('misread\\nthe page')" in ledger(db, "correct", 3, "--reason", "x", "--note", "y").output
-    assert "attribution 4 is superseded by 5, which is retracted by entry 6" in ledger(
-        db, "retract", 4, "--reason", "x").output
+    assert (
+        "attribution 3 is superseded by 4, whose latest correction, 5, is retracted by entry 6 "
+        "('misread\\nthe page')" in ledger(db, "correct", 3, "--reason", "x", "--note", "y").output
+    )
+    assert (
+        "attribution 4 is superseded by 5, which is retracted by entry 6"
+        in ledger(db, "retract", 4, "--reason", "x").output
+    )
     result = ledger(db, "retract", 5, "--reason", "twice")
-    assert result.output == ("id: attribution 5 is retracted by entry 6 ('misread\\nthe page'): "
-                             "only a current attribution can be retracted\n")
+    assert result.output == (
+        "id: attribution 5 is retracted by entry 6 ('misread\\nthe page'): "
+        "only a current attribution can be retracted\n"
+    )
     assert ledger(db, "retract", 2, "--reason", "x" * 100).stdout == "7\n"
-    assert "retracted by entry 7 ('" + "x" * 60 + "…')" in ledger(db, "correct", 2, "--reason", "y", "--note", "z").output
+    assert (
+        "retracted by entry 7 ('" + "x" * 60 + "…')" in ledger(db, "correct", 2, "--reason", "y", "--note", "z").output
+    )
 
 
-@pytest.mark.parametrize("command", [
-    ["add", *[part for key, value in SAMPLE.items() for part in (f"--{key}", value)]],
-    ["alias", "Hill", "--of", "Yván Gil"],
-    ["fact-checker", "Chequeado"],
-    ["import", "-", "--format", "jsonl"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["add", *[part for key, value in SAMPLE.items() for part in (f"--{key}", value)]],
+        ["alias", "Hill", "--of", "Yván Gil"],
+        ["fact-checker", "Chequeado"],
+        ["import", "-", "--format", "jsonl"],
+    ],
+)
 def test_a_command_that_creates_the_ledger_says_so_on_standard_error(db, command):
     records = json.dumps(SAMPLE) + "\n"
     result = ledger(db, *command, input=records)

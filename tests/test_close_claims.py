@@ -1,4 +1,5 @@
 """A new claim within a few characters of a recorded one: named on standard error, still recorded."""
+
 import json
 
 import pytest
@@ -32,25 +33,31 @@ def close_to_the_recorded(opened, claim):
     return opened.close_claim(seq)
 
 
-@pytest.mark.parametrize("claim, edits", [
-    ("Edmundo Gonzalez is the president-elect", 0),  # an accent
-    ("Edmundo González is the president elect.", 0),  # punctuation (and the same claim's final full stop)
-    ("Edmundo Gonzales is the president-elect", 1),  # a typo
-    ("Edmundo Gonzalez is the presidente-elect", 1),
-    ("Edmundo Gonzalezz is the president-electt", 2),  # two, from 40 characters
-])
+@pytest.mark.parametrize(
+    "claim, edits",
+    [
+        ("Edmundo Gonzalez is the president-elect", 0),  # an accent
+        ("Edmundo González is the president elect.", 0),  # punctuation (and the same claim's final full stop)
+        ("Edmundo Gonzales is the president-elect", 1),  # a typo
+        ("Edmundo Gonzalez is the presidente-elect", 1),
+        ("Edmundo Gonzalezz is the president-electt", 2),  # two, from 40 characters
+    ],
+)
 def test_a_new_claim_within_a_few_characters_of_a_recorded_one_is_close(opened, claim, edits):
     assert close_to_the_recorded(opened, claim) == CloseClaim(3, claim, 1, GONZALEZ, edits)
 
 
-@pytest.mark.parametrize("claim", [
-    "Edmundo González is the president-elect 2",  # another number
-    "Edmund Gonzales is the president-electo",  # two edits in 39 characters
-    "Edmund Gonzales is the president-electos",  # three in 40
-    "Edmundo González is the president",
-    "Edmundo González is not the president-elect",
-    "María Corina Machado is the president-elect",
-])
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Edmundo González is the president-elect 2",  # another number
+        "Edmund Gonzales is the president-electo",  # two edits in 39 characters
+        "Edmund Gonzales is the president-electos",  # three in 40
+        "Edmundo González is the president",
+        "Edmundo González is not the president-elect",
+        "María Corina Machado is the president-elect",
+    ],
+)
 def test_a_claim_further_away_is_not(opened, claim):
     assert close_to_the_recorded(opened, claim) is None
 
@@ -91,6 +98,7 @@ def test_close_is_one_character_apart_below_40_characters_and_two_from_40():
 
 # The command line ---------------------------------------------------------------------------
 
+
 def test_add_warns_on_standard_error_naming_the_close_claim_and_still_appends(tmp_path):
     db = tmp_path / "l.db"
     assert add(db, GONZALEZ).stdout == "1\n"
@@ -100,12 +108,14 @@ def test_add_warns_on_standard_error_naming_the_close_claim_and_still_appends(tm
         "warning: attribution 2 records a new claim, which differs from claim 1 only in accents or punctuation "
         "(correct 2 if it is that claim):\n"
         "  new:     'Edmundo Gonzalez is the president-elect'\n"
-        f"  claim 1: '{GONZALEZ}'\n")
+        f"  claim 1: '{GONZALEZ}'\n"
+    )
     result = add(db, "Edmundo Gonzales is the president-elect", outlet="AP")
     assert result.stderr.startswith("warning: attribution 3 records a new claim, 1 character from claim 1 ")
     assert journal_count(db) == 3
     assert add(db, "Edmundo Gonzales is the president-elect", outlet="AP").stderr == (
-        "already recorded as attribution 3\n")  # not new: nothing to compare
+        "already recorded as attribution 3\n"
+    )  # not new: nothing to compare
     assert add(db, "edmundo gonzález is the president-elect.", outlet="El País").stderr == ""  # the same claim
 
 
@@ -120,16 +130,20 @@ def test_correct_warns_when_the_new_wording_is_close_to_another_claim(tmp_path):
 
 
 def _jsonl(path, claims):
-    path.write_text("".join(json.dumps({**RECORD, "claim": claim}, ensure_ascii=False) + "\n" for claim in claims),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps({**RECORD, "claim": claim}, ensure_ascii=False) + "\n" for claim in claims), encoding="utf-8"
+    )
     return path
 
 
 def test_import_names_its_close_claims_and_json_lists_them(tmp_path):
     db = tmp_path / "l.db"
     add(db, GONZALEZ)
-    claims = ["Edmundo Gonzalez is the president-elect", "Something else entirely.",
-              *(f"The ceasefire began in Lim{letter}." for letter in "abcdefg")]
+    claims = [
+        "Edmundo Gonzalez is the president-elect",
+        "Something else entirely.",
+        *(f"The ceasefire began in Lim{letter}." for letter in "abcdefg"),
+    ]
     path = _jsonl(tmp_path / "in.jsonl", claims)
     result = ledger(db, "import", path)
     assert result.exit_code == 0
@@ -138,13 +152,19 @@ def test_import_names_its_close_claims_and_json_lists_them(tmp_path):
     assert warnings[0].startswith("warning: attribution 2 records a new claim, which differs from claim 1 only")
     # Each ceasefire claim is one character from the one before: five are shown, the rest counted.
     assert len(warnings) == 6 and warnings[-1] == (
-        "warning: 2 more new claims are close to claims recorded before them (import --json lists them all)")
+        "warning: 2 more new claims are close to claims recorded before them (import --json lists them all)"
+    )
     copy = tmp_path / "copy.db"
     add(copy, GONZALEZ)
     listed = json.loads(ledger(copy, "import", path, "--json").stdout)
     assert listed["new_claims"] == 9
-    assert listed["close_claims"][0] == {"attribution": 2, "claim": claims[0], "close_id": 1, "close_text": GONZALEZ,
-                                         "edits": 0}
+    assert listed["close_claims"][0] == {
+        "attribution": 2,
+        "claim": claims[0],
+        "close_id": 1,
+        "close_text": GONZALEZ,
+        "edits": 0,
+    }
     assert [close["attribution"] for close in listed["close_claims"]] == [2, 5, 6, 7, 8, 9, 10]
 
 
@@ -158,7 +178,8 @@ def test_an_import_compares_its_first_new_claims_only_and_says_so(tmp_path):
     assert json.loads(result.stdout)["close_claims"] == []
     assert result.stderr == (
         f"{db}: created\nnote: the first {CLAIMS_COMPARED} of the {CLAIMS_COMPARED + 5} new claims were compared "
-        "with the claims recorded before them\n")
+        "with the claims recorded before them\n"
+    )
     typos = _jsonl(tmp_path / "typos.jsonl", [f"Claim 0000 of a long fil{letter}." for letter in "ghijk"])
     assert len(json.loads(ledger(db, "import", typos, "--json").stdout)["close_claims"]) == 5
 
@@ -172,10 +193,12 @@ def test_the_installed_command_warns_of_a_close_claim_on_standard_error(tmp_path
     assert added.stderr.splitlines() == [
         "warning: attribution 2 records a new claim, 1 character from claim 1 (correct 2 if it is that claim):",
         "  new:     'Edmundo Gonzales is the president-elect'",
-        f"  claim 1: '{GONZALEZ}'"]
+        f"  claim 1: '{GONZALEZ}'",
+    ]
     imported = run_ledger(db, "import", _jsonl(tmp_path / "in.jsonl", ["Edmundo Gonzalez is the president elect"]))
     assert imported.returncode == 0 and "warning: attribution 3 records a new claim, which differs from claim" in (
-        imported.stderr)
+        imported.stderr
+    )
 
 
 def test_a_close_claim_is_found_past_more_claims_sharing_its_beginning_or_end_than_are_compared(tmp_path):
@@ -184,6 +207,13 @@ def test_a_close_claim_is_found_past_more_claims_sharing_its_beginning_or_end_th
         for n in range(60):  # in the order of claim keys, between that claim and the typos below
             opened.add({**RECORD, "claim": f"The ceasefire in the north began on Monday, said officer {n}."})
             opened.add({**RECORD, "claim": f"Officials say the ceasefire in the north began on Monday {n}."})
-        for typo, edits in (("The ceasefire in the north began on Mondya.", 2), ("Tje ceasefire in the north began on Monday.", 1)):
+        for typo, edits in (
+            ("The ceasefire in the north began on Mondya.", 2),
+            ("Tje ceasefire in the north began on Monday.", 1),
+        ):
             close = close_to_the_recorded(opened, typo)
-            assert (close.close_id, close.close_text, close.edits) == (1, "The ceasefire in the north began on Monday.", edits)
+            assert (close.close_id, close.close_text, close.edits) == (
+                1,
+                "The ceasefire in the north began on Monday.",
+                edits,
+            )

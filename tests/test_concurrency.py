@@ -8,6 +8,7 @@ lock the whole time. Each call opens, appends and closes the ledger as `ledger a
 
 This module must not import `ledger`: the chain is re-checked independently.
 """
+
 import json
 import subprocess
 import sys
@@ -37,8 +38,13 @@ for n in range(count):
 def test_eight_processes_adding_at_once_lose_nothing(tmp_path):
     db = tmp_path / "ledger.db"  # the racing workers create the ledger
     workers = [
-        subprocess.Popen([sys.executable, "-c", ADD_WORKER, str(db), str(worker), str(ADDS_PER_WORKER)],
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", ADD_WORKER, str(db), str(worker), str(ADDS_PER_WORKER)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for worker in range(WORKERS)
     ]
     assert [worker.stdout.readline() for worker in workers] == ["ready\n"] * WORKERS
@@ -57,7 +63,8 @@ def test_eight_processes_adding_at_once_lose_nothing(tmp_path):
         assert ids == sorted(ids)  # each worker's appends come out in its own order
         # Every printed id holds the very attribution that worker added.
         assert [payloads[seq]["claim"] for seq in ids] == [
-            f"Claim {n} of worker {worker}." for n in range(ADDS_PER_WORKER)]
+            f"Claim {n} of worker {worker}." for n in range(ADDS_PER_WORKER)
+        ]
     assert recheck(db)[0] == WORKERS * ADDS_PER_WORKER
     verified = run_ledger(db, "verify")
     assert verified.returncode == 0, verified.stderr
@@ -74,8 +81,15 @@ def test_two_imports_at_once_lose_nothing(tmp_path):
     assert run_ledger(db, "init").returncode == 0
     files = [tmp_path / f"claims-{seed}.jsonl" for seed in (1, 2)]
     records = [gen_claims(path, 10_000, seed) for path, seed in zip(files, (1, 2))]
-    imports = [subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "import", str(path), "--json"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for path in files]
+    imports = [
+        subprocess.Popen(
+            [str(LEDGER_BIN), "--db", str(db), "import", str(path), "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for path in files
+    ]
     outputs = [process.communicate() for process in imports]
     assert [process.returncode for process in imports] == [0, 0], [err for _, err in outputs]
 

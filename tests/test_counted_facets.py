@@ -1,5 +1,6 @@
 """The ledger's `counted` facets: on a whole view they come from the base tables, counted
 once per journal head, and must equal what Datasette's own column facets count."""
+
 import sqlite3
 
 import pytest
@@ -82,10 +83,10 @@ async def test_a_ledger_turns_facet_suggestions_off(seed_ledger, tmp_path):
 def searched(word):
     """SQL for the attributions a search for one word finds: a word of the claim or the quote, or
     of a name as written or canonical, begins with it (names as the seed's are: words between spaces)."""
-    return (f"""(id IN (SELECT rowid FROM attribution_search WHERE attribution_search MATCH '"{word}"*')
+    return f"""(id IN (SELECT rowid FROM attribution_search WHERE attribution_search MATCH '"{word}"*')
                  OR id IN (SELECT r.seq FROM attribution_records AS r
                            JOIN entities AS e ON e.id IN (r.outlet_id, r.speaker_id, r.via_id)
-                           WHERE ' ' || e.name LIKE '% {word}%' OR ' ' || e.canonical LIKE '% {word}%'))""")
+                           WHERE ' ' || e.name LIKE '% {word}%' OR ' ' || e.canonical LIKE '% {word}%'))"""
 
 
 FILTERED_PAGES = {
@@ -102,7 +103,11 @@ async def test_a_filtered_pages_facets_count_its_rows_in_one_pass(seed_ledger, q
     data = (await Datasette([str(seed_ledger)]).client.get(f"/ledger/attributions.json{query}")).json()
     conn = sqlite3.connect(seed_ledger)
     expected = {
-        column: dict(conn.execute(f"SELECT {column}, count(*) FROM attributions WHERE {where} AND {column} IS NOT NULL GROUP BY 1"))
+        column: dict(
+            conn.execute(
+                f"SELECT {column}, count(*) FROM attributions WHERE {where} AND {column} IS NOT NULL GROUP BY 1"
+            )
+        )
         for column in COLUMNS["attributions"]
     }
     assert set(data["facet_results"]) == set(COLUMNS["attributions"])  # none timed out

@@ -2,6 +2,7 @@
 
 This module must not import `ledger`: the chain is re-checked independently.
 """
+
 import os
 import random
 import signal
@@ -20,14 +21,20 @@ PROGRESS_EVERY = 10_000  # `ledger import --progress` writes a line per this man
 # records it reports itself, at most half of them: whatever the machine's speed or load, the
 # other half is still to be read, written and committed when the kill arrives.
 RANDOM = random.Random(20240730)
-IMPORT_KILLS_AFTER = sorted(RANDOM.randrange(1, BIG_IMPORT // 2 // PROGRESS_EVERY + 1) * PROGRESS_EVERY
-                            for _ in range(3))
+IMPORT_KILLS_AFTER = sorted(
+    RANDOM.randrange(1, BIG_IMPORT // 2 // PROGRESS_EVERY + 1) * PROGRESS_EVERY for _ in range(3)
+)
 ADD_KILLS_AFTER = [RANDOM.randint(1, 50) for _ in range(3)]  # ids printed by the loop of adds
 
 
 def ledger_process(db, *args, **options):
-    return subprocess.Popen([str(LEDGER_BIN), "--db", str(db), *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **options)
+    return subprocess.Popen(
+        [str(LEDGER_BIN), "--db", str(db), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **options,
+    )
 
 
 def finish_killed(process):
@@ -52,7 +59,8 @@ def kill_import_after(db, records, read):
     finish_killed(process)
     assert process.returncode == -signal.SIGKILL, (
         f"waited for the import to report {read:,} records read; it ended with status {process.returncode} "
-        f"after reporting {reported[-3:]}")
+        f"after reporting {reported[-3:]}"
+    )
 
 
 def assert_verifies(db, entries):
@@ -64,8 +72,21 @@ def assert_verifies(db, entries):
 
 def ledger_with_entries(db, count):
     for n in range(count):
-        assert run_ledger(db, "add", "--claim", f"Existing claim {n}.", "--outlet", "BBC", "--date", "2024-07-30",
-                          "--stance", "asserts").returncode == 0
+        assert (
+            run_ledger(
+                db,
+                "add",
+                "--claim",
+                f"Existing claim {n}.",
+                "--outlet",
+                "BBC",
+                "--date",
+                "2024-07-30",
+                "--stance",
+                "asserts",
+            ).returncode
+            == 0
+        )
     return count
 
 
@@ -125,8 +146,10 @@ def test_an_import_killed_after_its_commit_while_checkpointing_keeps_all_of_it(t
         if process.returncode == -signal.SIGKILL:
             break
     else:
-        pytest.fail(f"in {CHECKPOINT_ATTEMPTS} imports, each ended (status {process.returncode}) before a kill "
-                    f"could land while the database file grew from {size:,} bytes")
+        pytest.fail(
+            f"in {CHECKPOINT_ATTEMPTS} imports, each ended (status {process.returncode}) before a kill "
+            f"could land while the database file grew from {size:,} bytes"
+        )
     assert journal_count(db) == before + 20_000
     assert_verifies(db, before + 20_000)
 
@@ -149,8 +172,12 @@ def test_a_killed_loop_of_adds_loses_only_the_add_in_flight(tmp_path):
     assert run_ledger(db, "init").returncode == 0
     for kill_after in ADD_KILLS_AFTER:
         count = journal_count(db)
-        process = subprocess.Popen([sys.executable, "-c", ADD_LOOP, str(db), str(count)], stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-c", ADD_LOOP, str(db), str(count)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         # Killed once it has printed that many ids: the loop is then adding the next one.
         read = [process.stdout.readline() for _ in range(kill_after)]
         assert all(read), f"waited for {kill_after} ids from the loop of adds; it ended after {read}"

@@ -3,6 +3,7 @@
 Most tests read a small sample ledger whose every count is worked out below; a few
 read the seed ledger built from seeds/.
 """
+
 import re
 import shutil
 import sqlite3
@@ -32,21 +33,59 @@ def build_sample(path):
     """
     with Ledger(path, create=True) as ledger:
         appended = [
-            ledger.add({"claim": PERU_FIRST, "outlet": "BBC", "date": "2024-07-30", "stance": "asserts",
-                        "url": "https://www.bbc.com/news/example", "quote": "Peru was the first to recognise González."})[0],
-            ledger.add({"claim": PERU_FIRST, "outlet": "Global Times", "speaker": "Hill", "date": "2024-07-31",
-                        "stance": "disputes", "quote": "Peru's decision openly violates international law."})[0],
-            ledger.add({"claim": PERU_FIRST, "outlet": "Peru's Business Daily", "speaker": "Boruarte",
-                        "via": "Global Times", "date": "2024-07-30", "stance": "questions"})[0],
+            ledger.add(
+                {
+                    "claim": PERU_FIRST,
+                    "outlet": "BBC",
+                    "date": "2024-07-30",
+                    "stance": "asserts",
+                    "url": "https://www.bbc.com/news/example",
+                    "quote": "Peru was the first to recognise González.",
+                }
+            )[0],
+            ledger.add(
+                {
+                    "claim": PERU_FIRST,
+                    "outlet": "Global Times",
+                    "speaker": "Hill",
+                    "date": "2024-07-31",
+                    "stance": "disputes",
+                    "quote": "Peru's decision openly violates international law.",
+                }
+            )[0],
+            ledger.add(
+                {
+                    "claim": PERU_FIRST,
+                    "outlet": "Peru's Business Daily",
+                    "speaker": "Boruarte",
+                    "via": "Global Times",
+                    "date": "2024-07-30",
+                    "stance": "questions",
+                }
+            )[0],
             ledger.add({"claim": MADURO_WON, "outlet": "Global Times", "date": "2024-08-01", "stance": "asserts"})[0],
-            ledger.add({"claim": MADURO_WON, "outlet": "El Peruano", "via": "Global Times", "date": "2024-07-29",
-                        "stance": "reports"})[0],
+            ledger.add(
+                {
+                    "claim": MADURO_WON,
+                    "outlet": "El Peruano",
+                    "via": "Global Times",
+                    "date": "2024-07-29",
+                    "stance": "reports",
+                }
+            )[0],
             ledger.add({"claim": MADURO_WON, "outlet": "BBC", "date": "2024-08-02", "stance": "disputes"})[0],
             ledger.retract(6, "misread"),
             ledger.alias("Hill", of="Yván Gil"),
             ledger.correct(5, "wrong date", {"date": "2024-07-28"}),
-            ledger.add({"claim": SEVERED, "outlet": "Telesur", "speaker": "Yván Gil", "date": "2024-07-30",
-                        "stance": "asserts"})[0],
+            ledger.add(
+                {
+                    "claim": SEVERED,
+                    "outlet": "Telesur",
+                    "speaker": "Yván Gil",
+                    "date": "2024-07-30",
+                    "stance": "asserts",
+                }
+            )[0],
         ]
         assert appended == list(range(1, 11))
         return ledger.digest()
@@ -98,7 +137,7 @@ async def test_home_and_database_pages_show_the_head_and_that_the_chain_verifies
         html = (await get(ds, page)).text
         head = f"newest entry <code>{digest[:15]}…</code>."
         assert f"{head} The hash chain verifies: all 10 entries checked" in html
-        assert f'ledger verify --digest {digest}</code>' in html  # whole, where it may break on a phone
+        assert f"ledger verify --digest {digest}</code>" in html  # whole, where it may break on a phone
         assert "Apache-2.0" in html and 'href="/ledger/journal"' in html
     assert "<h1>Source-attribution ledger</h1>" in (await get(ds, "/")).text
 
@@ -136,8 +175,12 @@ async def test_an_immutable_ledger_is_served_and_checked_too(sample):
 async def test_the_home_page_tells_what_the_ledger_holds_and_links_to_it(sample):
     html = re.sub(r"\s+", " ", (await get(Datasette([str(sample)]), "/")).text)
     counts = re.search(r'<ul class="ledger-counts">(.*?)</ul>', html)[1]
-    for count, what, path in [(8, "attributions", "attributions"), (3, "claims", "claims"),
-                              (1, "contested", "contested"), (5, "outlets", "outlet_stances")]:
+    for count, what, path in [
+        (8, "attributions", "attributions"),
+        (3, "claims", "claims"),
+        (1, "contested", "contested"),
+        (5, "outlets", "outlet_stances"),
+    ]:
         assert f'<a href="/ledger/{path}"><strong>{count}</strong> {what}</a>' in counts
     assert "6 are current, 1 retracted and 1 superseded by a correction" in html
     for path in ("attributions", "claims", "contested", "journal", "first_reported", "outlet_stances", "relay_chains"):
@@ -153,7 +196,7 @@ async def test_the_home_page_tells_what_the_ledger_holds_and_links_to_it(sample)
     assert len(bars) == 5
     assert 'aria-label="Global Times: 1 asserts, 1 disputes"' in html
     # The tables behind the views are listed, after the rest and closed.
-    assert html.index("<details class=\"ledger-everything\">") < html.index('href="/ledger/attribution_records"')
+    assert html.index('<details class="ledger-everything">') < html.index('href="/ledger/attribution_records"')
 
 
 @pytest.mark.asyncio
@@ -174,8 +217,13 @@ async def test_an_empty_ledgers_pages_answer(tmp_path):
     ds = Datasette([str(path)])
     html = (await get(ds, "/")).text
     assert "No claim is contested." in html and "No attribution is recorded yet." in html
-    for page in ("/ledger", "/ledger/attributions", "/ledger/attributions?_search=Peru", "/ledger/claims",
-                 "/ledger/contested"):
+    for page in (
+        "/ledger",
+        "/ledger/attributions",
+        "/ledger/attributions?_search=Peru",
+        "/ledger/claims",
+        "/ledger/contested",
+    ):
         await get(ds, page)
 
 
@@ -189,7 +237,12 @@ async def test_attributions_newest_first_with_their_default_facets(sample):
     assert facet_counts(data, "stance") == {"asserts": 3, "disputes": 2, "reports": 2, "questions": 1}
     assert facet_counts(data, "status") == {"current": 6, "retracted": 1, "superseded": 1}
     assert facet_counts(data, "outlet") == {
-        "BBC": 2, "Global Times": 2, "El Peruano": 2, "Peru's Business Daily": 1, "Telesur": 1}
+        "BBC": 2,
+        "Global Times": 2,
+        "El Peruano": 2,
+        "Peru's Business Daily": 1,
+        "Telesur": 1,
+    }
     assert facet_counts(data, "speaker") == {"Yván Gil": 2, "Boruarte": 1}
     assert facet_counts(data, "via") == {"Global Times": 3}
     assert facet_counts(data, "month") == {"2024-07": 6, "2024-08": 2}
@@ -222,8 +275,22 @@ async def test_the_attributions_page_shows_a_readers_columns_and_its_json_all_of
     assert headers == ["id", "claim", "claimant", "outlet", "via", "date", "stance", "status"]
     assert re.search(r'<details class="ledger-column-notes">\s*<summary>About the columns</summary>', html)
     assert '<dl class="column-descriptions">' in html.split('<details class="ledger-column-notes">')[1]
-    every = ["id", "claim_id", "claim", "claimant", "speaker", "outlet", "via", "date", "month", "stance", "url",
-             "quote", "note", "status"]
+    every = [
+        "id",
+        "claim_id",
+        "claim",
+        "claimant",
+        "speaker",
+        "outlet",
+        "via",
+        "date",
+        "month",
+        "stance",
+        "url",
+        "quote",
+        "note",
+        "status",
+    ]
     assert "?" + "&amp;".join(f"_col={column}" for column in every) in html  # "show all columns"
     shown_all = (await get(ds, "/ledger/attributions?" + "&".join(f"_col={column}" for column in every))).text
     assert re.findall(r'<th [^>]*data-column="([^"]+)"', shown_all) == every
@@ -264,8 +331,11 @@ async def test_search_by_column_and_raw(sample):
     ds = Datasette([str(sample)])
     by_quote = await get_json(ds, "/ledger/attributions.json?_shape=objects&_search_quote=internat")
     assert [row["id"] for row in by_quote["rows"]] == [2]
-    raw = await get_json(ds, "/ledger/attributions.json?" + urlencode(
-        {"_shape": "objects", "_searchmode": "raw", "_search": "quote: Peru*"}))
+    raw = await get_json(
+        ds,
+        "/ledger/attributions.json?"
+        + urlencode({"_shape": "objects", "_searchmode": "raw", "_search": "quote: Peru*"}),
+    )
     assert sorted(row["id"] for row in raw["rows"]) == [1, 2]
     await get(ds, "/ledger/attributions.json?_search_outlet=BBC", status=400)
 
@@ -295,8 +365,18 @@ async def test_claims_with_counts_over_current_attributions_and_a_contested_face
     ds = Datasette([str(sample)])
     data = await get_json(ds, "/ledger/claims.json?_shape=objects")
     rows = {row["id"]: row for row in data["rows"]}
-    assert rows[1] == {"id": 1, "text": PERU_FIRST, "first_seen": "2024-07-30", "first_outlet": "BBC",
-                       "attributions": 3, "asserts": 1, "reports": 0, "questions": 1, "disputes": 1, "contested": 1}
+    assert rows[1] == {
+        "id": 1,
+        "text": PERU_FIRST,
+        "first_seen": "2024-07-30",
+        "first_outlet": "BBC",
+        "attributions": 3,
+        "asserts": 1,
+        "reports": 0,
+        "questions": 1,
+        "disputes": 1,
+        "contested": 1,
+    }
     assert (rows[2]["attributions"], rows[2]["disputes"], rows[2]["contested"]) == (2, 0, 0)
     assert facet_counts(data, "contested") == {0: 2, 1: 1}
     search = await get_json(ds, "/ledger/claims.json?_shape=objects&_search=Maduro")
@@ -310,12 +390,16 @@ async def test_a_claim_page_lists_its_attributions_in_date_order(sample):
     data = await get_json(Datasette([str(sample)]), "/ledger/claims/2.json")
     assert data["claim"]["text"] == MADURO_WON and data["claim"]["contested"] == 0
     assert [(a["id"], a["date"], a["status"]) for a in data["attributions"]] == [
-        (9, "2024-07-28", "current"), (5, "2024-07-29", "superseded"),
-        (4, "2024-08-01", "current"), (6, "2024-08-02", "retracted")]
+        (9, "2024-07-28", "current"),
+        (5, "2024-07-29", "superseded"),
+        (4, "2024-08-01", "current"),
+        (6, "2024-08-02", "retracted"),
+    ]
 
 
-SUPERSEDED_BY_9 = ('superseded by <a href="/ledger/claims/2#attribution-9">9</a>'
-                   '<span class="ledger-reason">Reason: wrong date</span>')
+SUPERSEDED_BY_9 = (
+    'superseded by <a href="/ledger/claims/2#attribution-9">9</a><span class="ledger-reason">Reason: wrong date</span>'
+)
 RETRACTED = 'retracted<span class="ledger-reason">Reason: misread</span>'
 
 
@@ -323,14 +407,21 @@ RETRACTED = 'retracted<span class="ledger-reason">Reason: misread</span>'
 async def test_a_claim_page_gives_each_retraction_and_corrections_reason_and_ids(sample):
     ds = Datasette([str(sample)])
     data = await get_json(ds, "/ledger/claims/2.json")
-    fields = {a["id"]: (a["status"], a["status_reason"], a["superseded_by"], a["corrects"], a["correction_reason"])
-              for a in data["attributions"]}
-    assert fields == {9: ("current", None, None, 5, "wrong date"), 5: ("superseded", "wrong date", 9, None, None),
-                      4: ("current", None, None, None, None), 6: ("retracted", "misread", None, None, None)}
+    fields = {
+        a["id"]: (a["status"], a["status_reason"], a["superseded_by"], a["corrects"], a["correction_reason"])
+        for a in data["attributions"]
+    }
+    assert fields == {
+        9: ("current", None, None, 5, "wrong date"),
+        5: ("superseded", "wrong date", 9, None, None),
+        4: ("current", None, None, None, None),
+        6: ("retracted", "misread", None, None, None),
+    }
     html = (await get(ds, "/ledger/claims/2")).text
     assert SUPERSEDED_BY_9 in html and RETRACTED in html
-    assert ('<span class="ledger-reason">Corrects <a href="/ledger/claims/2#attribution-5">5</a>. '
-            "Reason: wrong date</span>") in html
+    assert (
+        '<span class="ledger-reason">Corrects <a href="/ledger/claims/2#attribution-5">5</a>. Reason: wrong date</span>'
+    ) in html
     for column in ("id", "date", "claimant", "stance", "status", "quote"):
         assert f'data-column="{column}"' in html
 
@@ -382,8 +473,9 @@ async def test_an_unknown_claim_is_404(sample):
 async def test_contested_lists_the_contested_claim_with_who_asserts_and_who_disputes(sample):
     ds = Datasette([str(sample)])
     rows = await get_json(ds, "/ledger/contested.json?_shape=array")
-    assert [(row["claim_id"], row["claim"], row["attributions"], row["asserted_by"], row["disputed_by"])
-            for row in rows] == [(1, PERU_FIRST, 3, "BBC", "Yván Gil")]
+    assert [
+        (row["claim_id"], row["claim"], row["attributions"], row["asserted_by"], row["disputed_by"]) for row in rows
+    ] == [(1, PERU_FIRST, 3, "BBC", "Yván Gil")]
     html = (await get(ds, "/ledger/contested")).text
     assert "<title>ledger: Contested claims</title>" in html
     assert "<title>ledger: Who carried each claim first</title>" in (await get(ds, "/ledger/first_reported")).text
@@ -395,11 +487,20 @@ async def test_contested_claims_come_most_attributions_first(tmp_path):
     with Ledger(path, create=True) as ledger:
         for claim, outlets in ((PERU_FIRST, 2), (MADURO_WON, 4), (SEVERED, 3)):
             for n in range(outlets):
-                ledger.add({"claim": claim, "outlet": f"Outlet {n}", "date": "2024-07-30",
-                            "stance": "disputes" if n == 0 else "asserts"})
+                ledger.add(
+                    {
+                        "claim": claim,
+                        "outlet": f"Outlet {n}",
+                        "date": "2024-07-30",
+                        "stance": "disputes" if n == 0 else "asserts",
+                    }
+                )
     rows = await get_json(Datasette([str(path)]), "/ledger/contested.json?_shape=array")
     assert [(row["claim"], row["attributions"], row["disputed_by"]) for row in rows] == [
-        (MADURO_WON, 4, "Outlet 0"), (SEVERED, 3, "Outlet 0"), (PERU_FIRST, 2, "Outlet 0")]
+        (MADURO_WON, 4, "Outlet 0"),
+        (SEVERED, 3, "Outlet 0"),
+        (PERU_FIRST, 2, "Outlet 0"),
+    ]
     assert rows[0]["asserted_by"] == "Outlet 1; Outlet 2; Outlet 3"
 
 
@@ -410,15 +511,21 @@ async def test_first_reported_names_every_first_carrier(sample):
         (2, "El Peruano", "2024-07-28", 9),
         (1, "BBC", "2024-07-30", 1),
         (1, "Peru's Business Daily", "2024-07-30", 3),
-        (3, "Telesur", "2024-07-30", 10)]
+        (3, "Telesur", "2024-07-30", 10),
+    ]
 
 
 @pytest.mark.asyncio
 async def test_outlet_stances_counts_current_attributions(sample):
     rows = await get_json(Datasette([str(sample)]), "/ledger/outlet_stances.json?_shape=array")
     counts = {row["outlet"]: (row["asserts"], row["reports"], row["questions"], row["disputes"]) for row in rows}
-    assert counts == {"Global Times": (1, 0, 0, 1), "BBC": (1, 0, 0, 0), "El Peruano": (0, 1, 0, 0),
-                      "Peru's Business Daily": (0, 0, 1, 0), "Telesur": (1, 0, 0, 0)}
+    assert counts == {
+        "Global Times": (1, 0, 0, 1),
+        "BBC": (1, 0, 0, 0),
+        "El Peruano": (0, 1, 0, 0),
+        "Peru's Business Daily": (0, 0, 1, 0),
+        "Telesur": (1, 0, 0, 0),
+    }
 
 
 @pytest.mark.asyncio
@@ -426,7 +533,9 @@ async def test_relay_chains(sample):
     ds = Datasette([str(sample)])
     rows = await get_json(ds, "/ledger/relay_chains.json?_shape=array")
     assert [(row["attribution_id"], row["chain"]) for row in rows] == [
-        (3, "Boruarte → Peru's Business Daily → Global Times"), (9, "El Peruano → Global Times")]
+        (3, "Boruarte → Peru's Business Daily → Global Times"),
+        (9, "El Peruano → Global Times"),
+    ]
     assert f'<a href="/ledger/claims/1">{PERU_FIRST}</a>' in (await get(ds, "/ledger/relay_chains")).text
 
 

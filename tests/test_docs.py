@@ -1,5 +1,6 @@
 """docs/reference.md names every command with each of its options, every record field and
 every type of journal entry (as sqlite-utils' own tests/test_docs.py does for its commands)."""
+
 import re
 
 import click

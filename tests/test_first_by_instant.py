@@ -1,5 +1,6 @@
 """'First' is the earliest instant, not the smallest text: a date with a UTC offset is
 compared in UTC (`2024-07-31T20:00:00-10:00` is after `2024-08-01T01:00:00Z`)."""
+
 import asyncio
 import sqlite3
 
@@ -24,7 +25,9 @@ def ledger_with_offsets(tmp_path):
 def test_claims_first_seen_and_first_outlet_are_the_earliest_instant(tmp_path):
     conn = sqlite3.connect(ledger_with_offsets(tmp_path))
     assert conn.execute("SELECT first_seen, first_outlet FROM claims").fetchone() == (
-        LATER_BY_TEXT_EARLIER_IN_TIME, "BBC")
+        LATER_BY_TEXT_EARLIER_IN_TIME,
+        "BBC",
+    )
     conn.close()
 
 
@@ -36,7 +39,8 @@ def test_the_first_reported_query_names_the_earliest_instant(tmp_path):
         return response.json()
 
     assert [(row["outlet"], row["date"]) for row in asyncio.run(first_reported())] == [
-        ("BBC", LATER_BY_TEXT_EARLIER_IN_TIME)]
+        ("BBC", LATER_BY_TEXT_EARLIER_IN_TIME)
+    ]
 
 
 def test_a_claim_page_lists_its_attributions_by_instant(tmp_path):

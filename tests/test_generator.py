@@ -1,5 +1,6 @@
 """The project keeps its own copy of the yardsticks' record generator, so that a clone
 without `../shared` can run every test; where the yardstick is at hand, the copy is it."""
+
 from pathlib import Path
 
 import pytest

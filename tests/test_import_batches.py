@@ -2,6 +2,7 @@
 is gathered (projections.Projector). With batches of a few records and small caches, every
 record meets batch boundaries and lookups: the results must be those of writing one record
 at a time."""
+
 import contextlib
 import io
 import json
@@ -80,8 +81,10 @@ def test_a_refusal_while_a_batch_is_written_writes_nothing(tmp_path):
     import_records(path, records[:5])
     conn = sqlite3.connect(path, isolation_level=None)
     before = digest(conn)
-    conn.execute("CREATE TRIGGER refuse_one BEFORE INSERT ON attribution_records WHEN NEW.seq = 30 "
-                 "BEGIN SELECT RAISE(FAIL, 'refused in a batch'); END")
+    conn.execute(
+        "CREATE TRIGGER refuse_one BEFORE INSERT ON attribution_records WHEN NEW.seq = 30 "
+        "BEGIN SELECT RAISE(FAIL, 'refused in a batch'); END"
+    )
     with pytest.raises(Refused, match="refused in a batch"):
         import_records(path, records)
     assert digest(conn) == before

@@ -1,6 +1,7 @@
 """`ledger import --progress`: a line on standard error for every 10,000 records read,
 each written before those records are committed, so that a script can follow an import
 (and the crash tests kill one at a point it reports)."""
+
 from click.testing import CliRunner
 
 from ledger.cli import cli

@@ -1,5 +1,6 @@
 """Large files are read and validated by a forked worker (ledger.formats.worker.CheckedInWorker):
 same results as the single-process path, and no worker left behind when the parent is killed."""
+
 import json
 import multiprocessing
 import os
@@ -24,8 +25,9 @@ def big_file(path, count, bad_line=None):
     with open(path, "w", encoding="utf-8") as out:
         for n in range(1, count + 1):
             stance = "maybe" if n == bad_line else SAMPLE["stance"]
-            out.write(json.dumps({**SAMPLE, "claim": f"Claim number {n}.", "stance": stance,
-                                  "quote": "q" * 200}) + "\n")
+            out.write(
+                json.dumps({**SAMPLE, "claim": f"Claim number {n}.", "stance": stance, "quote": "q" * 200}) + "\n"
+            )
     assert path.stat().st_size >= WORKER_FROM_BYTES
     return path
 
@@ -35,8 +37,10 @@ def processes_using(path):
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if str(path) in (entry / "cmdline").read_bytes().decode(errors="replace") and \
-                    " Z " not in (entry / "stat").read_text().rsplit(")", 1)[1][:3]:
+            if (
+                str(path) in (entry / "cmdline").read_bytes().decode(errors="replace")
+                and " Z " not in (entry / "stat").read_text().rsplit(")", 1)[1][:3]
+            ):
                 found.append(int(entry.name))
         except (OSError, ValueError):
             continue
@@ -59,8 +63,9 @@ def test_no_worker_outlives_a_killed_import(tmp_path):
     # pipe), so the worker is still reading when the parent is killed at its first report.
     source = big_file(tmp_path / "many.jsonl", 200_000)
     db = tmp_path / "killed.db"
-    process = subprocess.Popen([str(LEDGER_BIN), "--db", str(db), "import", "--progress", str(source)],
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(LEDGER_BIN), "--db", str(db), "import", "--progress", str(source)], stderr=subprocess.PIPE, text=True
+    )
     said = []
     for line in process.stderr:  # `PATH: created` comes first
         said.append(line)
@@ -84,8 +89,18 @@ def test_the_worker_writes_the_payloads_the_plain_path_would(tmp_path):
     source = tmp_path / "mixed.jsonl"
     with open(source, "w", encoding="utf-8") as out:
         for n in range(1, 4_001):
-            out.write(json.dumps({**SAMPLE, "claim": f"Afirmación número {n}: Yván Gil dijo «sí».",
-                                  "speaker": "Yván Gil", "quote": "ñ" * 300}, ensure_ascii=n % 2 == 0) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        **SAMPLE,
+                        "claim": f"Afirmación número {n}: Yván Gil dijo «sí».",
+                        "speaker": "Yván Gil",
+                        "quote": "ñ" * 300,
+                    },
+                    ensure_ascii=n % 2 == 0,
+                )
+                + "\n"
+            )
     assert source.stat().st_size >= WORKER_FROM_BYTES
     assert run_ledger(tmp_path / "worker.db", "import", source).returncode == 0
     with Ledger(tmp_path / "plain.db", create=True) as ledger, open(source, "rb") as stream:

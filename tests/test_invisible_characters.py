@@ -2,6 +2,7 @@
 in a claim or a name, zero-width characters and the soft hyphen are dropped and a joiner is
 kept only inside a word of a script that joins; bidirectional controls are refused in every
 field."""
+
 import sqlite3
 
 import pytest
@@ -20,8 +21,14 @@ ZERO_WIDTH = ["\u200b", "\u2060", "\ufeff", "\u00ad", "\u200d", "\u200c"]
 def test_an_invisible_character_makes_no_second_outlet_nor_claim(tmp_path, invisible):
     with Ledger(tmp_path / "ledger.db", create=True) as ledger:
         ledger.add(SAMPLE)
-        ledger.add({**SAMPLE, "claim": SAMPLE["claim"].replace("Peru", f"Pe{invisible}ru"),
-                    "outlet": f"B{invisible}BC", "stance": "disputes"})
+        ledger.add(
+            {
+                **SAMPLE,
+                "claim": SAMPLE["claim"].replace("Peru", f"Pe{invisible}ru"),
+                "outlet": f"B{invisible}BC",
+                "stance": "disputes",
+            }
+        )
         conn = ledger.conn
         assert conn.execute("SELECT name FROM names").fetchall() == [("BBC",)]
         assert conn.execute("SELECT count(*), max(contested) FROM claims").fetchone() == (1, 1)
@@ -49,8 +56,22 @@ def test_the_command_line_refuses_it_and_writes_nothing(tmp_path):
     db = tmp_path / "ledger.db"
     assert CliRunner().invoke(cli, ["--db", str(db), "init"]).exit_code == 0
     before = state_of(db)
-    result = CliRunner().invoke(cli, ["--db", str(db), "add", "--claim", "Maduro won.\u202e", "--outlet", "BBC",
-                                      "--date", "2024-07-30", "--stance", "asserts"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(db),
+            "add",
+            "--claim",
+            "Maduro won.\u202e",
+            "--outlet",
+            "BBC",
+            "--date",
+            "2024-07-30",
+            "--stance",
+            "asserts",
+        ],
+    )
     assert result.exit_code == 1
     assert "claim: holds the bidirectional control U+202E" in result.output
     assert state_of(db) == before

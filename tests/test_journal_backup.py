@@ -1,6 +1,7 @@
 """`ledger export --format journal` is the backup: replayed into an empty ledger by
 `ledger import --format journal`, it gives the same journal, entry for entry and hash for
 hash, and so the same tables and pages. Anything else in such a file is refused."""
+
 import asyncio
 import io
 import json
@@ -51,7 +52,11 @@ def test_any_history_replayed_from_its_journal_gives_the_same_digest_and_tables(
             ledger.verify(digest)
         for table in TABLES:
             assert dump(copy, table) == dump(original, table), table
-        for table, word in (("attribution_search", "peru"), ("attribution_search", "forced"), ("claim_search", "maduro")):
+        for table, word in (
+            ("attribution_search", "peru"),
+            ("attribution_search", "forced"),
+            ("claim_search", "maduro"),
+        ):
             assert search(copy, table, word) == search(original, table, word)
 
 
@@ -94,18 +99,27 @@ def test_the_cli_round_trip_keeps_history_aliases_and_pages(tmp_path):
     conn = sqlite3.connect(copy)
     statuses = conn.execute("SELECT id, speaker, status FROM attributions ORDER BY id").fetchall()
     conn.close()
-    assert statuses == [(1, "Yván Gil", "retracted"), (2, None, "superseded"), (3, None, "current"),
-                        (6, None, "current")]
+    assert statuses == [
+        (1, "Yván Gil", "retracted"),
+        (2, None, "superseded"),
+        (3, None, "current"),
+        (6, None, "current"),
+    ]
 
 
 def pages(path):
     """What Datasette publishes of a ledger, as JSON, for the pages that show its history."""
+
     async def fetch():
         datasette = Datasette([str(path)])
         found = {}
-        for page in ("/ledger/attributions.json?_shape=array", "/ledger/claims.json?_shape=array",
-                     "/ledger/journal.json?_shape=array", "/ledger/contested.json?_shape=array",
-                     "/ledger/claims/1"):
+        for page in (
+            "/ledger/attributions.json?_shape=array",
+            "/ledger/claims.json?_shape=array",
+            "/ledger/journal.json?_shape=array",
+            "/ledger/contested.json?_shape=array",
+            "/ledger/claims/1",
+        ):
             response = await datasette.client.get(page)
             assert response.status_code == 200, page
             found[page] = response.text
@@ -134,7 +148,7 @@ def lines_of(path):
 def rehashed(lines, start):
     """The lines with the chain's hashes made again from line `start` on, as a forger would."""
     lines = [dict(line) for line in lines]
-    for line, before in zip(lines[start:], lines[start - 1:] if start else [None, *lines]):
+    for line, before in zip(lines[start:], lines[start - 1 :] if start else [None, *lines]):
         line["prev_hash"] = before["hash"] if before else "0" * 64
         line["hash"] = chain_hash(line["prev_hash"].encode(), line["payload"].encode()).decode()
     return lines
@@ -149,35 +163,59 @@ def with_payload(lines, seq, change):
 
 FORGERIES = {
     "an altered payload, hashes left": (
-        lambda lines: [*lines[:1], {**lines[1], "payload": lines[1]["payload"].replace("Gestión", "Gestion")},
-                       *lines[2:]], "2: hash: does not match prev_hash and payload"),
+        lambda lines: [
+            *lines[:1],
+            {**lines[1], "payload": lines[1]["payload"].replace("Gestión", "Gestion")},
+            *lines[2:],
+        ],
+        "2: hash: does not match prev_hash and payload",
+    ),
     "a payload not in canonical form": (
-        lambda lines: rehashed([*lines[:2], {**lines[2], "payload": json.dumps(json.loads(lines[2]["payload"]))},
-                                *lines[3:]], 2), "3: payload: is not written as the ledger writes it"),
+        lambda lines: rehashed(
+            [*lines[:2], {**lines[2], "payload": json.dumps(json.loads(lines[2]["payload"]))}, *lines[3:]], 2
+        ),
+        "3: payload: is not written as the ledger writes it",
+    ),
     "an entry left out": (lambda lines: [*lines[:3], *lines[4:]], "4: seq: is 5"),
     "an entry that extends another chain": (
-        lambda lines: [*lines[:3], {**lines[3], "prev_hash": "f" * 64,
-                                    "hash": chain_hash(b"f" * 64, lines[3]["payload"].encode()).decode()}, *lines[4:]],
-        "4: prev_hash: is not the hash of seq 3"),
+        lambda lines: [
+            *lines[:3],
+            {**lines[3], "prev_hash": "f" * 64, "hash": chain_hash(b"f" * 64, lines[3]["payload"].encode()).decode()},
+            *lines[4:],
+        ],
+        "4: prev_hash: is not the hash of seq 3",
+    ),
     "an unknown field in the payload": (
         lambda lines: with_payload(lines, 3, lambda entry: {**entry, "status": "current"}),
-        "3: status: is not a field of a attribution entry"),
+        "3: status: is not a field of a attribution entry",
+    ),
     "an invalid stance": (
-        lambda lines: with_payload(lines, 3, lambda entry: {**entry, "stance": "maybe"}), "3: stance: 'maybe'"),
+        lambda lines: with_payload(lines, 3, lambda entry: {**entry, "stance": "maybe"}),
+        "3: stance: 'maybe'",
+    ),
     "a record repeated": (
-        lambda lines: with_payload(lines, 3, lambda entry: {**json.loads(lines[0]["payload"]),
-                                                            "recorded_at": "2024-08-01T00:00:00Z"}),
-        "3: attribution: repeats attribution 1 field for field"),
+        lambda lines: with_payload(
+            lines, 3, lambda entry: {**json.loads(lines[0]["payload"]), "recorded_at": "2024-08-01T00:00:00Z"}
+        ),
+        "3: attribution: repeats attribution 1 field for field",
+    ),
     "a retraction of a retracted attribution": (
-        lambda lines: with_payload(lines, 6, lambda entry: {"type": "retraction", "target": 1, "reason": "again",
-                                                            "recorded_at": entry["recorded_at"]}),
-        "6: id: attribution 1 is retracted by entry 5 ('misread'): only a current attribution can be retracted"),
+        lambda lines: with_payload(
+            lines,
+            6,
+            lambda entry: {"type": "retraction", "target": 1, "reason": "again", "recorded_at": entry["recorded_at"]},
+        ),
+        "6: id: attribution 1 is retracted by entry 5 ('misread'): only a current attribution can be retracted",
+    ),
     "an alias of a name to itself": (
         lambda lines: with_payload(lines, 4, lambda entry: {**entry, "of": entry["name"]}),
-        "4: alias: a name cannot be an alias of itself"),
+        "4: alias: a name cannot be an alias of itself",
+    ),
     "a line that is not JSON": (lambda lines: lines[:2] + ["{not json"] + lines[3:], "3: json:"),
-    "an extra key on a line": (lambda lines: [*lines[:1], {**lines[1], "note": "x"}, *lines[2:]],
-                               "2: note: is not a field of a journal line"),
+    "an extra key on a line": (
+        lambda lines: [*lines[:1], {**lines[1], "note": "x"}, *lines[2:]],
+        "2: note: is not a field of a journal line",
+    ),
 }
 
 
@@ -192,8 +230,9 @@ def test_a_forged_journal_is_refused_naming_its_line_and_nothing_is_written(tmp_
     _, before = state_of(target)
     with pytest.raises(ImportRefused) as refused:
         replay(target, text)
-    assert any(line.startswith(f"backup.journal.jsonl:{problem}") for line in refused.value.problems), \
+    assert any(line.startswith(f"backup.journal.jsonl:{problem}") for line in refused.value.problems), (
         refused.value.problems
+    )
     # The content, not the file's bytes: a refused first import into an empty ledger still
     # changes its header, through the switch of journal mode (issue 20, item 11).
     assert state_of(target)[1] == before
@@ -217,8 +256,14 @@ def test_export_all_carries_each_status_and_import_refuses_what_is_not_current(t
         assert "ledger export --format journal" in refused.stderr
     # Current records written by --all import as any records.
     current_only = tmp_path / "current.jsonl"
-    current_only.write_text("".join(line + "\n" for line in run_ledger(original, "export", "--all").stdout.splitlines()
-                                    if json.loads(line)["status"] == "current"), encoding="utf-8")
+    current_only.write_text(
+        "".join(
+            line + "\n"
+            for line in run_ledger(original, "export", "--all").stdout.splitlines()
+            if json.loads(line)["status"] == "current"
+        ),
+        encoding="utf-8",
+    )
     imported = run_ledger(tmp_path / "current.db", "import", current_only)
     assert imported.returncode == 0 and "2 new (ids 1-2), 0 already recorded" in imported.stdout, imported.stderr
 

@@ -1,6 +1,7 @@
 """The package's layout shows its flow, record -> journal -> projections -> published: each
 module imports only from the layers below it, no module runs to more than about 400 lines,
 and the library imports where Linux's fcntl and termios do not exist."""
+
 import ast
 import subprocess
 import sys
@@ -19,14 +20,36 @@ LAYERS = [
     ["journal"],
     ["projections"],
     ["verify"],
-    ["formats.base", "formats.text", "formats.ratings", "formats.claimreview", "formats.journal", "formats.worker",
-     "formats"],
+    [
+        "formats.base",
+        "formats.text",
+        "formats.ratings",
+        "formats.claimreview",
+        "formats.journal",
+        "formats.worker",
+        "formats",
+    ],
     ["close_claims"],
     ["db"],
     ["__init__"],
     ["cli"],
-    [f"datasette_plugin.{name}" for name in ("state", "chain", "read_only", "metadata", "counts", "narrowing",
-                                              "facets", "search", "cells", "timeline", "front_door", "pages")]
+    [
+        f"datasette_plugin.{name}"
+        for name in (
+            "state",
+            "chain",
+            "read_only",
+            "metadata",
+            "counts",
+            "narrowing",
+            "facets",
+            "search",
+            "cells",
+            "timeline",
+            "front_door",
+            "pages",
+        )
+    ]
     + ["datasette_plugin"],
 ]
 ORDER = {module: (layer, place) for layer, modules in enumerate(LAYERS) for place, module in enumerate(modules)}
@@ -53,7 +76,7 @@ def imported(path):
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.level:
-            base = package[:len(package) - (node.level - 1)]
+            base = package[: len(package) - (node.level - 1)]
             if node.module:
                 found.add(".".join([*base, node.module]))
             else:  # from . import a, b
@@ -76,7 +99,9 @@ def test_no_module_is_too_long_to_read_through(path):
 
 
 def test_the_library_imports_without_fcntl_or_termios():
-    code = ("import sys; sys.modules['fcntl'] = None; sys.modules['termios'] = None\n"
-            "from ledger import Ledger; import ledger.cli")
+    code = (
+        "import sys; sys.modules['fcntl'] = None; sys.modules['termios'] = None\n"
+        "from ledger import Ledger; import ledger.cli"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -1,6 +1,7 @@
 """Exact filters on names of the attributions view are narrowed by name id (the plugin's
 `filters_from_request`): the page must show the same rows, count and facets as the same
 filters over the view in plain SQL, aliases included."""
+
 import sqlite3
 from urllib.parse import urlencode
 
@@ -29,7 +30,11 @@ PAGES = [
 def expected(conn, where):
     ids = [row[0] for row in conn.execute(f"SELECT id FROM attributions WHERE {where} ORDER BY id DESC")]
     counts = {
-        column: dict(conn.execute(f"SELECT {column}, count(*) FROM attributions WHERE {where} AND {column} IS NOT NULL GROUP BY 1"))
+        column: dict(
+            conn.execute(
+                f"SELECT {column}, count(*) FROM attributions WHERE {where} AND {column} IS NOT NULL GROUP BY 1"
+            )
+        )
         for column in COLUMNS["attributions"]
     }
     return ids, {column: count for column, count in counts.items() if count}
@@ -85,10 +90,16 @@ async def test_the_narrowing_is_only_on_ledgers_attributions(seed_ledger, tmp_pa
 def test_attribution_rows_are_the_attributions_with_the_ids_of_their_names_as_written(seed_ledger):
     conn = sqlite3.connect(seed_ledger)
     columns = [row[1] for row in conn.execute("PRAGMA table_info(attributions)")]
-    assert [row[1] for row in conn.execute("PRAGMA table_info(attribution_rows)")] == columns + ["outlet_id", "speaker_id", "via_id"]
+    assert [row[1] for row in conn.execute("PRAGMA table_info(attribution_rows)")] == columns + [
+        "outlet_id",
+        "speaker_id",
+        "via_id",
+    ]
     listed = ", ".join(columns)
-    assert conn.execute(f"SELECT {listed} FROM attribution_rows ORDER BY id").fetchall() == \
-        conn.execute(f"SELECT {listed} FROM attributions ORDER BY id").fetchall()
+    assert (
+        conn.execute(f"SELECT {listed} FROM attribution_rows ORDER BY id").fetchall()
+        == conn.execute(f"SELECT {listed} FROM attributions ORDER BY id").fetchall()
+    )
     # Each id names the name as written in the entry, which resolves to the name shown.
     mismatched = conn.execute(
         """SELECT a.id FROM attribution_rows AS a JOIN journal AS j ON j.seq = a.id
@@ -99,6 +110,9 @@ def test_attribution_rows_are_the_attributions_with_the_ids_of_their_names_as_wr
     ).fetchall()
     assert mismatched == []
     # The seed ledger writes some names under an alias, so the two differ somewhere.
-    assert conn.execute(
-        "SELECT count(*) FROM attribution_rows AS a JOIN names AS n ON n.id = a.speaker_id WHERE n.name IS NOT a.speaker"
-    ).fetchone()[0] > 0
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM attribution_rows AS a JOIN names AS n ON n.id = a.speaker_id WHERE n.name IS NOT a.speaker"
+        ).fetchone()[0]
+        > 0
+    )

@@ -1,6 +1,7 @@
 """What the plugin computes to serve a page: its metadata once per journal head (Datasette asks
 for it dozens of times a page), the name narrowing once per request (the filter and the facets
 both ask for it), and which databases are ledgers again only when Datasette's databases change."""
+
 import shutil
 
 import pytest

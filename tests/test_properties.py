@@ -1,6 +1,7 @@
 """Properties of any history of adds, aliases, retractions, corrections and fact-checkers,
 made through the library: the chain verifies, replaying the journal rebuilds the very same
 tables, and export then import into a new ledger gives the same current attributions."""
+
 import io
 import sqlite3
 import tempfile
@@ -17,8 +18,12 @@ from .test_rebuild import VIEWS, dump
 
 # Few values, so that histories often meet: the same claim reworded, names aliased in
 # chains and cycles, one attribution retracted or corrected twice.
-CLAIMS = ["Peru recognized González.", "peru  recognized GONZÁLEZ", "Maduro won the election.",
-          "Venezuela severed relations, with Peru."]
+CLAIMS = [
+    "Peru recognized González.",
+    "peru  recognized GONZÁLEZ",
+    "Maduro won the election.",
+    "Venezuela severed relations, with Peru.",
+]
 NAMES = ["BBC", "Gestión", "Global Times", "Hill", "Yván Gil", "El Peruano"]
 DATES = ["2024-07-29", "2024-07-30", "2024-07-31T10:00:00-04:00"]
 QUOTES = ["“We were forced”", 'He said "no", twice.\nThen left.', "<b>bold</b>, 'quoted'"]
@@ -26,14 +31,23 @@ QUOTES = ["“We were forced”", 'He said "no", twice.\nThen left.', "<b>bold</
 optional = lambda values: st.none() | st.sampled_from(values)  # noqa: E731
 
 records = st.fixed_dictionaries(
-    {"claim": st.sampled_from(CLAIMS), "outlet": st.sampled_from(NAMES), "date": st.sampled_from(DATES),
-     "stance": st.sampled_from(STANCES)},
+    {
+        "claim": st.sampled_from(CLAIMS),
+        "outlet": st.sampled_from(NAMES),
+        "date": st.sampled_from(DATES),
+        "stance": st.sampled_from(STANCES),
+    },
     optional={"speaker": st.sampled_from(NAMES), "via": st.sampled_from(NAMES), "quote": st.sampled_from(QUOTES)},
 )
 changes = st.fixed_dictionaries(
-    {}, optional={"outlet": st.sampled_from(NAMES), "stance": st.sampled_from(STANCES),
-                  "date": st.sampled_from(DATES), "speaker": optional(NAMES).map(lambda name: name or ""),
-                  "quote": st.sampled_from(QUOTES)},
+    {},
+    optional={
+        "outlet": st.sampled_from(NAMES),
+        "stance": st.sampled_from(STANCES),
+        "date": st.sampled_from(DATES),
+        "speaker": optional(NAMES).map(lambda name: name or ""),
+        "quote": st.sampled_from(QUOTES),
+    },
 )
 # An operation names its target attribution by an index into those added so far.
 operations = st.lists(
@@ -83,9 +97,14 @@ PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_che
 @PROPERTY_SETTINGS
 @given(operations, st.sampled_from(["jsonl", "csv"]))
 # Found by this test: a correction that made attribution 2 a copy of current attribution 1.
-@example([("add", {"claim": CLAIMS[0], "outlet": "BBC", "date": DATES[0], "stance": "asserts"}),
-          ("add", {"claim": CLAIMS[0], "outlet": "Gestión", "date": DATES[0], "stance": "asserts"}),
-          ("correct", 1, {"outlet": "BBC"})], "jsonl")
+@example(
+    [
+        ("add", {"claim": CLAIMS[0], "outlet": "BBC", "date": DATES[0], "stance": "asserts"}),
+        ("add", {"claim": CLAIMS[0], "outlet": "Gestión", "date": DATES[0], "stance": "asserts"}),
+        ("correct", 1, {"outlet": "BBC"}),
+    ],
+    "jsonl",
+)
 def test_any_history_verifies_rebuilds_identically_and_round_trips(history, fmt):
     with tempfile.TemporaryDirectory() as directory:
         original, copy, imported = (Path(directory) / name for name in ("original.db", "copy.db", "imported.db"))
@@ -99,7 +118,11 @@ def test_any_history_verifies_rebuilds_identically_and_round_trips(history, fmt)
         assert rebuild(original, copy) == entries
         for table in (*PROJECTION_TABLES, "journal", *VIEWS):
             assert dump(copy, table) == dump(original, table), table
-        for table, word in (("attribution_search", "peru"), ("attribution_search", "forced"), ("claim_search", "maduro")):
+        for table, word in (
+            ("attribution_search", "peru"),
+            ("attribution_search", "forced"),
+            ("claim_search", "maduro"),
+        ):
             assert search(copy, table, word) == search(original, table, word)
 
         with Ledger(imported, create=True) as ledger:

@@ -1,6 +1,7 @@
 """docs/python-api.md names every public name of the package and every public method of
 `Ledger`, and each of them says in a docstring what it does (sqlite-utils keeps its own
 documentation whole the same way)."""
+
 import inspect
 
 import pytest

@@ -1,4 +1,5 @@
 """The journal is the truth: replaying it into a new file rebuilds identical projections."""
+
 import sqlite3
 
 from ledger.db import Ledger
@@ -21,8 +22,14 @@ def test_rebuilt_tables_equal_the_originals(tmp_path):
     original = tmp_path / "original.db"
     with Ledger(original, create=True) as ledger:
         first, _ = ledger.add({**SAMPLE, "speaker": "Hill", "via": "Global Times", "quote": "first"})
-        second, _ = ledger.add({**SAMPLE, "claim": "peru WAS the first country to recognize edmundo gonzález as "
-                                "president-elect of venezuela", "outlet": "Gestión", "stance": "disputes"})
+        second, _ = ledger.add(
+            {
+                **SAMPLE,
+                "claim": "peru WAS the first country to recognize edmundo gonzález as president-elect of venezuela",
+                "outlet": "Gestión",
+                "stance": "disputes",
+            }
+        )
         ledger.add({**SAMPLE, "claim": "Another claim.", "outlet": "teleSUR"})
         ledger.alias("Hill", "Gil")
         ledger.alias("Gil", "Yván Gil")

@@ -1,4 +1,5 @@
 """Validation of one record: what CONTRACT section 1 accepts and refuses."""
+
 import datetime as dt
 import json
 

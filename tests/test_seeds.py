@@ -1,5 +1,6 @@
 """The seed ledger (the Global Times report), checked through SQL on the ledger that
 `seeds/build` makes, exactly as `make ledger.db` does."""
+
 import sqlite3
 
 import pytest
@@ -39,7 +40,12 @@ def test_every_quote_is_verbatim_from_the_article(seed):
 def test_the_bbc_claim_is_relayed_by_the_global_times(seed):
     [row] = attributions(seed, claim=FIRST_TO_RECOGNISE)
     assert (row["claimant"], row["outlet"], row["via"], row["stance"], row["date"]) == (
-        "BBC", "BBC", "Global Times", "asserts", "2024-07-30")
+        "BBC",
+        "BBC",
+        "Global Times",
+        "asserts",
+        "2024-07-30",
+    )
     assert row["speaker"] is None
 
 

@@ -1,6 +1,7 @@
 """No way in through the published site: SQL that writes, attaches, changes pragmas or loads
 extensions is refused; no request writes; hostile text is shown escaped on every page; and
 `ledger serve` listens on loopback unless told otherwise."""
+
 import re
 import resource
 import urllib.error
@@ -17,8 +18,11 @@ from ledger.records import entry_of
 from .helpers import listening_addresses, own_copy, serving, state_of
 
 SCRIPT_CLAIM = "<script>alert(1)</script> is what the minister said."
-HOSTILE_NAMES = {"outlet": "<script>alert(2)</script>", "speaker": "<img src=x onerror=alert(3)>",
-                 "via": "</td><script>alert(4)</script>"}
+HOSTILE_NAMES = {
+    "outlet": "<script>alert(2)</script>",
+    "speaker": "<img src=x onerror=alert(3)>",
+    "via": "</td><script>alert(4)</script>",
+}
 HOSTILE = re.compile(r"<script>alert|<img src=x|</td><script>")
 ESCAPED_CLAIM = "&lt;script&gt;alert(1)&lt;/script&gt; is what the minister said."
 
@@ -28,11 +32,26 @@ def hostile_ledger(tmp_path_factory):
     """A contested claim whose every text field holds markup; its claim id is 1."""
     path = tmp_path_factory.mktemp("site") / "ledger.db"
     with Ledger(path, create=True) as ledger:
-        ledger.add({"claim": SCRIPT_CLAIM, **HOSTILE_NAMES, "date": "2024-07-30", "stance": "asserts",
-                    "url": 'https://example.org/"><script>alert(5)</script>', "quote": "<script>alert(6)</script>",
-                    "note": "<script>alert(7)</script>"})
-        ledger.add({"claim": SCRIPT_CLAIM, "outlet": "BBC", "via": HOSTILE_NAMES["outlet"], "date": "2024-07-31",
-                    "stance": "disputes"})
+        ledger.add(
+            {
+                "claim": SCRIPT_CLAIM,
+                **HOSTILE_NAMES,
+                "date": "2024-07-30",
+                "stance": "asserts",
+                "url": 'https://example.org/"><script>alert(5)</script>',
+                "quote": "<script>alert(6)</script>",
+                "note": "<script>alert(7)</script>",
+            }
+        )
+        ledger.add(
+            {
+                "claim": SCRIPT_CLAIM,
+                "outlet": "BBC",
+                "via": HOSTILE_NAMES["outlet"],
+                "date": "2024-07-31",
+                "stance": "disputes",
+            }
+        )
         ledger.alias(HOSTILE_NAMES["speaker"], of="<script>alert(8)</script>")
         ledger.retract(2, "<script>alert(9)</script>")
         ledger.add({"claim": SCRIPT_CLAIM, "outlet": "BBC", "date": "2024-08-01", "stance": "disputes"})
@@ -98,10 +117,13 @@ async def test_sql_that_writes_attaches_sets_pragmas_or_loads_extensions_is_refu
 async def test_no_query_may_build_a_huge_value_nor_read_a_memory_address(ledger_copy):
     ds = Datasette([str(ledger_copy)])
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
-    huge = {"SELECT length(printf('%.*c', 900000000, 'x')) AS n": None,  # printf gives up: NULL
-            "SELECT length(zeroblob(900000000)) AS n": "too big", "SELECT length(randomblob(900000000)) AS n": "too big",
-            "WITH RECURSIVE s(x) AS (SELECT 'x' UNION ALL SELECT x || x FROM s WHERE length(x) < 1000000000) "
-            "SELECT max(length(x)) AS n FROM s": "too big"}
+    huge = {
+        "SELECT length(printf('%.*c', 900000000, 'x')) AS n": None,  # printf gives up: NULL
+        "SELECT length(zeroblob(900000000)) AS n": "too big",
+        "SELECT length(randomblob(900000000)) AS n": "too big",
+        "WITH RECURSIVE s(x) AS (SELECT 'x' UNION ALL SELECT x || x FROM s WHERE length(x) < 1000000000) "
+        "SELECT max(length(x)) AS n FROM s": "too big",
+    }
     for sql, refusal in huge.items():
         response = await ds.client.get("/ledger.json?" + urllib.parse.urlencode({"sql": sql}))
         if refusal:
@@ -122,13 +144,31 @@ async def test_no_query_may_build_a_huge_value_nor_read_a_memory_address(ledger_
 # Requests that would write ------------------------------------------------------------------
 
 POSTED_PATHS = [
-    "/ledger/journal", "/ledger/attributions", "/ledger/names", "/ledger/journal/1",  # tables, views, rows
-    "/ledger/contested", "/ledger/first_reported",  # canned queries
-    "/ledger/claims/1", "/ledger/claims/1.json",  # the plugin's claim page
-    "/ledger", "/ledger.db", "/",
-    "/ledger/-/create", "/ledger/journal/-/insert", "/ledger/journal/1/-/update", "/ledger/journal/1/-/delete",
-    "/-/messages", "/-/allow-debug", "/-/permissions", "/-/actor", "/-/logout", "/-/settings", "/-/plugins",
-    "/-/databases", "/-/create-token", "/-/auth-token",
+    "/ledger/journal",
+    "/ledger/attributions",
+    "/ledger/names",
+    "/ledger/journal/1",  # tables, views, rows
+    "/ledger/contested",
+    "/ledger/first_reported",  # canned queries
+    "/ledger/claims/1",
+    "/ledger/claims/1.json",  # the plugin's claim page
+    "/ledger",
+    "/ledger.db",
+    "/",
+    "/ledger/-/create",
+    "/ledger/journal/-/insert",
+    "/ledger/journal/1/-/update",
+    "/ledger/journal/1/-/delete",
+    "/-/messages",
+    "/-/allow-debug",
+    "/-/permissions",
+    "/-/actor",
+    "/-/logout",
+    "/-/settings",
+    "/-/plugins",
+    "/-/databases",
+    "/-/create-token",
+    "/-/auth-token",
 ]
 
 
@@ -137,8 +177,10 @@ async def test_no_endpoint_accepts_a_write(ledger_copy):
     before = content(ledger_copy)
     ds = Datasette([str(ledger_copy)])
     for path in POSTED_PATHS:
-        for body in ({"data": {"sql": "DELETE FROM journal", "name": "planted"}},
-                     {"json": {"row": {"name": "planted", "seq": 1}, "rows": [{"name": "planted", "seq": 1}]}}):
+        for body in (
+            {"data": {"sql": "DELETE FROM journal", "name": "planted"}},
+            {"json": {"row": {"name": "planted", "seq": 1}, "rows": [{"name": "planted", "seq": 1}]}},
+        ):
             response = await ds.client.post(path, **body)
             # A ledger's pages refuse the method; none answers with an error of the server.
             expected = (405,) if path.startswith("/ledger") else (302, 403, 404, 405)
@@ -159,11 +201,22 @@ async def test_a_claim_id_beyond_sqlites_integers_is_not_found(ledger_copy):
 # Hostile text -------------------------------------------------------------------------------
 
 PAGES_WITH_THE_CLAIM = [
-    "/", "/ledger/attributions", "/ledger/attributions?_search=minister", "/ledger/attributions?id=1",
+    "/",
+    "/ledger/attributions",
+    "/ledger/attributions?_search=minister",
+    "/ledger/attributions?id=1",
     "/ledger/attributions?_search=onerror",  # found by the speaker's name as written
-    "/ledger/attributions?status=retracted", "/ledger/attributions?_col=claim&_col=claim_id&_col=url&_col=note",
-    "/ledger/current_attributions", "/ledger/claims", "/ledger/claims/1", "/ledger/contested",
-    "/ledger/first_reported", "/ledger/relay_chains", "/ledger/journal", "/ledger/journal/1", "/ledger/claim_texts",
+    "/ledger/attributions?status=retracted",
+    "/ledger/attributions?_col=claim&_col=claim_id&_col=url&_col=note",
+    "/ledger/current_attributions",
+    "/ledger/claims",
+    "/ledger/claims/1",
+    "/ledger/contested",
+    "/ledger/first_reported",
+    "/ledger/relay_chains",
+    "/ledger/journal",
+    "/ledger/journal/1",
+    "/ledger/claim_texts",
     "/ledger?sql=SELECT+claim,+outlet,+quote+FROM+attributions",
 ]
 PAGES_WITH_NAMES_OR_REASONS = ["/ledger/outlet_stances", "/ledger/names", "/ledger/entities", "/ledger/retractions"]
@@ -192,23 +245,53 @@ async def test_markup_in_the_data_is_shown_escaped_on_every_page(hostile_ledger)
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<script>x</script>",
-                                 "vbscript:msgbox(1)", "//evil.example/", "java\tscript:alert(1)"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "data:text/html,<script>x</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/",
+        "java\tscript:alert(1)",
+    ],
+)
 async def test_only_http_and_https_addresses_become_links_whatever_the_database_holds(tmp_path, url):
     """A url that validation would refuse, appended past it (as a forger would, with a correct
     chain), is shown as text, never as a link."""
     db = tmp_path / "ledger.db"
     with Ledger(db, create=True) as ledger, appending(ledger.conn) as appender:
-        appender.append(entry_of("attribution", {"claim": "A claim.", "outlet": "BBC", "date": "2024-07-30",
-                                                 "stance": "asserts", "url": url, "quote": "words"}))
+        appender.append(
+            entry_of(
+                "attribution",
+                {
+                    "claim": "A claim.",
+                    "outlet": "BBC",
+                    "date": "2024-07-30",
+                    "stance": "asserts",
+                    "url": url,
+                    "quote": "words",
+                },
+            )
+        )
     ds = Datasette([str(db)])
-    for page in ("/ledger/claims/1", "/ledger/attributions?_col=url", "/ledger/current_attributions",
-                 "/ledger", "/", "/ledger/journal", "/ledger/journal/1"):
+    for page in (
+        "/ledger/claims/1",
+        "/ledger/attributions?_col=url",
+        "/ledger/current_attributions",
+        "/ledger",
+        "/",
+        "/ledger/journal",
+        "/ledger/journal/1",
+    ):
         response = await ds.client.get(page)
         assert response.status_code == 200, page
         links = re.findall(r'href="([^"]*)"', response.text)
-        assert not [link for link in links if link.startswith("//")
-                    or not link.startswith(("/", "#", "?", "http://", "https://"))], (page, links)
+        assert not [
+            link
+            for link in links
+            if link.startswith("//") or not link.startswith(("/", "#", "?", "http://", "https://"))
+        ], (page, links)
 
 
 def request(base, path, data=None):

@@ -1,4 +1,5 @@
 """Silent edits made behind the ledger's back (triggers dropped) are caught by `ledger verify`."""
+
 import sqlite3
 
 import pytest
@@ -10,8 +11,21 @@ from .helpers import SAMPLE, run_ledger
 def db(tmp_path):
     path = tmp_path / "l.db"
     for outlet in ("BBC", "Gestión", "El Peruano", "teleSUR"):
-        assert run_ledger(path, "add", "--claim", SAMPLE["claim"], "--outlet", outlet, "--date", "2024-07-30",
-                          "--stance", "asserts").returncode == 0
+        assert (
+            run_ledger(
+                path,
+                "add",
+                "--claim",
+                SAMPLE["claim"],
+                "--outlet",
+                outlet,
+                "--date",
+                "2024-07-30",
+                "--stance",
+                "asserts",
+            ).returncode
+            == 0
+        )
     run_ledger(path, "alias", "Hill", "--of", "Yván Gil")
     assert run_ledger(path, "verify").returncode == 0
     return path
@@ -48,8 +62,12 @@ def test_dropping_the_newest_entry_breaks_an_earlier_digest(db):
     seq = int(digest.split(":")[0])
     # The projections of the dropped entry must go too, or verify would name them first.
     projections = ("name_aliases", "name_resolutions", "names")
-    tamper(db, f"DELETE FROM journal WHERE seq = {seq}", *(f"DELETE FROM {table} WHERE seq = {seq}" for table in projections),
-           drop=("journal_no_delete", *(f"{table}_no_delete" for table in projections)))
+    tamper(
+        db,
+        f"DELETE FROM journal WHERE seq = {seq}",
+        *(f"DELETE FROM {table} WHERE seq = {seq}" for table in projections),
+        drop=("journal_no_delete", *(f"{table}_no_delete" for table in projections)),
+    )
     conn = sqlite3.connect(db, isolation_level=None)
     for statement in _schema_triggers(("journal_no_delete", *(f"{table}_no_delete" for table in projections))):
         conn.execute(statement)
@@ -61,7 +79,9 @@ def test_dropping_the_newest_entry_breaks_an_earlier_digest(db):
 
 
 def test_a_projection_row_that_disagrees_with_the_journal_is_named(db):
-    tamper(db, "UPDATE attribution_records SET stance = 'disputes' WHERE seq = 2", drop=("attribution_records_no_update",))
+    tamper(
+        db, "UPDATE attribution_records SET stance = 'disputes' WHERE seq = 2", drop=("attribution_records_no_update",)
+    )
     conn = sqlite3.connect(db, isolation_level=None)
     conn.executescript("".join(s + ";\n" for s in _schema_triggers(("attribution_records_no_update",))))
     conn.close()
@@ -76,8 +96,11 @@ def _schema_triggers(names):
 
 def test_a_resolution_that_disagrees_with_the_aliases_is_named(db):
     alias_seq = int(run_ledger(db, "digest").stdout.split(":")[0])
-    tamper(db, "UPDATE name_resolutions SET canonical_id = (SELECT id FROM names WHERE name = 'BBC')",
-           drop=("name_resolutions_no_update",))
+    tamper(
+        db,
+        "UPDATE name_resolutions SET canonical_id = (SELECT id FROM names WHERE name = 'BBC')",
+        drop=("name_resolutions_no_update",),
+    )
     conn = sqlite3.connect(db, isolation_level=None)
     conn.executescript("".join(s + ";\n" for s in _schema_triggers(("name_resolutions_no_update",))))
     conn.close()

@@ -3,6 +3,7 @@
 first cases; here each kind of edit to the journal, to each projection and to the schema,
 and a digest against a rewritten tail. Hashes are recomputed here with hashlib, as a
 careful forger would."""
+
 import hashlib
 import json
 import shutil
@@ -29,7 +30,16 @@ def template(tmp_path_factory):
     with Ledger(path, create=True) as ledger:
         ledger.add({**SAMPLE, "speaker": "Hill"})
         ledger.add({**SAMPLE, "outlet": "Gestión", "stance": "disputes"})
-        ledger.add({**SAMPLE, "claim": SAME_CLAIM_REWORDED, "outlet": "teleSUR", "via": "Global Times", "stance": "reports", "quote": "“first”"})
+        ledger.add(
+            {
+                **SAMPLE,
+                "claim": SAME_CLAIM_REWORDED,
+                "outlet": "teleSUR",
+                "via": "Global Times",
+                "stance": "reports",
+                "quote": "“first”",
+            }
+        )
         ledger.alias("Hill", "Yván Gil")
         ledger.retract(2, "misread")
         ledger.correct(3, "wrong date", {"date": "2024-07-31"})
@@ -67,7 +77,9 @@ def sha256(prev_hash, payload):
 
 def entry(db, seq):
     conn = sqlite3.connect(db)
-    payload, prev_hash, digest = conn.execute("SELECT payload, prev_hash, hash FROM journal WHERE seq = ?", (seq,)).fetchone()
+    payload, prev_hash, digest = conn.execute(
+        "SELECT payload, prev_hash, hash FROM journal WHERE seq = ?", (seq,)
+    ).fetchone()
     conn.close()
     return json.loads(payload), prev_hash, digest
 
@@ -85,9 +97,12 @@ JOURNAL_TRIGGERS = ("journal_no_update", "journal_no_delete")
 def test_a_changed_payload_with_its_projection_changed_to_match_is_caught_by_its_hash(db):
     payload, _, _ = entry(db, 8)
     payload["stance"] = "questions"
-    unseen_tamper(db, f"UPDATE journal SET payload = '{canonical(payload)}' WHERE seq = 8",
-                  "UPDATE attribution_records SET stance = 'questions' WHERE seq = 8",
-                  drop=(*JOURNAL_TRIGGERS, "attribution_records_no_update"))
+    unseen_tamper(
+        db,
+        f"UPDATE journal SET payload = '{canonical(payload)}' WHERE seq = 8",
+        "UPDATE attribution_records SET stance = 'questions' WHERE seq = 8",
+        drop=(*JOURNAL_TRIGGERS, "attribution_records_no_update"),
+    )
     assert verify(db) == (1, "seq 8: hash does not match its payload")
 
 
@@ -100,9 +115,12 @@ def test_a_changed_payload_with_its_hash_recomputed_breaks_the_next_link(db):
     payload, prev_hash, _ = entry(db, 3)
     payload["stance"] = "asserts"
     text = canonical(payload)
-    unseen_tamper(db, f"UPDATE journal SET payload = '{text}', hash = '{sha256(prev_hash, text)}' WHERE seq = 3",
-                  "UPDATE attribution_records SET stance = 'asserts' WHERE seq = 3",
-                  drop=(*JOURNAL_TRIGGERS, "attribution_records_no_update"))
+    unseen_tamper(
+        db,
+        f"UPDATE journal SET payload = '{text}', hash = '{sha256(prev_hash, text)}' WHERE seq = 3",
+        "UPDATE attribution_records SET stance = 'asserts' WHERE seq = 3",
+        drop=(*JOURNAL_TRIGGERS, "attribution_records_no_update"),
+    )
     assert verify(db) == (1, "seq 4: prev_hash does not match the hash of seq 3")
 
 
@@ -113,8 +131,12 @@ def test_a_deleted_entry_in_the_middle(db):
 
 def test_two_payloads_swapped(db):
     first, second = entry(db, 1)[0], entry(db, 2)[0]
-    unseen_tamper(db, f"UPDATE journal SET payload = '{canonical(second)}' WHERE seq = 1",
-                  f"UPDATE journal SET payload = '{canonical(first)}' WHERE seq = 2", drop=JOURNAL_TRIGGERS)
+    unseen_tamper(
+        db,
+        f"UPDATE journal SET payload = '{canonical(second)}' WHERE seq = 1",
+        f"UPDATE journal SET payload = '{canonical(first)}' WHERE seq = 2",
+        drop=JOURNAL_TRIGGERS,
+    )
     assert verify(db) == (1, "seq 1: hash does not match its payload")
 
 
@@ -142,7 +164,6 @@ def test_an_entry_appended_by_another_tool_without_its_projections(db):
     assert verify(db) == (1, "seq 10: attribution_records has no row for this entry")
 
 
-
 @pytest.mark.parametrize(
     "payload",
     [
@@ -166,14 +187,19 @@ def test_an_appended_entry_that_is_not_the_canonical_json_of_an_entry(db, payloa
 def test_the_newest_attribution_rewritten_as_text_that_is_not_json(db):
     _, prev_hash, _ = entry(db, 9)
     broken = '{"claim":"' + OTHER_CLAIM + '"'
-    unseen_tamper(db, "PRAGMA ignore_check_constraints = ON",
-                  f"UPDATE journal SET payload = '{broken}', hash = '{sha256(prev_hash, broken)}' WHERE seq = 9",
-                  drop=JOURNAL_TRIGGERS)
+    unseen_tamper(
+        db,
+        "PRAGMA ignore_check_constraints = ON",
+        f"UPDATE journal SET payload = '{broken}', hash = '{sha256(prev_hash, broken)}' WHERE seq = 9",
+        drop=JOURNAL_TRIGGERS,
+    )
     assert verify(db) == (1, "seq 9: payload is not the canonical JSON of a known entry type")
+
 
 def test_a_deleted_first_entry(db):
     unseen_tamper(db, "DELETE FROM journal WHERE seq = 1", drop=JOURNAL_TRIGGERS)
     assert verify(db) == (1, "seq 1: missing (the next entry is seq 2)")
+
 
 # The projections --------------------------------------------------------------------------
 
@@ -181,20 +207,39 @@ def test_a_deleted_first_entry(db):
 @pytest.mark.parametrize(
     "statement, table, expected",
     [
-        ("UPDATE names SET name = 'CNN' WHERE name = 'BBC'", "names", "seq 1: names row does not match its journal entry"),
-        ("UPDATE claim_texts SET text = 'Peru recognized no one.' WHERE seq = 1", "claim_texts",
-         "seq 1: claim_texts row does not match its journal entry"),
-        ("UPDATE retractions SET reason = 'never happened'", "retractions",
-         "seq 5: retractions row does not match its journal entry"),
+        (
+            "UPDATE names SET name = 'CNN' WHERE name = 'BBC'",
+            "names",
+            "seq 1: names row does not match its journal entry",
+        ),
+        (
+            "UPDATE claim_texts SET text = 'Peru recognized no one.' WHERE seq = 1",
+            "claim_texts",
+            "seq 1: claim_texts row does not match its journal entry",
+        ),
+        (
+            "UPDATE retractions SET reason = 'never happened'",
+            "retractions",
+            "seq 5: retractions row does not match its journal entry",
+        ),
         ("DELETE FROM retractions", "retractions", "seq 5: retractions has no row for this entry"),
         ("UPDATE corrections SET target = 1", "corrections", "seq 6: corrections row does not match its journal entry"),
-        ("UPDATE name_aliases SET of_id = (SELECT id FROM names WHERE name = 'BBC')", "name_aliases",
-         "seq 4: name_aliases row does not match its journal entry"),
+        (
+            "UPDATE name_aliases SET of_id = (SELECT id FROM names WHERE name = 'BBC')",
+            "name_aliases",
+            "seq 4: name_aliases row does not match its journal entry",
+        ),
         ("DELETE FROM fact_checkers", "fact_checkers", "seq 7: fact_checkers has no row for this entry"),
-        ("UPDATE attribution_records SET via_id = NULL WHERE seq = 3", "attribution_records",
-         "seq 3: attribution_records row does not match its journal entry"),
-        ("DELETE FROM attribution_records WHERE seq = 9", "attribution_records",
-         "seq 9: attribution_records has no row for this entry"),
+        (
+            "UPDATE attribution_records SET via_id = NULL WHERE seq = 3",
+            "attribution_records",
+            "seq 3: attribution_records row does not match its journal entry",
+        ),
+        (
+            "DELETE FROM attribution_records WHERE seq = 9",
+            "attribution_records",
+            "seq 9: attribution_records has no row for this entry",
+        ),
     ],
 )
 def test_a_projection_row_that_no_longer_matches_the_journal(db, statement, table, expected):
@@ -205,8 +250,10 @@ def test_a_projection_row_that_no_longer_matches_the_journal(db, statement, tabl
 @pytest.mark.parametrize(
     "statement, expected",
     [
-        ("INSERT INTO attribution_search (rowid, claim, quote) VALUES (99, 'planted', 'text')",
-         "attribution_search: row 99 belongs to no attribution"),
+        (
+            "INSERT INTO attribution_search (rowid, claim, quote) VALUES (99, 'planted', 'text')",
+            "attribution_search: row 99 belongs to no attribution",
+        ),
         ("INSERT INTO claim_search (rowid, text) VALUES (99, 'planted')", "claim_search: row 99 belongs to no claim"),
     ],
 )
@@ -218,8 +265,11 @@ def test_an_extra_search_row(db, statement, expected):
 def test_a_claim_shown_in_a_later_wording_than_its_first(db):
     """Entry 3 words claim 1 differently; a row taking entry 3's wording and seq matches
     entry 3 column for column, but the contract displays the first wording, entry 1's."""
-    unseen_tamper(db, f"UPDATE claim_texts SET seq = 3, text = '{SAME_CLAIM_REWORDED}' WHERE seq = 1",
-                  drop=("claim_texts_no_update",))
+    unseen_tamper(
+        db,
+        f"UPDATE claim_texts SET seq = 3, text = '{SAME_CLAIM_REWORDED}' WHERE seq = 1",
+        drop=("claim_texts_no_update",),
+    )
     assert verify(db) == (1, "seq 3: claim_texts row does not match its journal entry")
 
 
@@ -244,9 +294,12 @@ def test_every_trigger_is_checked_to_be_in_place(db, tmp_path):
 
 
 def test_a_trigger_weakened_under_its_own_name(db):
-    tamper(db, "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal WHEN 0 "
-               "BEGIN SELECT RAISE(FAIL, 'journal is append-only: entries cannot be updated'); END",
-           drop=("journal_no_update",))
+    tamper(
+        db,
+        "CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal WHEN 0 "
+        "BEGIN SELECT RAISE(FAIL, 'journal is append-only: entries cannot be updated'); END",
+        drop=("journal_no_update",),
+    )
     assert verify(db) == (1, "trigger journal_no_update: differs from schema.sql")
 
 
@@ -268,8 +321,10 @@ def rewrite_tail(db, first, stance_of):
         payload["stance"] = stance_of
         text = canonical(payload)
         prev, old_prev = sha256(prev, text), prev
-        statements += [f"UPDATE journal SET payload = '{text}', prev_hash = '{old_prev}', hash = '{prev}' WHERE seq = {seq}",
-                       f"UPDATE attribution_records SET stance = '{stance_of}' WHERE seq = {seq}"]
+        statements += [
+            f"UPDATE journal SET payload = '{text}', prev_hash = '{old_prev}', hash = '{prev}' WHERE seq = {seq}",
+            f"UPDATE attribution_records SET stance = '{stance_of}' WHERE seq = {seq}",
+        ]
     unseen_tamper(db, *statements, drop=(*JOURNAL_TRIGGERS, "attribution_records_no_update"))
 
 

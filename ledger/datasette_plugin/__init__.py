@@ -13,6 +13,7 @@ it narrows filters on names by name id (`narrowing`) and counts facets in one pa
 found by Datasette as a plugin package's own) extend Datasette's and change nothing on a
 database that is not a ledger.
 """
+
 from functools import partial
 
 from datasette import hookimpl

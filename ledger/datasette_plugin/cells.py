@@ -1,5 +1,6 @@
 """What a ledger's cells show: a claim links to its page, and an attribution that is not current
 gives its reason, its successor or what it corrects."""
+
 import json
 from collections import defaultdict
 from functools import partial
@@ -75,11 +76,14 @@ def status_html(datasette, database, status, details):
     if details.get("superseded_by"):
         html += Markup(' by <a href="{}">{}</a>').format(
             attribution_url(datasette, database, details["superseded_by_claim"], details["superseded_by"]),
-            details["superseded_by"])
+            details["superseded_by"],
+        )
     if details.get("status_reason"):
         html += Markup('<span class="ledger-reason">Reason: {}</span>').format(details["status_reason"])
     if details.get("corrects"):
         html += Markup('<span class="ledger-reason">Corrects <a href="{}">{}</a>. Reason: {}</span>').format(
             attribution_url(datasette, database, details["corrects_claim"], details["corrects"]),
-            details["corrects"], details["correction_reason"])
+            details["corrects"],
+            details["correction_reason"],
+        )
     return html

@@ -1,5 +1,6 @@
 """Each ledger's hash chain: checked once when Datasette starts, and shown with the journal's
 head on the home and database pages, whose head is read anew before each of them."""
+
 from dataclasses import dataclass, replace
 
 from markupsafe import Markup
@@ -67,18 +68,24 @@ def chain_html(datasette, name) -> Markup | str:
         return ""
     seq, _, hash_ = chain.head.partition(":")
     head = Markup('Journal of <a href="{}">{}</a>: newest entry <code>{}:{}…</code>. ').format(
-        datasette.urls.database(name), name, seq, hash_[:HASH_PREFIX])
+        datasette.urls.database(name), name, seq, hash_[:HASH_PREFIX]
+    )
     if chain.problem:
-        return Markup('<p class="ledger-chain ledger-chain-broken">{}<strong>The hash chain does not verify</strong>: '
-                      "{}.</p>").format(head, chain.problem)
+        return Markup(
+            '<p class="ledger-chain ledger-chain-broken">{}<strong>The hash chain does not verify</strong>: {}.</p>'
+        ).format(head, chain.problem)
     if chain.head == chain.checked:
-        return Markup('<p class="ledger-chain">{}The hash chain verifies: all {} entries checked when this server '
-                      "started. To check a copy against it: {}</p>").format(head, seq, _verify_command(chain.head))
-    return Markup('<p class="ledger-chain">{}The hash chain verified up to entry {} when this server started; the '
-                  "entries appended since are not checked here ({} checks them).</p>").format(
-        head, chain.checked.partition(":")[0], _verify_command(chain.checked))
+        return Markup(
+            '<p class="ledger-chain">{}The hash chain verifies: all {} entries checked when this server '
+            "started. To check a copy against it: {}</p>"
+        ).format(head, seq, _verify_command(chain.head))
+    return Markup(
+        '<p class="ledger-chain">{}The hash chain verified up to entry {} when this server started; the '
+        "entries appended since are not checked here ({} checks them).</p>"
+    ).format(head, chain.checked.partition(":")[0], _verify_command(chain.checked))
 
 
 def _verify_command(digest_):
-    return Markup('<code class="ledger-digest" style="overflow-wrap: anywhere">ledger verify --digest {}</code>'
-                  ).format(digest_)
+    return Markup(
+        '<code class="ledger-digest" style="overflow-wrap: anywhere">ledger verify --digest {}</code>'
+    ).format(digest_)

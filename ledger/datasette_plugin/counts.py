@@ -1,5 +1,6 @@
 """What is counted over a whole ledger, once per journal head, for the default facets and the
 home page alike; and how counts by name id add up by canonical name."""
+
 import heapq
 from collections import Counter, defaultdict
 
@@ -29,23 +30,32 @@ def head_counts(conn) -> dict:
     `outlets` (the outlets with most current attributions, each with its Counter by stance)
     and `outlet_count`."""
     canonical = canonical_names(conn)
-    attributions = {"stance": Counter(dict(conn.execute(
-        "SELECT stance, count(*) FROM attribution_records GROUP BY 1")))}
+    attributions = {
+        "stance": Counter(dict(conn.execute("SELECT stance, count(*) FROM attribution_records GROUP BY 1")))
+    }
     for column, id_column in NAME_ID_COLUMNS.items():
-        attributions[column] = by_canonical_name(dict(conn.execute(
-            f"SELECT {id_column}, count(*) FROM attribution_records WHERE {id_column} IS NOT NULL GROUP BY 1"
-        )), canonical)
-    attributions["month"] = Counter(dict(conn.execute(
-        "SELECT substr(date, 1, 7), count(*) FROM attribution_records GROUP BY 1")))
+        attributions[column] = by_canonical_name(
+            dict(
+                conn.execute(
+                    f"SELECT {id_column}, count(*) FROM attribution_records WHERE {id_column} IS NOT NULL GROUP BY 1"
+                )
+            ),
+            canonical,
+        )
+    attributions["month"] = Counter(
+        dict(conn.execute("SELECT substr(date, 1, 7), count(*) FROM attribution_records GROUP BY 1"))
+    )
     total, retracted, superseded, claims = conn.execute(
         "SELECT (SELECT count(*) FROM attribution_records), (SELECT count(*) FROM retractions),"
         " (SELECT count(*) FROM corrections), (SELECT count(*) FROM claim_texts)"
     ).fetchone()
-    attributions["status"] = +Counter({"current": total - retracted - superseded, "retracted": retracted,
-                                       "superseded": superseded})
+    attributions["status"] = +Counter(
+        {"current": total - retracted - superseded, "retracted": retracted, "superseded": superseded}
+    )
     first_contested = conn.execute(
         f"SELECT claim_id, count(*) OVER () FROM ({CONTESTED_COUNTS}) ORDER BY attributions DESC, claim_id"
-        f" LIMIT {HOME_ROWS}").fetchall()
+        f" LIMIT {HOME_ROWS}"
+    ).fetchall()
     contested = first_contested[0][1] if first_contested else 0
     by_outlet = defaultdict(Counter)
     outlet_stances = conn.execute("SELECT outlet_id, stance, count(*) FROM current_records GROUP BY 1, 2")

@@ -1,4 +1,5 @@
 """The plugin's `counted` facet type, which the attributions and claims views' default facets use."""
+
 import heapq
 import json
 import re
@@ -62,11 +63,21 @@ class CountedFacet(ColumnFacet):
             for value, count in ranked:
                 # A selected value's link removes its filter; another's adds it.
                 selected = (column, str(value)) in selected_pairs
-                args = ([pair for pair in page_args if pair != (column, str(value))] if selected
-                        else page_args + [(column, value)])
+                args = (
+                    [pair for pair in page_args if pair != (column, str(value))]
+                    if selected
+                    else page_args + [(column, value)]
+                )
                 query = urllib.parse.urlencode(args)
-                values.append({"value": value, "label": value, "count": count, "selected": selected,
-                               "toggle_url": f"{page_url}?{query}" if query else page_url})
+                values.append(
+                    {
+                        "value": value,
+                        "label": value,
+                        "count": count,
+                        "selected": selected,
+                        "toggle_url": f"{page_url}?{query}" if query else page_url,
+                    }
+                )
             results.append(
                 {
                     "name": column,
@@ -104,8 +115,10 @@ class CountedFacet(ColumnFacet):
         # On a ledger's attributions, the same filters run over attribution_rows, which has
         # the columns of attributions and the ids of the names as written: a name column is
         # read as its name id, on the same row, and named once per id.
-        page = self.table == "attributions" and self.database in ledger_names(self.ds) and re.fullmatch(
-            r"select .+? from attributions\b(.*)", rows_sql, re.DOTALL | re.IGNORECASE
+        page = (
+            self.table == "attributions"
+            and self.database in ledger_names(self.ds)
+            and re.fullmatch(r"select .+? from attributions\b(.*)", rows_sql, re.DOTALL | re.IGNORECASE)
         )
         name_ids = NAME_ID_COLUMNS if page else {}
         rows = f"attribution_rows AS attributions{page[1]}" if page else f"({rows_sql}) AS page"
@@ -148,7 +161,9 @@ def _counted_values(column, selected):
     """SQL for one JSON value holding a column's values over a page's rows: an object of
     counts for a column whose values are fixed, else an array of every row's value."""
     if column in FIXED_VALUES:
-        counts = (f"'{value}', count(*) FILTER (WHERE {escape_sqlite(selected)} = '{value}')"
-                  for value in FIXED_VALUES[column])
+        counts = (
+            f"'{value}', count(*) FILTER (WHERE {escape_sqlite(selected)} = '{value}')"
+            for value in FIXED_VALUES[column]
+        )
         return f"json_object({', '.join(counts)})"
     return f"json_group_array({escape_sqlite(selected)})"

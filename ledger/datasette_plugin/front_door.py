@@ -1,5 +1,6 @@
 """The home page of a Datasette serving ledgers: a front door to what each ledger holds (counts,
 contested claims, the newest attributions, outlets by stance drawn as bars, the journal's head)."""
+
 import json
 import urllib.parse
 from functools import partial
@@ -27,11 +28,15 @@ async def front_door(datasette, name):
     and its newest attributions, read anew (the newest rows by id: a seek)."""
     db = datasette.get_database(name)
     counts = await db.execute_fn(partial(once_per_head, datasette, name, head_counts))
-    contested = {row["claim_id"]: dict(row) for row in await db.execute(
-        f"""SELECT claims.id AS claim_id, claims.text AS claim, claims.attributions,
+    contested = {
+        row["claim_id"]: dict(row)
+        for row in await db.execute(
+            f"""SELECT claims.id AS claim_id, claims.text AS claim, claims.attributions,
               {claimants_sql("asserts")} AS asserted_by, {claimants_sql("disputes")} AS disputed_by
             FROM claims WHERE claims.id IN (SELECT value FROM json_each(:ids))""",
-        {"ids": json.dumps(counts["first_contested"])})}
+            {"ids": json.dumps(counts["first_contested"])},
+        )
+    }
     newest = await db.execute(f"SELECT * FROM attributions ORDER BY id DESC LIMIT {HOME_ROWS}")
     table = partial(datasette.urls.table, name)
     widest = max((stances.total() for _, stances in counts["outlets"]), default=1)
@@ -47,11 +52,21 @@ async def front_door(datasette, name):
         "contested_claims": [contested[claim_id] for claim_id in counts["first_contested"]],
         "newest": [dict(row) for row in newest],
         "outlets": [
-            {"name": outlet, "total": stances.total(),
-             "url": table("attributions") + "?" + urllib.parse.urlencode({"outlet": outlet, "status": "current"}),
-             "parts": [{"stance": stance, "count": stances[stance], "colour": STANCE_COLOURS[stance],
-                        "width": round(100 * stances[stance] / widest, 2)}
-                       for stance in STANCES if stances[stance]]}
+            {
+                "name": outlet,
+                "total": stances.total(),
+                "url": table("attributions") + "?" + urllib.parse.urlencode({"outlet": outlet, "status": "current"}),
+                "parts": [
+                    {
+                        "stance": stance,
+                        "count": stances[stance],
+                        "colour": STANCE_COLOURS[stance],
+                        "width": round(100 * stances[stance] / widest, 2),
+                    }
+                    for stance in STANCES
+                    if stances[stance]
+                ],
+            }
             for outlet, stances in counts["outlets"]
         ],
         "stance_colours": STANCE_COLOURS,
@@ -60,8 +75,9 @@ async def front_door(datasette, name):
             "attributions": table("attributions"),
             "claims": table("claims"),
             "contested": table("contested"),
-            "documents": table("documents") if await db.table_exists("documents")
-            or "documents" in await db.view_names() else None,
+            "documents": table("documents")
+            if await db.table_exists("documents") or "documents" in await db.view_names()
+            else None,
             "journal": table("journal"),
             **{query: table(query) for query in ("first_reported", "outlet_stances", "relay_chains")},
         },

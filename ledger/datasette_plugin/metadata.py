@@ -6,6 +6,7 @@ ledgers' chains (the heads shown), and each call gets its own copy of its dicts:
 merges local metadata into what a plugin returns, and fills in a table's inherited source and
 license, in place, which would otherwise alter it for every later request.
 """
+
 from markupsafe import escape
 
 from ..records import FIELD_HELP, FIELDS, STANCES, STATUSES
@@ -29,8 +30,13 @@ ATTRIBUTION_COLUMNS = {
     "claimant": "Who holds the stance: the speaker when given, else the outlet.",
     **{field: " ".join(filter(None, (FIELD_HELP[field], SHOWN_AS.get(field)))) for field in FIELDS},
     "month": "The date's YYYY-MM, for faceting by month.",
-    "status": "; ".join(f"{status} ({meaning})" for status, meaning in zip(
-        STATUSES, ("neither withdrawn nor replaced", "withdrawn", "replaced by a correction"))) + ".",
+    "status": "; ".join(
+        f"{status} ({meaning})"
+        for status, meaning in zip(
+            STATUSES, ("neither withdrawn nor replaced", "withdrawn", "replaced by a correction")
+        )
+    )
+    + ".",
 }
 
 # What the attributions page shows unless the reader picks columns (`_col`, `_nocol`): the
@@ -43,8 +49,10 @@ NAME_ID_COLUMNS = {field: f"{field}_id" for field in ("outlet", "speaker", "via"
 
 ATTRIBUTION_ROWS_COLUMNS = {
     **ATTRIBUTION_COLUMNS,
-    **{id_column: f"The id of the {field} as written in the journal entry (names.id); it may be an alias."
-       for field, id_column in NAME_ID_COLUMNS.items()},
+    **{
+        id_column: f"The id of the {field} as written in the journal entry (names.id); it may be an alias."
+        for field, id_column in NAME_ID_COLUMNS.items()
+    },
 }
 
 CLAIM_COLUMNS = {
@@ -71,8 +79,10 @@ ATTRIBUTION_FACETS = ["stance", "status", "outlet", "speaker", "via", "month"]
 # view -> (its full-text table, whose rowids are the view's `id`; whether names are searched).
 ATTRIBUTION_VIEWS = ("attributions", "current_attributions", "attribution_rows")  # one row per attribution
 SEARCHES = {**{view: ("attribution_search", True) for view in ATTRIBUTION_VIEWS}, "claims": ("claim_search", False)}
-_SEARCH_HOW = ("A word also finds the longer words that begin with it: Peru finds Peruvian. Case and accents "
-               'do not matter. Every word must be found; "words in double quotes" must be found together.')
+_SEARCH_HOW = (
+    "A word also finds the longer words that begin with it: Peru finds Peruvian. Case and accents "
+    'do not matter. Every word must be found; "words in double quotes" must be found together.'
+)
 SEARCH_HELP = {  # by whether names are searched
     True: "Search looks in claims, quotes and names, as written and canonical. " + _SEARCH_HOW,
     False: "Search looks in the claims' texts. " + _SEARCH_HOW,

@@ -5,6 +5,7 @@ attributions that costs more than the rest of the page. The clause added here se
 the same rows by name id (and stance) on attribution_records' indexes, so SQLite
 resolves names only for the rows it leaves. It is implied by the page's own filters,
 so the rows shown are the same."""
+
 from dataclasses import dataclass
 
 from datasette.filters import FilterArguments, Filters
@@ -40,8 +41,9 @@ def name_narrowing(request, database, table, datasette) -> Narrowing | None:
 def narrowing_of(args) -> Narrowing | None:
     """The attribution ids that a page's exact filters on names and stance allow (`args`, its
     query string), or None when it has no such filter on a name (a stance alone has its own index)."""
-    pairs = sorted((key, value) for key in args if not (key.startswith("_") and "__" not in key)
-                   for value in args.getlist(key))  # what Datasette reads as filters
+    pairs = sorted(
+        (key, value) for key in args if not (key.startswith("_") and "__" not in key) for value in args.getlist(key)
+    )  # what Datasette reads as filters
     conditions, params, by_name = [], {}, False
     alone = not any(key.startswith(("_search", "_where", "_through")) for key in args)
     for column, lookup, value in Filters(pairs).selections():

@@ -1,5 +1,6 @@
 """A ledger's pages: its own pages of one row, such as the claim page, each a RowPage; and what
 its templates add to Datasette's home, table and query pages."""
+
 import re
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -59,10 +60,14 @@ class RowPage:
         data, html = found
         if request.url_vars.get("as_json"):
             return Response.json({"database": db.name, **data})
-        return Response.html(await datasette.render_template(
-            self.template, {"database": db.name, **data, **(html() if html else {})},
-            request=request, view_name=self.template.removesuffix(".html"),
-        ))
+        return Response.html(
+            await datasette.render_template(
+                self.template,
+                {"database": db.name, **data, **(html() if html else {})},
+                request=request,
+                view_name=self.template.removesuffix(".html"),
+            )
+        )
 
 
 CLAIM_PAGE_COLUMNS = ("date", "claimant", "speaker", "outlet", "via", "stance", "status", "quote", "url")
@@ -87,8 +92,9 @@ async def read_claim(datasette, db, claim_id):
             "columns": CLAIM_PAGE_COLUMNS,
             "timeline": timeline(attributions),
             "stance_colours": STANCE_COLOURS,
-            "statuses": {a["id"]: status_html(datasette, db.name, a["status"], details.get(a["id"], {}))
-                         for a in attributions},
+            "statuses": {
+                a["id"]: status_html(datasette, db.name, a["status"], details.get(a["id"], {})) for a in attributions
+            },
             "json_url": claim_url(datasette, db.name, claim_id) + ".json",
             "attributions_url": datasette.urls.table(db.name, "attributions") + f"?claim_id={claim_id}",
         }
@@ -146,8 +152,11 @@ class ReaderColumns:
 
     @classmethod
     def of(cls, request, columns):
-        args = [(key, value) for key, value in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
-                if key not in ("_col", "_nocol")]
+        args = [
+            (key, value)
+            for key, value in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
+            if key not in ("_col", "_nocol")
+        ]
         return cls(
             chosen="_col" in request.args,
             left_out=[column for column in columns if column not in READER_COLUMNS],
@@ -159,5 +168,7 @@ class ReaderColumns:
         """Datasette's columns and rows of the page, less those the reader's columns leave out."""
         if self.chosen:
             return display_columns, display_rows
-        return ([column for column in display_columns if column["name"] in READER_COLUMNS],
-                [type(row)([cell for cell in row if cell["column"] in READER_COLUMNS]) for row in display_rows])
+        return (
+            [column for column in display_columns if column["name"] in READER_COLUMNS],
+            [type(row)([cell for cell in row if cell["column"] in READER_COLUMNS]) for row in display_rows],
+        )

@@ -1,5 +1,6 @@
 """A ledger is published read-only: its pages answer GET and HEAD alone, and its connections are
 query-only, bounded in what one query may build, and refuse the functions that leak addresses."""
+
 import sqlite3
 
 from datasette import Response
@@ -14,8 +15,9 @@ def refusing_writes(datasette, app):
         writing = scope["type"] == "http" and scope["method"] not in ("GET", "HEAD")
         if writing and _under_a_ledger(datasette, scope["path"]):
             # Refused here, before Datasette's views: some answer a POST with a 500.
-            response = Response.text("Method not allowed: a ledger is published read-only", status=405,
-                                     headers={"Allow": "GET, HEAD"})
+            response = Response.text(
+                "Method not allowed: a ledger is published read-only", status=405, headers={"Allow": "GET, HEAD"}
+            )
             await response.asgi_send(send)
             return
         await app(scope, receive, send)

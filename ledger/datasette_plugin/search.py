@@ -7,6 +7,7 @@ names are matched with the same tokenizer in an in-memory index of the `names` t
 (NameIndex). Canonical names are resolved when searched, through name_resolutions, so
 an alias recorded later is found at once. `_searchmode=raw` passes the text to FTS5 as
 it is, as Datasette does; `_search_COLUMN` searches one column of the full-text table."""
+
 import json
 import re
 import sqlite3
@@ -63,8 +64,9 @@ def search_filters(request, database, table, datasette):
                     rows = fts_rows(term)
                     named = f"ledger_search_{len(params)}"
                     params[named] = json.dumps(ids)
-                    by_name = " OR ".join(f"{name_id} IN (SELECT value FROM json_each(:{named}))"
-                                          for name_id in NAME_ID_COLUMNS.values())
+                    by_name = " OR ".join(
+                        f"{name_id} IN (SELECT value FROM json_each(:{named}))" for name_id in NAME_ID_COLUMNS.values()
+                    )
                     clauses.append(f"id IN ({rows} UNION ALL SELECT seq FROM attribution_records WHERE {by_name})")
         return FilterArguments(clauses, params, described)
 
@@ -107,6 +109,20 @@ def _name_index(datasette, database):
 def names_matching(index, terms, conn) -> list[list[int]]:
     """For each term, the ids of the names it matches as written, and of the names whose canonical name it matches."""
     matches = index.matching(conn, terms)
-    return [sorted({*ids, *(name_id for (name_id,) in conn.execute(
-        "SELECT name_id FROM current_resolutions WHERE canonical_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),)))}) if ids else [] for ids in matches]
+    return [
+        sorted(
+            {
+                *ids,
+                *(
+                    name_id
+                    for (name_id,) in conn.execute(
+                        "SELECT name_id FROM current_resolutions WHERE canonical_id IN (SELECT value FROM json_each(?))",
+                        (json.dumps(ids),),
+                    )
+                ),
+            }
+        )
+        if ids
+        else []
+        for ids in matches
+    ]

@@ -1,6 +1,7 @@
 """What the plugin keeps for each Datasette: which of its databases are ledgers, their hash chains
 as checked at startup, what was computed at a journal head, the name indexes of search, and
 what was computed for a request."""
+
 import sqlite3
 import weakref
 

@@ -1,5 +1,6 @@
 """Where the marks of a claim page's timeline go. The page's template draws them as SVG on the
 server, so that no request leaves the machine."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -81,4 +82,3 @@ def timeline(attributions):
         "ticks": [{"x": round(x_of(day), 1), "label": date.fromordinal(day).isoformat()} for day in ticks],
         "legend": [{"stance": stance, "colour": colour} for stance, colour in STANCE_COLOURS.items()],
     }
-

@@ -3,6 +3,7 @@
 A reader takes a binary stream and yields `base.Item`s (a raw record, or the problems found
 at a line); a writer takes a `Ledger` and a text stream and returns how many it wrote.
 """
+
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +23,13 @@ class Format:
 FORMATS = {
     format_.name: format_
     for format_ in (
-        Format("jsonl", text.read_jsonl, text.write_jsonl, functools.partial(text.write_jsonl, include_all=True),
-               (".jsonl", ".ndjson")),
+        Format(
+            "jsonl",
+            text.read_jsonl,
+            text.write_jsonl,
+            functools.partial(text.write_jsonl, include_all=True),
+            (".jsonl", ".ndjson"),
+        ),
         Format("csv", text.read_csv, text.write_csv, functools.partial(text.write_csv, include_all=True), (".csv",)),
         Format("json", text.read_json, endings=(".json",)),
         Format("claimreview", claimreview.read_claimreview, claimreview.write_reviews, endings=(".jsonld",)),
@@ -39,8 +45,14 @@ EXPORT_FORMATS = tuple(name for name, format_ in FORMATS.items() if format_.writ
 def format_of(file_name):
     """The format a file's name tells by its ending, or None."""
     endings = [(ending, name) for name, format_ in FORMATS.items() for ending in format_.endings]
-    return next((name for ending, name in sorted(endings, key=lambda pair: -len(pair[0]))
-                 if file_name.lower().endswith(ending)), None)
+    return next(
+        (
+            name
+            for ending, name in sorted(endings, key=lambda pair: -len(pair[0]))
+            if file_name.lower().endswith(ending)
+        ),
+        None,
+    )
 
 
 def read(stream, fmt):

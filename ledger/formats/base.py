@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ..errors import Refused
 from ..records import clean_record
 
+
 @dataclass
 class Item:
     line: int
@@ -41,9 +42,14 @@ def _take_status(item):
     cannot give back the retraction or correction that ended one (a journal export can)."""
     status = item.record.pop("status", None) if isinstance(item.record, dict) else None
     if status not in (None, "", "current"):
-        item.problems.append(("status", f"{status!r}: this record is not current, and an import appends current "
-                                        "attributions only; to move a ledger's whole history, use "
-                                        "`ledger export --format journal` and import that into an empty ledger"))
+        item.problems.append(
+            (
+                "status",
+                f"{status!r}: this record is not current, and an import appends current "
+                "attributions only; to move a ledger's whole history, use "
+                "`ledger export --format journal` and import that into an empty ledger",
+            )
+        )
 
 
 class _Lines:
@@ -60,7 +66,9 @@ class _Lines:
             try:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                self.bad.append(Item(number, problems=[("text", f"invalid UTF-8 (byte {error.start + 1} of the line)")]))
+                self.bad.append(
+                    Item(number, problems=[("text", f"invalid UTF-8 (byte {error.start + 1} of the line)")])
+                )
                 yield raw.decode("utf-8", errors="replace")
 
 

@@ -8,6 +8,7 @@ fact-checker. Writing: claims as schema.org `Claim`, fact-checkers' stances as
 
 How a rating gives a stance is in `ratings.py`.
 """
+
 import bisect
 import itertools
 import json
@@ -64,8 +65,9 @@ def read_claimreview(stream):
             yield Item(lines.line_at(position), problems=[("json", "nested too deeply")])
             return
         items = [item for review in _reviews(value, _NodeIndex(value)) for item in _review_items(review)]
-        yield from items or [Item(lines.line_at(position),
-                                  problems=[("record", "holds no ClaimReview and no Fact Check Tools claim")])]
+        yield from items or [
+            Item(lines.line_at(position), problems=[("record", "holds no ClaimReview and no Fact Check Tools claim")])
+        ]
         position = _skip_space(text, end)
 
 
@@ -208,22 +210,37 @@ def _review_items(review):
         _, appearance = review.field(claim, "firstAppearance", "appearance")
         appearance = appearance if isinstance(appearance, dict) else {"url": appearance}
         publisher = review.name(appearance, "publisher")
-        items.append(Item(review.line, record=_present({
-            "claim": claim_text,
-            "outlet": publisher or claimant,
-            "speaker": claimant if publisher not in (None, claimant) else None,
-            "date": claim_day or review_day,
-            "stance": "asserts",
-            "url": text_of(appearance.get("url")),
-        })))
-    items.append(Item(review.line, fact_checker=True, record=_present({
-        "claim": claim_text,
-        "outlet": reviewer,
-        "date": review_day or claim_day,
-        "stance": stance,
-        "url": text_of(review.node.get("url")),
-        "quote": quote,
-    })))
+        items.append(
+            Item(
+                review.line,
+                record=_present(
+                    {
+                        "claim": claim_text,
+                        "outlet": publisher or claimant,
+                        "speaker": claimant if publisher not in (None, claimant) else None,
+                        "date": claim_day or review_day,
+                        "stance": "asserts",
+                        "url": text_of(appearance.get("url")),
+                    }
+                ),
+            )
+        )
+    items.append(
+        Item(
+            review.line,
+            fact_checker=True,
+            record=_present(
+                {
+                    "claim": claim_text,
+                    "outlet": reviewer,
+                    "date": review_day or claim_day,
+                    "stance": stance,
+                    "url": text_of(review.node.get("url")),
+                    "quote": quote,
+                }
+            ),
+        )
+    )
     return items
 
 
@@ -265,8 +282,13 @@ def _claims(ledger):
     """
     rows = ledger.conn.execute(_CURRENT)
     for (_, text), group in itertools.groupby(rows, key=lambda row: row[:2]):
-        yield text, [(seq, record_of(json.loads(payload)), bool(by_fact_checker))
-                     for _, _, seq, payload, by_fact_checker in group]
+        yield (
+            text,
+            [
+                (seq, record_of(json.loads(payload)), bool(by_fact_checker))
+                for _, _, seq, payload, by_fact_checker in group
+            ],
+        )
 
 
 def _claimant(record):
@@ -276,12 +298,14 @@ def _claimant(record):
 
 
 def _appearance(record):
-    return _present({
-        "@type": "CreativeWork",
-        "url": record.get("url"),
-        "datePublished": record["date"],
-        "publisher": {"@type": "Organization", "name": record["outlet"]},
-    })
+    return _present(
+        {
+            "@type": "CreativeWork",
+            "url": record.get("url"),
+            "datePublished": record["date"],
+            "publisher": {"@type": "Organization", "name": record["outlet"]},
+        }
+    )
 
 
 def claim_documents(ledger):
@@ -309,10 +333,16 @@ def review_documents(ledger):
     back with it, and reviews beyond the claimants repeat the first.
     """
     for _, attributions in _claims(ledger):
-        reviews = sorted((seq, record) for seq, record, by_fact_checker in attributions
-                         if by_fact_checker and record["stance"] in STANCE_RATINGS)
-        claimants = sorted((seq, record) for seq, record, by_fact_checker in attributions
-                           if not by_fact_checker and record["stance"] == "asserts")
+        reviews = sorted(
+            (seq, record)
+            for seq, record, by_fact_checker in attributions
+            if by_fact_checker and record["stance"] in STANCE_RATINGS
+        )
+        claimants = sorted(
+            (seq, record)
+            for seq, record, by_fact_checker in attributions
+            if not by_fact_checker and record["stance"] == "asserts"
+        )
         for number, (_, review) in enumerate(reviews):
             claimant = claimants[number if number < len(claimants) else 0][1] if claimants else None
             yield _review_document(review, claimant)
@@ -369,7 +399,11 @@ def why_nothing_written(ledger):
     if ledger.conn.execute("SELECT 1 FROM current_records LIMIT 1").fetchone() is None:
         return "the ledger has no current attributions"
     if ledger.conn.execute("SELECT 1 FROM fact_checkers LIMIT 1").fetchone() is None:
-        return ("no fact-checkers recorded: `ledger fact-checker NAME` marks an outlet as one "
-                "(a ClaimReview import records its reviewers)")
-    return ("no current verdict of a fact-checker: an attribution of a fact-checker's outlet, "
-            "naming no speaker, that asserts, questions or disputes a claim")
+        return (
+            "no fact-checkers recorded: `ledger fact-checker NAME` marks an outlet as one "
+            "(a ClaimReview import records its reviewers)"
+        )
+    return (
+        "no current verdict of a fact-checker: an attribution of a fact-checker's outlet, "
+        "naming no speaker, that asserts, questions or disputes a claim"
+    )

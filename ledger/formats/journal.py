@@ -10,6 +10,7 @@ from .base import decode_json, json_reason
 
 KEYS = ("seq", "prev_hash", "hash", "payload")  # of each line, in the order written
 
+
 def write_journal(ledger, out):
     """Every journal entry as recorded, one JSON object a line: seq, prev_hash, hash and the
     payload's exact text. Returns how many were written."""
@@ -17,6 +18,7 @@ def write_journal(ledger, out):
     for count, line in enumerate(ledger.journal_lines(), start=1):
         out.write(json.dumps(dict(zip(KEYS, line)), ensure_ascii=False) + "\n")
     return count
+
 
 def journal_entry(line, seq, prev_hash):
     """(entry, []) of one line of an exported journal, expected to hold entry `seq` and to

@@ -3,6 +3,7 @@ or as text in one of many languages, gives the stance of its review.
 
 The rating table and every decision behind it are in docs/claimreview.md.
 """
+
 import re
 from fractions import Fraction
 
@@ -14,6 +15,7 @@ DEFAULT_WORST, DEFAULT_BEST = 1, 5  # worstRating and bestRating when a review g
 
 
 # Rating texts by the stance they give; matched by `records.loose_key`.
+# fmt: off
 RATING_TEXTS = {
     "disputes": (
         # English
@@ -57,6 +59,7 @@ RATING_TEXTS = {
         "half waar", "deels onwaar", "ontbrekende context", "полуправда",
     ),
 }
+# fmt: on
 
 
 # The ledger's own stance words, which `--format claimreview` writes when an attribution has no quote.
@@ -77,6 +80,7 @@ STANCE_OF_RATING.update({word: word for word in STANCE_WORDS})
 # the verdict of RATING_TEXTS it holds when each of its other words is one of these, which
 # name what is rated or join the verdict to it. Any other word ("but", "or", "somewhat",
 # "entirely") might turn the verdict, so the rating is refused rather than guessed.
+# fmt: off
 SENTENCE_WORDS = (
     # English
     "this", "that", "that's", "it", "it's", "the", "a", "an", "is", "was", "are", "were", "claim", "statement",
@@ -103,11 +107,13 @@ SENTENCE_WORDS = (
     # Russian, Ukrainian
     "это", "утверждение", "информация", "и", "це", "є", "твердження", "інформація", "і",
 )
+# fmt: on
 
 
 # Words that deny a verdict, before it or (German, Dutch, Turkish) after it. A denied
 # `asserts` verdict disputes ("not correct", "no es cierto", "das stimmt nicht"); a denied
 # `disputes` or `questions` verdict says too little ("not false" is not "true"): refused.
+# fmt: off
 NEGATIONS = (
     "not", "isn't", "no",  # English, Spanish, Catalan
     "não",  # Portuguese
@@ -118,6 +124,7 @@ NEGATIONS = (
     "nie", "değil", "tidak", "bukan",  # Polish, Turkish, Indonesian
     "не",  # Russian, Ukrainian
 )
+# fmt: on
 
 
 _SENTENCE_PHRASES = {
@@ -170,14 +177,14 @@ def _sentence_stance(words):
             position += 1
             continue
         for length in range(min(_LONGEST_PHRASE, len(words) - position), 0, -1):
-            kind = _SENTENCE_PHRASES.get(" ".join(words[position:position + length]))
+            kind = _SENTENCE_PHRASES.get(" ".join(words[position : position + length]))
             if kind is not None:
                 break
         else:
             return None  # a word that might turn the verdict
         position += length
         if kind == "not":
-            if words[position:position + 1] == [","]:
+            if words[position : position + 1] == [","]:
                 return None  # "No, it is true": an answer, not a denial
             negations += 1
         elif kind:
@@ -219,14 +226,17 @@ def rating_stance(rating, textual_rating=None):
     if stance is None and text is not None:
         stance = stance_of_text(text)
         if stance is None:
-            raise Refused([("reviewRating", f"{text!r} is not a rating the ledger can map to a stance "
-                                            "(see docs/claimreview.md)")])
+            raise Refused(
+                [("reviewRating", f"{text!r} is not a rating the ledger can map to a stance (see docs/claimreview.md)")]
+            )
     if stance is None:
         reason = "has neither a ratingValue nor a rating text (alternateName)"
         if value is not None:
-            reason = (f"ratingValue {rating['ratingValue']!r} cannot be placed on worstRating..bestRating "
-                      f"({rating.get('worstRating', DEFAULT_WORST)}..{rating.get('bestRating', DEFAULT_BEST)}) "
-                      "and there is no rating text")
+            reason = (
+                f"ratingValue {rating['ratingValue']!r} cannot be placed on worstRating..bestRating "
+                f"({rating.get('worstRating', DEFAULT_WORST)}..{rating.get('bestRating', DEFAULT_BEST)}) "
+                "and there is no rating text"
+            )
         raise Refused([("reviewRating", reason)])
     quote = None if text is None or loose_key(text) in STANCE_WORDS else text
     return stance, quote

@@ -16,6 +16,7 @@ from .base import Item, _decoder, _drain, _Lines, _record_item, _skip_space, jso
 # Larger than every field limit, so an over-long field is reported by validation, not by csv.
 csv.field_size_limit(10_000_000)
 
+
 def read_csv(stream):
     """Records of CSV with a header row, separated by `,`, `;` or tabs (`_header_lines`)."""
     lines = _Lines(stream)
@@ -142,6 +143,7 @@ def read_json(stream):
                 return
     if position != len(text):
         yield Item(line_at(text, position), problems=[("json", "unexpected text after the array")])
+
 
 def write_jsonl(ledger, out, include_all=False):
     """The current attributions (with `include_all`, every one with its status) as import

@@ -17,6 +17,7 @@ try:  # what the worker asks of a pipe is Linux's; elsewhere it only knows less
 except ImportError:
     fcntl = termios = None
 
+
 class CheckedInWorker:
     """Checked items of the file at `path`, read by `read` (a format's reader) and validated by a forked child process,
     so that parsing and validating overlap with the parent's hashing and writing. The child
