@@ -10,7 +10,7 @@ from .records import WORD, claim_key, loose_key
 
 @dataclass(frozen=True)
 class CloseClaim:
-    """A new claim that is not the same claim as any recorded before it (CONTRACT section 1),
+    """A new claim that is not the same claim as any recorded before it (docs/reference.md, Records),
     yet within a few characters of one, so perhaps meant to be it: `edits` characters apart
     once case, accents and punctuation are folded away (0: they differ only in those)."""
 

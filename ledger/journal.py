@@ -17,7 +17,7 @@ from .records import FIELDS
 GENESIS_HASH = "0" * 64  # the prev_hash of entry 1
 
 # Made once: json.dumps would make an encoder for every call. The text is that of
-# json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) (CONTRACT section 3);
+# json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) (docs/reference.md, The journal);
 # a payload holds no cycle to look for.
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False)
 

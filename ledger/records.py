@@ -75,7 +75,7 @@ def utc_now():
 # ids of claims for longer): a larger cache only holds more memory, at the same speed.
 @functools.lru_cache(maxsize=8_192)
 def claim_key(text):
-    """Two claims are the same claim when their keys are equal (CONTRACT section 1)."""
+    """Two claims are the same claim when their keys are equal (docs/reference.md, Records)."""
     folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
     if not folded.isprintable():  # a joiner changes how a word is drawn, not which claim it is
         folded = _JOINER.sub("", folded)
@@ -225,7 +225,7 @@ def clean_record(raw):
     return record
 
 
-# What each type of journal entry holds beside `type` and `recorded_at` (CONTRACT section 3).
+# What each type of journal entry holds beside `type` and `recorded_at` (docs/reference.md, The journal).
 ENTRY_TYPES = {
     "attribution": FIELDS,
     "correction": (*FIELDS, "target", "reason"),

@@ -1,4 +1,4 @@
-"""ClaimReview in and out (CONTRACT section 5): schema.org JSON-LD and the Fact Check Tools API shape.
+"""ClaimReview in and out (docs/claimreview.md): schema.org JSON-LD and the Fact Check Tools API shape.
 
 Reading: every review found in the input gives `Item`s at the line where the review
 object starts: the claimant's `asserts` attribution (when the claim names one) and

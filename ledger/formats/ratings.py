@@ -1,4 +1,4 @@
-"""Ratings to stances (CONTRACT section 5): a fact-checker's rating, as a number on a scale
+"""Ratings to stances (docs/claimreview.md): a fact-checker's rating, as a number on a scale
 or as text in one of many languages, gives the stance of its review.
 
 The rating table and every decision behind it are in docs/claimreview.md.
