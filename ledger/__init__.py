@@ -10,16 +10,23 @@ canonical JSON and the hash chain, appending), `projections` (the tables derived
 `cli` (the command) and `datasette_plugin` (what is published).
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .close_claims import CloseClaim
 from .db import ImportResult, Ledger
 from .errors import ChainBroken, ImportRefused, LedgerError, Refused
 
-try:
-    __version__ = version("ledger")
-except PackageNotFoundError:  # run from a checkout that is not installed
-    __version__ = "unknown"
+
+def __getattr__(name):
+    # The version is read from the installed package's metadata only when asked: importing
+    # importlib.metadata would slow every command's start.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("ledger")
+        except PackageNotFoundError:  # a checkout that is not installed
+            return "unknown"
+    raise AttributeError(f"module 'ledger' has no attribute {name!r}")
+
 
 __all__ = [
     "Ledger",

@@ -167,9 +167,14 @@ def open_ledger(path, create=False):
     path = Path(path)
     if not create and not path.exists():
         raise LedgerError(f"no ledger at {path} (create one with `ledger init`)")
+    if not path.parent.is_dir():
+        raise LedgerError(f"{path}: there is no folder {path.parent} to hold it")
     # check_same_thread=False: an import's batches are written by a thread of their own
     # (projections.Projector); SQLite serialises the calls on one connection.
-    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    except sqlite3.OperationalError as error:
+        raise LedgerError(f"{path}: cannot be opened ({error})") from None
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.create_function("ledger_claim_key", 1, claim_key, deterministic=True)
     try:
@@ -224,10 +229,13 @@ def write_transaction(conn):
             time.sleep(min(0.05 * 2**attempt, 2.0))
     try:
         yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
+        conn.execute("COMMIT")
+    except BaseException as error:
+        if conn.in_transaction:  # SQLite rolls some failures back itself (a full disk may be one)
+            conn.execute("ROLLBACK")
+        if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+            raise LedgerError(f"the ledger could not be written: {error}; nothing was written") from None
         raise
-    conn.execute("COMMIT")
 
 
 def batch_insert(table, columns, texts=(), hashes=(), or_fail=True):

@@ -23,7 +23,7 @@ from .formats.journal import journal_entry
 from .formats.worker import CheckedInWorker
 from .journal import GENESIS_HASH, attribution_json
 from .projections import appending, recorded_id
-from .records import clean_record, clean_text, entry_of, preview, record_of, utc_now
+from .records import LARGEST_ID, clean_name, clean_reason, clean_record, entry_of, preview, record_of, utc_now
 
 
 # Below this size, starting a worker process to read and validate costs more than it saves.
@@ -240,7 +240,7 @@ class Ledger:
 
     def alias(self, name: str, of: str) -> int | None:
         """Record that `name` is another name of `of`; returns the seq, or None if already so."""
-        name, of = _name("name", name), _name("of", of)
+        name, of = clean_name("name", name), clean_name("of", of)
         if name == of:
             raise Refused([("alias", f"{name!r} cannot be an alias of itself")])
         with appending(self.conn) as appender:
@@ -255,7 +255,7 @@ class Ledger:
 
     def fact_checker(self, name: str) -> int | None:
         """Record that the outlet `name` is a fact-checker; returns the seq, or None if already so."""
-        name = _name("name", name)
+        name = clean_name("name", name)
         with appending(self.conn) as appender:
             return self._append_fact_checker(appender, name, utc_now())
 
@@ -263,14 +263,14 @@ class Ledger:
         """Record that attribution `target` is withdrawn; returns the entry's seq. Only a
         current attribution can be retracted (else Refused, naming what superseded or
         retracted it)."""
-        reason = _reason(reason)
+        reason = clean_reason(reason)
         with appending(self.conn) as appender:
             self._current_record(target, "retracted")
             return appender.append({"type": "retraction", "target": target, "reason": reason, "recorded_at": utc_now()})
 
     def correct(self, target: int, reason: str, changes: Mapping[str, str]) -> int:
         """Supersede attribution `target` with its fields updated by `changes` ("" clears a field)."""
-        reason = _reason(reason)
+        reason = clean_reason(reason)
         with appending(self.conn) as appender:
             old = self._current_record(target, "corrected")
             record = clean_record({**old, **changes})
@@ -298,6 +298,8 @@ class Ledger:
         claim recorded before it that is closest to it, if within a few characters (CloseClaim),
         else None. A correction's new wording is not compared with the claim it corrects,
         which is what it changes."""
+        if not 1 <= attribution <= LARGEST_ID:
+            return None
         row = self.conn.execute(
             """SELECT c.id, c.text, c.seq, (SELECT t.claim_id FROM corrections AS k
                                              JOIN attribution_records AS t ON t.seq = k.target WHERE k.seq = r.seq)
@@ -370,7 +372,9 @@ class Ledger:
 
     def _current_record(self, target, verb):
         # The attributions view is where status is defined; one row costs a few lookups.
-        status = self.conn.execute("SELECT status FROM attributions WHERE id = ?", (target,)).fetchone()
+        status = None
+        if 1 <= target <= LARGEST_ID:  # else SQLite could not even look it up
+            status = self.conn.execute("SELECT status FROM attributions WHERE id = ?", (target,)).fetchone()
         if status is None:
             raise Refused([("id", f"{target} is not an attribution in this ledger")])
         if status[0] != "current":
@@ -400,20 +404,3 @@ class Ledger:
         if len(successors) == 1:
             return f"superseded by {last}, which {fate}"
         return f"superseded by {successors[0]}, whose latest correction, {last}, {fate}"
-
-
-def _name(field, value):
-    try:
-        text = clean_text("name", value)  # names share the outlet/speaker rules and limit
-    except Refused as refused:
-        raise Refused([(field, reason) for _, reason in refused.problems]) from None
-    if text is None:
-        raise Refused([(field, "is required")])
-    return text
-
-
-def _reason(value):
-    text = clean_text("reason", value)
-    if text is None:
-        raise Refused([("reason", "is required")])
-    return text

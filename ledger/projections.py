@@ -375,12 +375,13 @@ def appending(conn):
 
 def rebuild(source_path, target_path):
     """Replay the journal of one ledger into a new file: the projections come out identical."""
-    source = connect(source_path)
+    source, target = connect(source_path), None
     try:
         target = connect(target_path, create=True)
-        if target.execute("SELECT count(*) FROM journal").fetchone()[0]:
-            raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
         with write_transaction(target), Projector(target) as projector:
+            # Asked inside the transaction, so that of two rebuilds into one file one is refused.
+            if target.execute("SELECT 1 FROM journal LIMIT 1").fetchone():
+                raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
             rows = source.execute(
                 "SELECT seq, CAST(payload AS BLOB), CAST(prev_hash AS BLOB), CAST(hash AS BLOB)"
                 " FROM journal ORDER BY seq"
@@ -391,3 +392,5 @@ def rebuild(source_path, target_path):
         return target.execute("SELECT count(*) FROM journal").fetchone()[0]
     finally:
         source.close()
+        if target is not None:
+            target.close()

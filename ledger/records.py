@@ -12,6 +12,8 @@ import unicodedata
 
 from .errors import Refused
 
+# Ids are journal seqs, SQLite integers: none is larger than this.
+LARGEST_ID = 2**63 - 1
 FIELDS = ("claim", "outlet", "date", "stance", "speaker", "via", "url", "quote", "note")
 _FIELD_SET = frozenset(FIELDS)
 REQUIRED = ("claim", "outlet", "date", "stance")
@@ -149,6 +151,25 @@ def _check_unprintable(field, text):
         )
 
 
+def clean_name(field, value):
+    """A name (an alias, its canonical name, a fact-checker) as `field`, cleaned; Refused if absent or bad."""
+    try:
+        text = clean_text("name", value)  # names share the outlet/speaker rules and limit
+    except Refused as refused:
+        raise Refused([(field, reason) for _, reason in refused.problems]) from None
+    if text is None:
+        raise Refused([(field, "is required")])
+    return text
+
+
+def clean_reason(value):
+    """The reason of a retraction or a correction, cleaned; Refused if absent or bad."""
+    text = clean_text("reason", value)
+    if text is None:
+        raise Refused([("reason", "is required")])
+    return text
+
+
 def check_date(value):
     if utc_day(value) > _latest_day(int(time.time() // 86_400)):
         raise Refused([("date", f"{value} is in the future")])
@@ -175,7 +196,10 @@ def utc_day(value):
             moment = dt.datetime.fromisoformat(value)
         except ValueError:
             raise Refused([("date", f"{value!r} is not a real date and time")]) from None
-        day = moment.astimezone(dt.timezone.utc).date()
+        try:
+            day = moment.astimezone(dt.timezone.utc).date()
+        except OverflowError:  # 0001-01-01T00:00:00+14:00 is in year 0 in UTC
+            raise Refused([("date", f"{value!r} falls outside the years 1 to 9999 in UTC")]) from None
     else:
         raise Refused([("date", f"{value!r} is not YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS with Z or an offset")])
     return day

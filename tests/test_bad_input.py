@@ -173,3 +173,19 @@ def test_a_million_line_file_whose_last_line_is_bad_changes_nothing(db, tmp_path
         f"{path}:1000000: stance: 'alleges' is not one of asserts, reports, questions, disputes"
     ]
     assert state_of(db) == before
+
+
+def test_a_refused_first_import_changes_only_the_headers_change_counter(tmp_path):
+    """The one exception to unchanged bytes, as the README states it: a first import goes
+    through a rollback journal and sets the WAL again, which counts a change in the file's
+    header (bytes 24-27) and its version-valid-for number (92-95); nothing else moves."""
+    db = tmp_path / "ledger.db"
+    assert run_ledger(db, "init").returncode == 0
+    before = db.read_bytes()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(SAMPLE) + "\n" + json.dumps({**SAMPLE, "stance": "maybe"}) + "\n", encoding="utf-8")
+    assert run_ledger(db, "import", bad).returncode == 1
+    after = db.read_bytes()
+    assert len(after) == len(before)
+    changed = [offset for offset, (old, new) in enumerate(zip(before, after)) if old != new]
+    assert set(changed) <= set(range(24, 28)) | set(range(92, 96)), changed

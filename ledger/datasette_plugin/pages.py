@@ -12,13 +12,12 @@ from datasette.database import QueryInterrupted
 from datasette.utils.asgi import NotFound
 from datasette.views.base import DatasetteError
 
+from ..records import LARGEST_ID
 from .cells import claim_url, status_details, status_html
 from .front_door import front_doors
 from .metadata import READER_COLUMNS, SEARCH_HELP, SEARCHES
 from .state import ledger_names
 from .timeline import STANCE_COLOURS, timeline
-
-LARGEST_ID = 2**63 - 1  # SQLite's largest integer: no row has a larger id
 
 
 @dataclass(frozen=True)

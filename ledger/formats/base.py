@@ -52,15 +52,29 @@ def _take_status(item):
         )
 
 
+# The longest line and the longest whole file a reader takes, in bytes: more than any record,
+# or any file of records read whole, can take (every field at its limit, every character
+# escaped), so that endless input such as /dev/zero is refused rather than held in memory.
+LONGEST_LINE = 8 << 20
+LONGEST_WHOLE_FILE = 4 << 30
+
+
 class _Lines:
-    """Decoded lines of a binary stream; invalid UTF-8 is noted with its line and replaced."""
+    """Decoded lines of a binary stream; invalid UTF-8 is noted with its line and replaced,
+    and a line longer than LONGEST_LINE ends the reading, noted too."""
 
     def __init__(self, stream):
         self.stream = stream
-        self.bad = []  # Items for lines that were not UTF-8
+        self.bad = []  # Items for lines that were not UTF-8, or too long
 
     def __iter__(self):
-        for number, raw in enumerate(self.stream, start=1):
+        number = 0
+        while raw := self.stream.readline(LONGEST_LINE + 1):
+            number += 1
+            if len(raw) > LONGEST_LINE:
+                reason = f"is longer than {LONGEST_LINE:,} bytes, longer than any record; the rest is not read"
+                self.bad.append(Item(number, problems=[("line", reason)]))
+                return
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]  # a byte order mark is not an error
             try:
@@ -112,7 +126,18 @@ def _kind(value):
 
 def whole_text(stream):
     """(text, None) of a whole binary stream, a byte order mark dropped; (None, Item) if it is not UTF-8."""
-    data = stream.read()
+    data = stream.read(LONGEST_WHOLE_FILE + 1)
+    if len(data) > LONGEST_WHOLE_FILE:
+        return None, Item(
+            1,
+            problems=[
+                (
+                    "file",
+                    f"is longer than {LONGEST_WHOLE_FILE:,} bytes, which is read whole "
+                    "only up to there: write it as JSON Lines, read a line at a time",
+                )
+            ],
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -128,4 +153,6 @@ def _skip_space(text, position):
 
 
 def json_reason(error):
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
     return getattr(error, "msg", None) or str(error)

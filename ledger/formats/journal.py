@@ -41,7 +41,7 @@ def journal_entry(line, seq, prev_hash):
     try:
         entry = decode_json(line["payload"])
         written = canonical_json(clean_entry(entry))
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         return None, [("payload", f"is not JSON: {json_reason(error)}")]
     except Refused as refused:
         return None, refused.problems

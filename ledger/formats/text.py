@@ -29,7 +29,8 @@ def read_csv(stream):
         try:
             row = next(reader)
         except StopIteration:
-            break
+            yield from _drain(lines)  # a line too long, which ended the reading
+            return
         except csv.Error as error:
             yield from _drain(lines)
             yield Item(start, problems=[("csv", str(error))])
@@ -93,11 +94,12 @@ def read_jsonl(stream):
             yield from _drain(lines)
         try:
             value = decode(text)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             if text.strip():  # a blank line is no record, not an error
                 yield Item(number, problems=[("json", json_reason(error))])
             continue
         yield _record_item(number, value)
+    yield from _drain(lines)
 
 
 def read_json(stream):
@@ -128,7 +130,7 @@ def read_json(stream):
         while True:
             try:
                 value, end = decoder.raw_decode(text, position)
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
                 yield Item(line_at(text, position), problems=[("json", json_reason(error))])
                 return
             yield _record_item(line_at(text, position), value)
