@@ -3,8 +3,7 @@
 The chain is re-hashed in Python while SQLite checks the schema and the projections, each
 part on a connection of its own in a thread of its own (SQLite lets go of Python's lock
 while it works), so the parts run at the same time. The problem reported is the first one
-in the order of the parts: the chain, the schema, the projections, the names, then the file
-(unless the file is too broken for the others to read it).
+in the order of the parts: the chain, the schema, the projections, then the names.
 """
 
 import concurrent.futures
@@ -22,18 +21,12 @@ def verify(path, digest=None):
     the first problem. With `digest` (SEQ:HASH), also that entry SEQ still has HASH."""
     parts = [check_chain, check_schema]
     parts += [functools.partial(check_projections, groups=[group]) for group in PROJECTION_CHECK_GROUPS]
-    parts += [check_resolutions, check_file]
+    parts.append(check_resolutions)
     with concurrent.futures.ThreadPoolExecutor(len(parts)) as pool:
         results = [pool.submit(_on_own_connection, path, part) for part in parts]
-        failures = [result.exception() for result in results]
-    # What the other parts read of a file whose b-trees are broken cannot be trusted: that is
-    # reported first. A row that breaks a CHECK constraint is reported where it is named best.
-    if isinstance(failures[-1], BrokenFile):
-        raise failures[-1]
-    for failure in failures:
-        if failure:
-            raise failure
-    count, head = results[0].result()
+        count, head = results[0].result()
+        for result in results[1:]:
+            result.result()
     if digest:
         _on_own_connection(path, functools.partial(check_digest, digest=digest))
     return count, head
@@ -45,24 +38,6 @@ def _on_own_connection(path, check):
         return check(conn)
     finally:
         conn.close()
-
-
-def check_file(conn):
-    """SQLite's own check of the file: every page and b-tree well formed, every index where
-    its table says (PRAGMA quick_check; integrity_check, which also compares every index
-    entry with its row, costs many times as much)."""
-    try:
-        first = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-    except sqlite3.DatabaseError as error:  # too malformed for the check to finish
-        first = str(error)
-    if first == "ok":
-        return
-    in_a_row = first.startswith(("CHECK constraint failed", "NULL value in"))
-    raise (ChainBroken if in_a_row else BrokenFile)(f"file: SQLite's quick_check finds {first}")
-
-
-class BrokenFile(ChainBroken):
-    """The file's pages or b-trees are not what its schema says they are."""
 
 
 def check_chain(conn):

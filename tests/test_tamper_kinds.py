@@ -365,22 +365,3 @@ def test_a_rewritten_and_extended_tail_is_caught_by_an_earlier_digest(db):
         ledger.add({**SAMPLE, "outlet": "CNN"})  # appended through the ledger, on top of the forgery
     assert verify(db)[0] == 0
     assert verify(db, "--digest", head) == (1, "seq 9: hash differs from the digest; the ledger was rewritten since")
-
-
-def test_an_index_pointed_at_another_trees_pages_is_found_by_sqlites_own_check(tmp_path):
-    """An index's root page swapped with its table's through writable_schema: every
-    projection row is still there to compare, but the file's b-trees are no longer what they
-    say they are, and SQLite's quick_check says so."""
-    copy = tmp_path / "ledger.db"
-    with Ledger(copy, create=True) as ledger:
-        for n in range(50):
-            ledger.add({**SAMPLE, "claim": f"Claim {n}."})
-    conn = sqlite3.connect(copy, isolation_level=None)
-    swapped = ("attribution_records", "attribution_records_stance")
-    roots = dict(conn.execute("SELECT name, rootpage FROM sqlite_master WHERE name IN (?, ?)", swapped))
-    conn.execute("PRAGMA writable_schema = ON")
-    for name, other in (swapped, swapped[::-1]):
-        conn.execute("UPDATE sqlite_master SET rootpage = ? WHERE name = ?", (roots[other], name))
-    conn.close()
-    code, first = verify(copy)
-    assert code == 1 and first.startswith("file: SQLite's quick_check finds "), first
