@@ -186,10 +186,13 @@ def open_ledger(path, create=False):
             raise LedgerError(f"{path} stayed locked by another writer: {error}") from None
         raise LedgerError(f"{path}: not a ledger database ({error})") from None
     if not is_ledger:
-        if not create or conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        try:
+            if not create:
+                raise LedgerError(f"{path} is not a ledger: it has no journal table")
+            return conn, create_schema(conn, path)
+        except LedgerError:
             conn.close()
-            raise LedgerError(f"{path} is not a ledger: it has no journal table")
-        return conn, create_schema(conn)
+            raise
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # left by a first import that was stopped
         _set_journal_mode(conn, "wal")
     return conn, False
@@ -199,8 +202,10 @@ def has_journal(conn):
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal'").fetchone() is not None
 
 
-def create_schema(conn):
-    """Apply schema.sql once, even when several processes create the same file at once."""
+def create_schema(conn, path):
+    """Apply schema.sql once, even when several processes create the same file at once: the
+    file is looked at inside the write transaction, where another creator has either made the
+    whole ledger or nothing yet. Refuses a file that holds other tables."""
     conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # does nothing once another creator has written the file
     # Again: SQLite counted the cache's pages in the size they had, so 16 KiB pages would
     # have taken four times the memory.
@@ -209,6 +214,8 @@ def create_schema(conn):
     with write_transaction(conn):
         if has_journal(conn):
             return False
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise LedgerError(f"{path} is not a ledger: it has no journal table")
         for statement in schema_statements():
             conn.execute(statement)
     return True
