@@ -171,8 +171,15 @@ def open_ledger(path, create=False):
         raise LedgerError(f"{path}: there is no folder {path.parent} to hold it")
     # check_same_thread=False: an import's batches are written by a thread of their own
     # (projections.Projector); SQLite serialises the calls on one connection.
+    read_only = path.exists() and not os.access(path, os.W_OK)  # an archive, a read-only mount
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        conn = sqlite3.connect(
+            _read_only_uri(path) if read_only else path,
+            uri=read_only,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+        )
     except sqlite3.OperationalError as error:
         raise LedgerError(f"{path}: cannot be opened ({error})") from None
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -193,9 +200,16 @@ def open_ledger(path, create=False):
         except LedgerError:
             conn.close()
             raise
-    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # left by a first import that was stopped
+    if not read_only and conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # a stopped first import's
         _set_journal_mode(conn, "wal")
     return conn, False
+
+
+def _read_only_uri(path):
+    """A ledger that cannot be written here is read as it is: with its -wal file where one was
+    left beside it, else as immutable, which needs no -shm file (none could be made)."""
+    mode = "mode=ro" if Path(f"{path}-wal").exists() else "immutable=1"
+    return f"{path.resolve().as_uri()}?{mode}"
 
 
 def has_journal(conn):
@@ -242,6 +256,8 @@ def write_transaction(conn):
             conn.execute("ROLLBACK")
         if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
             raise LedgerError(f"the ledger could not be written: {error}; nothing was written") from None
+        if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error):
+            raise LedgerError("the ledger is read-only here (a read-only file or mount): nothing was written") from None
         raise
 
 
