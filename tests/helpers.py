@@ -25,6 +25,11 @@ SAMPLE = {
 STANCES = ("asserts", "reports", "questions", "disputes")
 
 
+def options(record):
+    """A record as `ledger add` options: ["--claim", "...", "--outlet", "...", ...]."""
+    return [part for field, value in record.items() for part in (f"--{field}", value)]
+
+
 def run_ledger(db, *args, input=None, env=None):
     """`ledger --db DB ARGS...` as a real process."""
     return subprocess.run(

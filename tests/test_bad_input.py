@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from .helpers import SAMPLE, run_ledger, state_of, write_numbered_records
+from .helpers import SAMPLE, options, run_ledger, state_of, write_numbered_records
 
 GOOD = json.dumps(SAMPLE, ensure_ascii=False)
 HEADER = "claim,outlet,date,stance\n"
@@ -96,7 +96,7 @@ def db(tmp_path):
         run_ledger(
             path,
             "add",
-            *[part for field, value in SAMPLE.items() for part in (f"--{field}", value)],
+            *options(SAMPLE),
             "--outlet",
             "Existing outlet",
         ).returncode

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from .helpers import LEDGER_BIN, SAMPLE, journal_count, journal_payloads, run_ledger, write_numbered_records
+from .helpers import LEDGER_BIN, SAMPLE, journal_count, journal_payloads, options, run_ledger, write_numbered_records
 from .test_chain_independent import recheck
 
 BIG_IMPORT = 200_000
@@ -190,6 +190,6 @@ def test_a_killed_loop_of_adds_loses_only_the_add_in_flight(tmp_path):
         assert_verifies(db, journal_count(db))
     claims = [payload["claim"] for _, payload in sorted(journal_payloads(db).items())]
     assert claims == [f"Claim {n}." for n in range(len(claims))]
-    added = run_ledger(db, "add", *[part for field, value in SAMPLE.items() for part in (f"--{field}", value)])
+    added = run_ledger(db, "add", *options(SAMPLE))
     assert added.returncode == 0 and int(added.stdout) == journal_count(db)
     assert_verifies(db, journal_count(db))

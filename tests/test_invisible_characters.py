@@ -12,7 +12,7 @@ from ledger.cli import cli
 from ledger import Ledger, Refused
 from ledger.records import claim_key
 
-from .helpers import SAMPLE, state_of
+from .helpers import SAMPLE, options, state_of
 
 ZERO_WIDTH = ["\u200b", "\u2060", "\ufeff", "\u00ad", "\u200d", "\u200c"]
 
@@ -56,22 +56,7 @@ def test_the_command_line_refuses_it_and_writes_nothing(tmp_path):
     db = tmp_path / "ledger.db"
     assert CliRunner().invoke(cli, ["--db", str(db), "init"]).exit_code == 0
     before = state_of(db)
-    result = CliRunner().invoke(
-        cli,
-        [
-            "--db",
-            str(db),
-            "add",
-            "--claim",
-            "Maduro won.\u202e",
-            "--outlet",
-            "BBC",
-            "--date",
-            "2024-07-30",
-            "--stance",
-            "asserts",
-        ],
-    )
+    result = CliRunner().invoke(cli, ["--db", str(db), "add", *options({**SAMPLE, "claim": "Maduro won.\u202e"})])
     assert result.exit_code == 1
     assert "claim: holds the bidirectional control U+202E" in result.output
     assert state_of(db) == before

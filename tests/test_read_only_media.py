@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from .helpers import SAMPLE, run_ledger, serving
+from .helpers import SAMPLE, options, run_ledger, serving
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def read_only_ledger(tmp_path):
             run_ledger(
                 db,
                 "add",
-                *[part for field, value in {**SAMPLE, "outlet": outlet}.items() for part in (f"--{field}", value)],
+                *options({**SAMPLE, "outlet": outlet}),
             ).returncode
             == 0
         )
@@ -56,7 +56,7 @@ def test_an_append_says_it_cannot(read_only_ledger):
     added = run_ledger(
         read_only_ledger,
         "add",
-        *[part for field, value in {**SAMPLE, "outlet": "El Peruano"}.items() for part in (f"--{field}", value)],
+        *options({**SAMPLE, "outlet": "El Peruano"}),
     )
     assert added.returncode == 1
     assert "read-only here" in added.stderr and "Traceback" not in added.stderr
