@@ -22,6 +22,13 @@ from .records import claim_key, record_of
 NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
 
 
+# What the attributions' search row holds of each: (seq, claim, quote), the quote '' if none.
+SEARCH_TEXTS = (
+    "SELECT r.seq, json_extract(j.payload, '$.claim'), coalesce(json_extract(j.payload, '$.quote'), '')"
+    " FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq"
+)
+
+
 @dataclass
 class _Batch:
     """Rows gathered to be written together, and what they hold that SQL cannot see yet.
@@ -54,9 +61,8 @@ class _Batch:
     # and quote read back from their payloads: SQLite's JSON parser takes less time than
     # Python takes to hand the texts over a second time.
     SEARCH_ROWS = (
-        "INSERT INTO attribution_search (rowid, claim, quote) SELECT r.seq, json_extract(j.payload, '$.claim'),"
-        " coalesce(json_extract(j.payload, '$.quote'), '') FROM attribution_records AS r"
-        " JOIN journal AS j ON j.seq = r.seq WHERE r.seq BETWEEN :first AND :last ORDER BY r.seq"
+        f"INSERT INTO attribution_search (rowid, claim, quote) {SEARCH_TEXTS}"
+        " WHERE r.seq BETWEEN :first AND :last ORDER BY r.seq"
     )
 
     def statements(self):

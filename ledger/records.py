@@ -274,7 +274,9 @@ def clean_entry(entry):
         raise Refused([("type", f"{preview(str(kind))} is not an entry type ({known})")])
     keys = ENTRY_TYPES[kind]
     problems = [
-        (key, f"is not a field of a {kind} entry") for key in entry if key not in (*keys, "type", "recorded_at")
+        (key, f"is not a field of an entry of type {kind}")
+        for key in entry
+        if key not in (*keys, "type", "recorded_at")
     ]
     clean = {"type": kind}
     if kind in ("attribution", "correction"):
@@ -300,7 +302,7 @@ def clean_entry(entry):
     if kind == "alias" and entry.get("name") is not None and entry.get("name") == entry.get("of"):
         problems.append(("alias", "a name cannot be an alias of itself"))
     recorded_at = entry.get("recorded_at")
-    if not (isinstance(recorded_at, str) and _RECORDED_AT.fullmatch(recorded_at) and _is_time(recorded_at)):
+    if not (isinstance(recorded_at, str) and is_utc_time(recorded_at)):
         problems.append(("recorded_at", "must be a UTC time YYYY-MM-DDTHH:MM:SSZ"))
     clean["recorded_at"] = recorded_at
     if problems:
@@ -308,7 +310,11 @@ def clean_entry(entry):
     return clean
 
 
-def _is_time(text):
+@functools.lru_cache(maxsize=4_096)  # an import records every entry at one time
+def is_utc_time(text):
+    """Whether `text` is a real UTC time written YYYY-MM-DDTHH:MM:SSZ, as `recorded_at` is."""
+    if not _RECORDED_AT.fullmatch(text):
+        return False
     try:
         dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:

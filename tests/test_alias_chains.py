@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from ledger import ChainBroken, Ledger, Refused
-from ledger.verify import check_resolutions
+from ledger.verify.tables import check_resolutions
 
 LENGTH = 1_500  # beyond the depth of 1,000 that bounded the old chain view
 

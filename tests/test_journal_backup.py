@@ -180,7 +180,7 @@ FORGERIES = {
     ),
     "an unknown field in the payload": (
         lambda lines: with_payload(lines, 3, lambda entry: {**entry, "status": "current"}),
-        "3: status: is not a field of a attribution entry",
+        "3: status: is not a field of an entry of type attribution",
     ),
     "an invalid stance": (
         lambda lines: with_payload(lines, 3, lambda entry: {**entry, "stance": "maybe"}),

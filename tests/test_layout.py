@@ -19,7 +19,7 @@ LAYERS = [
     ["database"],
     ["journal"],
     ["projections"],
-    ["verify"],
+    ["verify.payloads", "verify.journal", "verify.tables", "verify"],
     [
         "formats.base",
         "formats.text",

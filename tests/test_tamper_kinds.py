@@ -165,23 +165,33 @@ def test_an_entry_appended_by_another_tool_without_its_projections(db):
 
 
 @pytest.mark.parametrize(
-    "payload",
+    "payload, problem",
     [
-        # Valid JSON, but not canonical: white space after the separators.
-        '{"name": "Gestión", "of": "BBC", "recorded_at": "2024-08-01T00:00:00Z", "type": "alias"}',
+        (
+            '{"name": "Gestión", "of": "BBC", "recorded_at": "2024-08-01T00:00:00Z", "type": "alias"}',
+            "payload is not in canonical form: white space, escapes or numbers are not written as canonical JSON"
+            " writes them",
+        ),
         # Not JSON at all: only a forger who turns off the CHECK constraints can store it.
-        '{"type":"alias","name":"Gestión"',
-        '{"name":"Gestión","of":"BBC","recorded_at":"2024-08-01T00:00:00Z","type":"rumour"}',
-        '["alias"]',
+        (
+            '{"type":"alias","name":"Gestión"',
+            "payload is not JSON (Expecting ',' delimiter: line 1 column 33 (char 32))",
+        ),
+        (
+            '{"name":"Gestión","of":"BBC","recorded_at":"2024-08-01T00:00:00Z","type":"rumour"}',
+            "payload is not a valid entry: type: 'rumour' is not an entry type"
+            " (attribution, correction, retraction, alias, fact_checker)",
+        ),
+        ('["alias"]', "payload is not a valid entry: payload: must be a JSON object, not a list"),
     ],
 )
-def test_an_appended_entry_that_is_not_the_canonical_json_of_an_entry(db, payload):
+def test_an_appended_entry_that_is_not_the_canonical_json_of_an_entry(db, payload, problem):
     _, _, head = entry(db, 9)
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA ignore_check_constraints = ON")
     conn.execute("INSERT INTO journal VALUES (10, ?, ?, ?)", (payload, head, sha256(head, payload)))
     conn.close()
-    assert verify(db) == (1, "seq 10: payload is not the canonical JSON of a known entry type")
+    assert verify(db) == (1, f"seq 10: {problem}")
 
 
 def test_the_newest_attribution_rewritten_as_text_that_is_not_json(db):
@@ -193,7 +203,7 @@ def test_the_newest_attribution_rewritten_as_text_that_is_not_json(db):
         f"UPDATE journal SET payload = '{broken}', hash = '{sha256(prev_hash, broken)}' WHERE seq = 9",
         drop=JOURNAL_TRIGGERS,
     )
-    assert verify(db) == (1, "seq 9: payload is not the canonical JSON of a known entry type")
+    assert verify(db) == (1, "seq 9: payload is not JSON (Expecting ',' delimiter: line 1 column 61 (char 60))")
 
 
 def test_a_deleted_first_entry(db):

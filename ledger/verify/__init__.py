@@ -1,0 +1,103 @@
+"""Everything `ledger verify` checks, and the check itself.
+
+The journal is read again entry by entry in Python (journal.py): each entry's place and hash,
+its payload against what the ledger itself would have written (payloads.py), and its
+attribution row. A long journal is read in parts by processes of their own, one per CPU:
+this is Python work, which threads could not share out. Meanwhile SQLite checks the schema,
+the file's structure and the other projection rows (tables.py), each part on a connection of
+its own in a thread of its own (SQLite lets go of Python's lock while it works). The problem
+reported is the first one in the order of the parts: the journal by seq, the schema, the
+file, names and claims, the attribution rows, the other rows, then the names' resolutions.
+docs/reference.md lists every check with what it catches.
+"""
+
+import concurrent.futures
+import functools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..errors import ChainBroken, LedgerError
+from ..journal import GENESIS_HASH
+from .journal import check_chain, newest_seq, on_own_connection, read_journal_span
+from .tables import CHECKS_BEFORE_ATTRIBUTIONS, SQL_CHECKS, check_digest, first_repeated_record
+
+__all__ = ["verify", "check_chain", "first_repeated_record"]
+
+# From this many entries on, the journal is read by processes, one part each: below it,
+# starting them would cost more than they save.
+ENTRIES_READ_BY_PROCESSES = 20_000
+READING_PROCESSES = os.cpu_count() or 1
+
+
+def verify(path, digest=None):
+    """Check the ledger at `path`; returns (entries, head hash) or raises ChainBroken naming
+    the first problem. With `digest` (SEQ:HASH), also that entry SEQ still has HASH."""
+    newest = on_own_connection(path, newest_seq)
+    spans = journal_spans(newest, READING_PROCESSES if newest >= ENTRIES_READ_BY_PROCESSES else 1)
+    readers = [_Reader(path, first, last, in_process=len(spans) == 1) for first, last in spans]
+    with concurrent.futures.ThreadPoolExecutor(len(SQL_CHECKS)) as pool:
+        checks = [pool.submit(on_own_connection, path, check) for check in SQL_CHECKS]
+        head, projected = GENESIS_HASH, []
+        try:
+            for (first, _), reader in zip(spans, readers):
+                span_prev_hash, span_head, problem, projection_problem = reader.result()
+                if first > 1 and span_prev_hash is not None and span_prev_hash != head:
+                    raise ChainBroken(f"seq {first}: prev_hash does not match the hash of seq {first - 1}")
+                if problem:
+                    raise ChainBroken(problem)
+                head = span_head
+                projected.append(projection_problem)
+        finally:
+            for reader in readers:
+                reader.stop()
+        for check in checks[:CHECKS_BEFORE_ATTRIBUTIONS]:
+            check.result()
+        for problem in filter(None, projected):
+            raise ChainBroken(problem)
+        for check in checks[CHECKS_BEFORE_ATTRIBUTIONS:]:
+            check.result()
+    if digest:
+        on_own_connection(path, functools.partial(check_digest, digest=digest))
+    return (spans[-1][1] if spans else 0), head
+
+
+def journal_spans(newest, parts):
+    """Seqs 1 to `newest` in at most `parts` parts read at the same time, (first, last) each."""
+    size = max(1, -(-newest // parts))
+    return [(first, min(first + size - 1, newest)) for first in range(1, newest + 1, size)]
+
+
+class _Reader:
+    """read_journal_span of one part, in this process or in a Python process of its own
+    (`python -m ledger.verify.journal`), started at once. A process started afresh, rather
+    than forked or through multiprocessing: a fork can inherit a lock held by another
+    thread, and multiprocessing would run again a script that does not guard its main."""
+
+    def __init__(self, path, first, last, in_process):
+        self.span = (path, first, last)
+        self.process = None
+        if not in_process:
+            package_root = str(Path(__file__).resolve().parents[2])
+            env = {
+                **os.environ,
+                "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+            }
+            command = [sys.executable, "-m", "ledger.verify.journal", str(path), str(first), str(last)]
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+    def result(self):
+        if self.process is None:
+            return read_journal_span(*self.span)
+        out, err = self.process.communicate()
+        if self.process.returncode != 0:
+            last_line = (err.strip().splitlines() or ["no message"])[-1]
+            raise LedgerError(f"the journal's reading of seqs {self.span[1]} to {self.span[2]} failed: {last_line}")
+        return tuple(json.loads(out))
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()

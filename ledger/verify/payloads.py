@@ -1,0 +1,118 @@
+"""What `verify` holds every journal payload to: exactly the bytes the ledger itself would
+have written for the entry they hold. That is the entry's canonical JSON (docs/reference.md,
+The journal), of an entry that clean_entry keeps as it is (records.py).
+
+Most payloads are attributions in plain text, which one regular expression reads whole:
+keys in canonical order, values in an alphabet that canonical JSON writes as itself and that
+no cleaning changes. What it reads is only as good as clean_entry's verdict on the same
+entry (tests/test_verify_payloads.py); anything else is parsed and looked at in full.
+"""
+
+import functools
+import json
+import re
+
+from ..errors import Refused
+from ..journal import canonical_json
+from ..records import LIMITS, check_date, clean_entry, is_utc_time
+
+# Letters and signs that canonical JSON writes as themselves and that make NFC text next to
+# any other of them: printable ASCII but the quote and the backslash (each written escaped),
+# Latin-1's and Latin Extended-A's letters and signs but the soft hyphen, and the
+# typographic punctuation and currency signs. Neither white space but the space, nor a
+# control, format or combining character. tests/test_verify_payloads.py checks each pair.
+PLAIN_ALPHABET = "!#-\\[\\]-~\u00a1-\u00ac\u00ae-\u017f\u2010-\u2027\u2030-\u205e\u20a0-\u20c0"
+# Runs of the alphabet and the space, or an escaped quote or backslash, each taken whole
+# (possessively: nothing is tried again); not empty, and no space at either end, which
+# clean_text would strip.
+_TEXT = f'"(?! )((?:[ {PLAIN_ALPHABET}]++|\\\\["\\\\])++)(?<! )"'
+# An http(s) address (records.check_url): the scheme, then a host, with no white space.
+_URL = f'"(?=(?i:https?)://(?:[^/?#@"]*+@)?[^/?#@:"])([{PLAIN_ALPHABET}]++)"'
+_STANCE = '"(asserts|reports|questions|disputes)"'
+_RECORDED_AT = '"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)"'
+
+# An attribution's canonical JSON, its keys in sorted order; groups: claim, date, note,
+# outlet, quote, recorded_at, speaker, stance, url, via.
+_PLAIN_ATTRIBUTION = re.compile(
+    f'\\{{"claim":{_TEXT},"date":{_TEXT}(?:,"note":{_TEXT})?,"outlet":{_TEXT}(?:,"quote":{_TEXT})?'
+    f',"recorded_at":{_RECORDED_AT}(?:,"speaker":{_TEXT})?,"stance":{_STANCE},"type":"attribution"'
+    f'(?:,"url":{_URL})?(?:,"via":{_TEXT})?\\}}'
+)
+_GROUPS = ("claim", "date", "note", "outlet", "quote", "recorded_at", "speaker", "stance", "url", "via")
+# (limit, group) from the shortest limit: a value can only be over a limit that the whole text is over.
+_LIMITED = sorted((LIMITS[field], index) for index, field in enumerate(_GROUPS, 1) if field in LIMITS)
+_SHORTEST_LIMIT = _LIMITED[0][0]
+
+
+def plain_attribution(payload):
+    """(claim, outlet, speaker, via, date, stance) of `payload` (UTF-8 bytes) when it is a
+    plain attribution exactly as the ledger writes it; None when it needs read_payload."""
+    try:
+        text = payload.decode()
+    except UnicodeDecodeError:
+        return None
+    match = _PLAIN_ATTRIBUTION.fullmatch(text)
+    if match is None:
+        return None
+    if len(text) > _SHORTEST_LIMIT and _over_a_limit(match, len(text)):
+        return None  # over a limit, or near one and written with escapes: read in full
+    claim, date, _, outlet, _, recorded_at, speaker, stance, _, via = match.groups()
+    if not (_known_good_date(date) and is_utc_time(recorded_at)):
+        return None
+    if "\\" in text:
+        claim, outlet, speaker, via = (
+            None if value is None else json.loads(f'"{value}"') for value in (claim, outlet, speaker, via)
+        )
+    return claim, outlet, speaker, via, date, stance
+
+
+def _over_a_limit(match, length):
+    for limit, group in _LIMITED:
+        if length <= limit:
+            return False
+        if len(match.group(group) or "") > limit:
+            return True
+    return False
+
+
+def read_payload(payload):
+    """(entry, None) when the payload `payload` (UTF-8 bytes) is exactly what the ledger
+    writes for the entry it holds, else (None, what is wrong)."""
+    try:
+        entry = json.loads(payload)
+    except ValueError as error:
+        return None, f"payload is not JSON ({error})"
+    try:
+        canonical = canonical_json(entry).encode()
+    except (UnicodeEncodeError, ValueError):  # a lone surrogate, which UTF-8 cannot hold; a cycle cannot be
+        canonical = None
+    if canonical != payload:
+        return None, f"payload is not in canonical form: {_how_uncanonical(payload)}"
+    try:
+        clean = clean_entry(entry)
+    except Refused as refused:
+        return None, f"payload is not a valid entry: {refused}"
+    if clean != entry:
+        changed = sorted(key for key in clean.keys() | entry.keys() if clean.get(key, entry) != entry.get(key, clean))
+        return None, f"payload is not a valid entry: {', '.join(changed)}: not as the ledger would have written it"
+    return entry, None
+
+
+def _how_uncanonical(payload):
+    objects = []
+    json.loads(payload, object_pairs_hook=lambda pairs: objects.append([key for key, _ in pairs]) or dict(pairs))
+    for keys in objects:
+        if len(set(keys)) < len(keys):
+            return "a key is repeated"
+        if keys != sorted(keys):
+            return "its keys are out of order"
+    return "white space, escapes or numbers are not written as canonical JSON writes them"
+
+
+@functools.lru_cache(maxsize=65_536)  # entries share dates
+def _known_good_date(date):
+    try:
+        check_date(date)
+    except Refused:
+        return False
+    return True
