@@ -112,17 +112,31 @@ CREATE INDEX name_aliases_name ON name_aliases(name_id, seq);
 -- The names aliased to a name: what a new alias of it re-resolves, and whether a chain can reach it.
 CREATE INDEX name_aliases_of ON name_aliases(of_id);
 
--- What the aliases make of names: each alias entry appends, for every name whose canonical
--- name it changes, the new canonical name. A name's canonical name is its newest row here
--- (no row: the name itself), so reading it is one index seek, with no chain to follow.
-CREATE TABLE name_resolutions (
+-- What the aliases make of names. The names joined by aliases make a tree whose root (a name
+-- with no alias) is the canonical name of every name in it. Each tree of more than one name
+-- is a group: a name's group is its newest row in name_groups (no row: the name is alone),
+-- and a group's canonical name and size are its newest row in group_canonicals. An alias
+-- that joins two trees moves the names of the smaller into the group of the larger, and an
+-- alias that puts a whole tree under a new root writes one row for the group: recording n
+-- aliases writes rows in the order of n log n, whatever their order. Reading a name's
+-- canonical name is two index seeks, with no chain to follow.
+CREATE TABLE name_groups (
     seq INTEGER NOT NULL REFERENCES name_aliases(seq),
     name_id INTEGER NOT NULL REFERENCES names(id),
-    canonical_id INTEGER NOT NULL REFERENCES names(id),
+    group_id INTEGER NOT NULL,  -- the seq of the alias that made the group
     PRIMARY KEY (name_id, seq)
 );
--- The names that resolve to a name: what a new alias of that name resolves anew.
-CREATE INDEX name_resolutions_canonical ON name_resolutions(canonical_id);
+-- The names in a group: what an alias that joins it to a larger one moves.
+CREATE INDEX name_groups_group ON name_groups(group_id);
+CREATE TABLE group_canonicals (
+    seq INTEGER NOT NULL REFERENCES name_aliases(seq),
+    group_id INTEGER NOT NULL,
+    canonical_id INTEGER NOT NULL REFERENCES names(id),
+    size INTEGER NOT NULL CHECK (size >= 1),  -- a tree cut down to its root alone keeps its group
+    PRIMARY KEY (group_id, seq)
+);
+-- The groups whose canonical name is a name: what a search for that name finds.
+CREATE INDEX group_canonicals_canonical ON group_canonicals(canonical_id);
 
 CREATE TABLE fact_checkers (
     seq INTEGER PRIMARY KEY REFERENCES journal(seq),
@@ -213,13 +227,20 @@ CREATE TRIGGER name_aliases_no_replace BEFORE INSERT ON name_aliases
 WHEN EXISTS (SELECT 1 FROM name_aliases WHERE seq = NEW.seq)
 BEGIN SELECT RAISE(FAIL, 'name_aliases is append-only: rows cannot be replaced'); END;
 
-CREATE TRIGGER name_resolutions_no_update BEFORE UPDATE ON name_resolutions
-BEGIN SELECT RAISE(FAIL, 'name_resolutions is append-only: rows cannot be updated'); END;
-CREATE TRIGGER name_resolutions_no_delete BEFORE DELETE ON name_resolutions
-BEGIN SELECT RAISE(FAIL, 'name_resolutions is append-only: rows cannot be deleted'); END;
-CREATE TRIGGER name_resolutions_no_replace BEFORE INSERT ON name_resolutions
-WHEN EXISTS (SELECT 1 FROM name_resolutions WHERE name_id = NEW.name_id AND seq = NEW.seq)
-BEGIN SELECT RAISE(FAIL, 'name_resolutions is append-only: rows cannot be replaced'); END;
+CREATE TRIGGER name_groups_no_update BEFORE UPDATE ON name_groups
+BEGIN SELECT RAISE(FAIL, 'name_groups is append-only: rows cannot be updated'); END;
+CREATE TRIGGER name_groups_no_delete BEFORE DELETE ON name_groups
+BEGIN SELECT RAISE(FAIL, 'name_groups is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER name_groups_no_replace BEFORE INSERT ON name_groups
+WHEN EXISTS (SELECT 1 FROM name_groups WHERE name_id = NEW.name_id AND seq = NEW.seq)
+BEGIN SELECT RAISE(FAIL, 'name_groups is append-only: rows cannot be replaced'); END;
+CREATE TRIGGER group_canonicals_no_update BEFORE UPDATE ON group_canonicals
+BEGIN SELECT RAISE(FAIL, 'group_canonicals is append-only: rows cannot be updated'); END;
+CREATE TRIGGER group_canonicals_no_delete BEFORE DELETE ON group_canonicals
+BEGIN SELECT RAISE(FAIL, 'group_canonicals is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER group_canonicals_no_replace BEFORE INSERT ON group_canonicals
+WHEN EXISTS (SELECT 1 FROM group_canonicals WHERE group_id = NEW.group_id AND seq = NEW.seq)
+BEGIN SELECT RAISE(FAIL, 'group_canonicals is append-only: rows cannot be replaced'); END;
 
 CREATE TRIGGER fact_checkers_no_update BEFORE UPDATE ON fact_checkers
 BEGIN SELECT RAISE(FAIL, 'fact_checkers is append-only: rows cannot be updated'); END;
@@ -237,10 +258,12 @@ CREATE VIEW current_aliases AS
 SELECT name_id, of_id, seq FROM name_aliases AS newest
 WHERE seq = (SELECT max(seq) FROM name_aliases AS older WHERE older.name_id = newest.name_id);
 
--- The canonical name of every name that has an alias (any other name is its own).
+-- The canonical name of every name in a group (any other name is its own).
 CREATE VIEW current_resolutions AS
-SELECT name_id, canonical_id FROM name_resolutions AS newest
-WHERE seq = (SELECT max(seq) FROM name_resolutions AS older WHERE older.name_id = newest.name_id);
+SELECT member.name_id, canonical.canonical_id
+FROM name_groups AS member JOIN group_canonicals AS canonical ON canonical.group_id = member.group_id
+WHERE member.seq = (SELECT max(seq) FROM name_groups AS older WHERE older.name_id = member.name_id)
+  AND canonical.seq = (SELECT max(seq) FROM group_canonicals AS older WHERE older.group_id = member.group_id);
 
 -- Every name written, with the canonical name it resolves to.
 CREATE VIEW entities AS

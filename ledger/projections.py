@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rbloom import Bloom
 
+from .aliases import record_alias
 from .database import batch_insert, connect, text_starts, write_transaction
 from .errors import LedgerError
 from .journal import JOURNAL_ROWS, Appender
@@ -202,33 +203,11 @@ class Projector:
                 "INSERT INTO name_aliases (seq, name_id, of_id) VALUES (?, ?, ?)",
                 (seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]]),
             )
-            self._resolve_names(seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]])
+            record_alias(self.conn, seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]])
         elif kind == "fact_checker":
             self.conn.execute(
                 "INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, self.name_ids[entry["name"]])
             )
-
-    def _resolve_names(self, seq, name_id, of_id):
-        """After alias entry `seq` (name_id is another name of of_id): a resolution row for
-        each name whose canonical name it changes. Those are name_id and every name whose chain
-        runs through it, all at once, unless name_id already resolved where of_id does; so the
-        work is that of the rows written."""
-        canonical = _canonical(self.conn, of_id)  # the chain from of_id does not pass name_id
-        before = _canonical(self.conn, name_id)
-        if before == canonical:
-            return
-        if before == name_id:  # a name that was its own canonical name: its chain ends in it
-            changed = {name_id, *(name for (name,) in self.conn.execute(_RESOLVED_TO, (name_id,)))}
-        else:  # the names whose chain runs through name_id, found step by step backwards
-            changed, reached = set(), {name_id}
-            while reached:
-                name = reached.pop()
-                changed.add(name)
-                reached.update(aliased for (aliased,) in self.conn.execute(_ALIASED_TO, (name,)))
-        self.conn.executemany(
-            "INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)",
-            [(seq, name, canonical) for name in sorted(changed)],
-        )
 
     def holds(self, record, payload):
         """Whether the journal already holds `record` as an attribution, current or not: in a
@@ -344,23 +323,10 @@ def recorded_id(conn, record):
     return None
 
 
-# The names whose current alias is a given name, and those that now resolve to it.
-_ALIASED_TO = """SELECT a.name_id FROM name_aliases AS a WHERE a.of_id = ?
-                 AND a.seq = (SELECT max(seq) FROM name_aliases WHERE name_id = a.name_id)"""
-_RESOLVED_TO = """SELECT r.name_id FROM name_resolutions AS r WHERE r.canonical_id = ?
-                  AND r.seq = (SELECT max(seq) FROM name_resolutions WHERE name_id = r.name_id)"""
-
-
-def _canonical(conn, name_id):
-    row = conn.execute(
-        "SELECT canonical_id FROM name_resolutions WHERE name_id = ? ORDER BY seq DESC LIMIT 1", (name_id,)
-    ).fetchone()
-    return row[0] if row else name_id
-
-
 PROJECTION_TABLES = (
     "names",
-    "name_resolutions",
+    "name_groups",
+    "group_canonicals",
     "claim_texts",
     "attribution_records",
     "retractions",

@@ -83,7 +83,48 @@ def test_verify_finds_a_name_resolved_to_the_wrong_end(long_chain, tmp_path):
     n5, n9 = (conn.execute("SELECT id FROM names WHERE name = ?", (name,)).fetchone()[0] for name in ("N5", "N9"))
     alias_seq = conn.execute("SELECT seq FROM name_aliases WHERE name_id = ?", (n5,)).fetchone()[0]
     last = conn.execute("SELECT max(seq) FROM name_aliases").fetchone()[0]
-    conn.execute("INSERT INTO name_resolutions (seq, name_id, canonical_id) VALUES (?, ?, ?)", (last, n5, n9))
-    with pytest.raises(ChainBroken, match=f"seq {alias_seq}: name_resolutions does not match the aliases"):
+    # N5 moved alone into a group of its own, whose canonical name is N9: its row is the newest.
+    conn.execute("INSERT INTO name_groups (seq, name_id, group_id) VALUES (?, ?, ?)", (last, n5, -1))
+    conn.execute("INSERT INTO group_canonicals (seq, group_id, canonical_id, size) VALUES (?, ?, ?, 1)", (last, -1, n9))
+    with pytest.raises(ChainBroken, match=f"seq {alias_seq}: the names' groups do not match the aliases"):
         check_resolutions(conn)
+    conn.close()
+
+
+def rows_of_groups(path):
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT (SELECT count(*) FROM name_groups) + (SELECT count(*) FROM group_canonicals)"
+    ).fetchone()
+    conn.close()
+    return rows[0]
+
+
+@pytest.mark.parametrize("root_last", [True, False], ids=["root last", "root first"])
+def test_a_chain_in_either_order_writes_rows_in_proportion_to_its_length(tmp_path, root_last):
+    """Recorded root last, each alias puts the whole chain under a new root: one row for the
+    group and one for the new name, where a row for every name of the chain was written."""
+    path = tmp_path / "ledger.db"
+    with Ledger(path, create=True) as ledger:
+        for n in range(400):
+            ledger.alias(f"N{n}", f"N{n + 1}") if root_last else ledger.alias(f"N{n + 1}", f"N{n}")
+        assert ledger.verify()[0] == 400
+    assert rows_of_groups(path) == 2 * 400 + 1
+
+
+def test_trees_joined_pair_by_pair_write_rows_in_proportion_to_n_log_n(tmp_path):
+    """Pairs, then pairs of pairs, ...: trees of equal size joined at every level, the worst
+    for moving names, and still a name moves only into a group twice the size of its last."""
+    path = tmp_path / "ledger.db"
+    names, levels = 256, 8
+    with Ledger(path, create=True) as ledger:
+        step = 1
+        while step < names:
+            for first in range(0, names, 2 * step):  # the root of a block is its last name
+                ledger.alias(f"N{first + step - 1}", f"N{first + 2 * step - 1}")
+            step *= 2
+        assert ledger.verify()[0] == names - 1
+    assert rows_of_groups(path) <= names * levels + (names - 1)
+    conn = sqlite3.connect(path)
+    assert {canonical(conn, f"N{n}") for n in range(names)} == {f"N{names - 1}"}
     conn.close()

@@ -18,7 +18,8 @@ TABLES = {
     "retractions": ("reason", "SELECT * FROM retractions LIMIT 1"),
     "corrections": ("reason", "SELECT * FROM corrections LIMIT 1"),
     "name_aliases": ("of_id", "SELECT * FROM name_aliases LIMIT 1"),
-    "name_resolutions": ("canonical_id", "SELECT * FROM name_resolutions LIMIT 1"),
+    "name_groups": ("group_id", "SELECT * FROM name_groups LIMIT 1"),
+    "group_canonicals": ("canonical_id", "SELECT * FROM group_canonicals LIMIT 1"),
     "fact_checkers": ("name_id", "SELECT * FROM fact_checkers LIMIT 1"),
 }
 

@@ -18,6 +18,7 @@ LAYERS = [
     ["records"],
     ["database"],
     ["journal"],
+    ["aliases"],
     ["projections"],
     ["verify.payloads", "verify.journal", "verify.tables", "verify"],
     [

@@ -61,7 +61,7 @@ def test_dropping_the_newest_entry_breaks_an_earlier_digest(db):
     digest = run_ledger(db, "digest").stdout.strip()
     seq = int(digest.split(":")[0])
     # The projections of the dropped entry must go too, or verify would name them first.
-    projections = ("name_aliases", "name_resolutions", "names")
+    projections = ("name_aliases", "name_groups", "group_canonicals", "names")
     tamper(
         db,
         f"DELETE FROM journal WHERE seq = {seq}",
@@ -98,10 +98,10 @@ def test_a_resolution_that_disagrees_with_the_aliases_is_named(db):
     alias_seq = int(run_ledger(db, "digest").stdout.split(":")[0])
     tamper(
         db,
-        "UPDATE name_resolutions SET canonical_id = (SELECT id FROM names WHERE name = 'BBC')",
-        drop=("name_resolutions_no_update",),
+        "UPDATE group_canonicals SET canonical_id = (SELECT id FROM names WHERE name = 'BBC')",
+        drop=("group_canonicals_no_update",),
     )
     conn = sqlite3.connect(db, isolation_level=None)
-    conn.executescript("".join(s + ";\n" for s in _schema_triggers(("name_resolutions_no_update",))))
+    conn.executescript("".join(s + ";\n" for s in _schema_triggers(("group_canonicals_no_update",))))
     conn.close()
-    assert verify(db) == (1, f"seq {alias_seq}: name_resolutions does not match the aliases")
+    assert verify(db) == (1, f"seq {alias_seq}: the names' groups do not match the aliases")

@@ -1,6 +1,7 @@
 """What SQLite checks beside the journal's reading: the schema against schema.sql, the file's
 structure, and the projection rows that the reading does not compare, each against its entry."""
 
+import collections
 import functools
 import random
 import sqlite3
@@ -102,10 +103,10 @@ _OTHER_ROWS += [
         "fact_checkers row does not match its journal entry",
     ),
     (
-        """SELECT seq FROM name_resolutions
-           WHERE seq NOT IN (SELECT seq FROM name_aliases) OR name_id NOT IN (SELECT name_id FROM current_aliases)
+        """SELECT seq FROM name_groups WHERE seq NOT IN (SELECT seq FROM name_aliases)
+           UNION ALL SELECT seq FROM group_canonicals WHERE seq NOT IN (SELECT seq FROM name_aliases)
            ORDER BY 1 LIMIT 1""",
-        "name_resolutions does not match the aliases",
+        "the names' groups do not match the aliases",
     ),
     (
         # Looked for only when the counts differ: the search's rows are each an attribution's
@@ -146,12 +147,13 @@ def check_projections(conn, queries):
 
 
 def check_resolutions(conn):
-    """Every aliased name resolves, in name_resolutions, to the end of its chain of current
-    aliases, and no chain is a cycle: one pass over the aliases, each name walked once."""
+    """Every name resolves, through the names' groups, to the end of its chain of current
+    aliases (a name with none, to itself); each group is as large as it holds names; and no
+    chain is a cycle: one pass over the aliases, each name walked once."""
     alias_of = dict(conn.execute("SELECT name_id, of_id FROM current_aliases"))
     seq_of = dict(conn.execute("SELECT name_id, seq FROM current_aliases"))
     resolved = dict(conn.execute("SELECT name_id, canonical_id FROM current_resolutions"))
-    canonical, wrong = {}, []
+    canonical = {}
     for start in alias_of:
         path, on_path, name = [], set(), start
         while name in alias_of and name not in canonical:
@@ -162,9 +164,23 @@ def check_resolutions(conn):
             name = alias_of[name]
         end = canonical.get(name, name)
         canonical.update(dict.fromkeys(path, end))
+    grouped = conn.execute(
+        """SELECT m.name_id, m.seq, m.group_id FROM name_groups AS m
+           WHERE m.seq = (SELECT max(seq) FROM name_groups WHERE name_id = m.name_id)"""
+    ).fetchall()
     wrong = [seq_of[name] for name, end in canonical.items() if resolved.get(name) != end]
+    wrong += [seq for name, seq, _ in grouped if resolved.get(name) != canonical.get(name, name)]
+    sizes = collections.Counter(group for _, _, group in grouped)
+    wrong += [
+        seq
+        for group, seq, size in conn.execute(
+            """SELECT c.group_id, c.seq, c.size FROM group_canonicals AS c
+               WHERE c.seq = (SELECT max(seq) FROM group_canonicals WHERE group_id = c.group_id)"""
+        )
+        if group in sizes and sizes[group] != size
+    ]
     if wrong:
-        raise ChainBroken(f"seq {min(wrong)}: name_resolutions does not match the aliases")
+        raise ChainBroken(f"seq {min(wrong)}: the names' groups do not match the aliases")
 
 
 def check_schema(conn):
