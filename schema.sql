@@ -143,6 +143,38 @@ CREATE TABLE fact_checkers (
     name_id INTEGER NOT NULL REFERENCES names(id)
 );
 
+-- One row per document entry; its text stays in the journal and is read from there
+-- (the document_texts view).
+CREATE TABLE document_records (
+    seq INTEGER PRIMARY KEY REFERENCES journal(seq),
+    sha256 TEXT NOT NULL UNIQUE,
+    outlet_id INTEGER REFERENCES names(id),
+    url TEXT,
+    title TEXT,
+    date TEXT,
+    language TEXT,
+    translation_of TEXT,
+    translated_by TEXT,
+    source_sha256 TEXT,
+    length INTEGER NOT NULL  -- code points of the text
+);
+
+-- The document an attribution names, and where its quote is in it: the W3C Web Annotation
+-- selectors of the passage (quote_start and quote_end, code points; exact, prefix, suffix),
+-- none for an attribution without a quote.
+CREATE TABLE anchors (
+    seq INTEGER PRIMARY KEY REFERENCES attribution_records(seq),
+    document_id INTEGER NOT NULL REFERENCES document_records(seq),
+    quote_start INTEGER,
+    quote_end INTEGER,
+    exact TEXT,
+    prefix TEXT,
+    suffix TEXT,
+    CHECK ((quote_start IS NULL) = (quote_end IS NULL) AND (quote_start IS NULL OR quote_start < quote_end))
+);
+-- A document's anchors in the order of its text.
+CREATE INDEX anchors_document ON anchors(document_id, quote_start);
+
 -- Full-text search. Contentless: the text lives in the journal and projections;
 -- rowids are attribution ids and claim ids respectively.
 CREATE VIRTUAL TABLE attribution_search USING fts5(claim, quote, content='');
@@ -242,6 +274,20 @@ CREATE TRIGGER group_canonicals_no_replace BEFORE INSERT ON group_canonicals
 WHEN EXISTS (SELECT 1 FROM group_canonicals WHERE group_id = NEW.group_id AND seq = NEW.seq)
 BEGIN SELECT RAISE(FAIL, 'group_canonicals is append-only: rows cannot be replaced'); END;
 
+CREATE TRIGGER document_records_no_update BEFORE UPDATE ON document_records
+BEGIN SELECT RAISE(FAIL, 'document_records is append-only: rows cannot be updated'); END;
+CREATE TRIGGER document_records_no_delete BEFORE DELETE ON document_records
+BEGIN SELECT RAISE(FAIL, 'document_records is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER document_records_no_replace BEFORE INSERT ON document_records
+WHEN EXISTS (SELECT 1 FROM document_records WHERE seq = NEW.seq OR sha256 = NEW.sha256)
+BEGIN SELECT RAISE(FAIL, 'document_records is append-only: rows cannot be replaced'); END;
+CREATE TRIGGER anchors_no_update BEFORE UPDATE ON anchors
+BEGIN SELECT RAISE(FAIL, 'anchors is append-only: rows cannot be updated'); END;
+CREATE TRIGGER anchors_no_delete BEFORE DELETE ON anchors
+BEGIN SELECT RAISE(FAIL, 'anchors is append-only: rows cannot be deleted'); END;
+CREATE TRIGGER anchors_no_replace BEFORE INSERT ON anchors
+WHEN EXISTS (SELECT 1 FROM anchors WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(FAIL, 'anchors is append-only: rows cannot be replaced'); END;
 CREATE TRIGGER fact_checkers_no_update BEFORE UPDATE ON fact_checkers
 BEGIN SELECT RAISE(FAIL, 'fact_checkers is append-only: rows cannot be updated'); END;
 CREATE TRIGGER fact_checkers_no_delete BEFORE DELETE ON fact_checkers
@@ -320,6 +366,27 @@ SELECT * FROM attributions WHERE status = 'current';
 CREATE VIEW current_records AS
 SELECT * FROM attribution_records
 WHERE seq NOT IN (SELECT target FROM retractions) AND seq NOT IN (SELECT target FROM corrections);
+
+-- Every document, with its names resolved and how many attributions name it.
+CREATE VIEW documents AS
+SELECT
+    d.seq AS id,
+    d.sha256,
+    d.title,
+    (SELECT name FROM names WHERE id = coalesce((SELECT canonical_id FROM current_resolutions WHERE name_id = d.outlet_id), d.outlet_id)) AS outlet,
+    d.url,
+    d.date,
+    d.language,
+    d.translation_of,
+    d.translated_by,
+    (SELECT count(*) FROM anchors WHERE document_id = d.seq) AS attributions,
+    d.length
+FROM document_records AS d;
+
+-- Each document's text, read from its journal entry.
+CREATE VIEW document_texts AS
+SELECT d.seq AS id, (SELECT json_extract(payload, '$.text') FROM journal WHERE seq = d.seq) AS text
+FROM document_records AS d;
 
 -- Per-claim subqueries use the claim_id index, so one claim's row costs a few lookups.
 CREATE VIEW claims AS

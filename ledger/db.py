@@ -15,13 +15,21 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from . import close_claims, database, formats, journal, projections, verify
+from . import close_claims, database, formats, journal, projections, replay, verify
 from .close_claims import CLAIMS_COMPARED, CloseClaim
+from .documents import clean_document, document_text, sha256_of
 from .errors import ImportRefused, LedgerError, Refused
+from .held_documents import (
+    HeldDocuments,
+    annotated_rows,
+    document_entries,
+    document_list,
+    document_shown,
+    documents_read,
+)
 from .formats.base import Item, checked
-from .formats.journal import journal_entry
 from .formats.worker import CheckedInWorker
-from .journal import GENESIS_HASH, attribution_json
+from .journal import attribution_json
 from .projections import appending, recorded_id
 from .records import LARGEST_ID, clean_name, clean_reason, clean_record, entry_of, preview, record_of, utc_now
 
@@ -80,6 +88,7 @@ class Ledger:
         """Append one attribution; returns (id, True), or (existing id, False) if already recorded."""
         record = clean_record(raw)
         with appending(self.conn) as appender:
+            record = HeldDocuments(self.conn).resolve(record)
             existing = recorded_id(self.conn, record)
             if existing:
                 return existing, False
@@ -97,14 +106,19 @@ class Ledger:
         result, problems = ImportResult(), []
         recorded_at = recorded_at or utc_now()
         with self._importing() as (appender, _):
-            projector = appender.projector
+            projector, held = appender.projector, HeldDocuments(self.conn)
             for item in checked(items):
                 problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
-                record = item.record
+                record, payload = item.record, item.payload
+                if record is not None and "document" in record:
+                    try:
+                        record, payload = held.resolve(record), None
+                    except Refused as refused:
+                        problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in refused.problems]
                 if record is None or problems:  # once refused, the import only keeps validating
                     continue
                 entry = entry_of("attribution", record, recorded_at)
-                payload = item.payload or attribution_json(entry).encode()
+                payload = payload or attribution_json(entry).encode()
                 if projector.holds(record, payload):
                     result.existing += 1
                 else:
@@ -149,60 +163,7 @@ class Ledger:
         hash; all or nothing. Every entry must extend the one before, hash to its `hash`,
         and be what this package would have written (canonical JSON of a valid entry, which
         the ledger would have accepted where it stands). Returns the number of entries."""
-        problems, lines = [], {}  # lines: the line of each entry, by seq
-
-        def refuse_if_any(error_type, *_):
-            if error_type is not None:
-                return
-            if not problems:  # where every index is in place again, before COMMIT
-                repeated = verify.first_repeated_record(self.conn)
-                if repeated:
-                    problems.append(
-                        f"{source}:{lines[repeated[0]]}: attribution: repeats attribution {repeated[1]} field for field"
-                    )
-            if problems:
-                raise ImportRefused(problems)
-
-        with self._importing() as (appender, stack):
-            if appender.seq:
-                raise LedgerError(
-                    f"{source}: a journal is replayed only into an empty ledger; "
-                    f"{self.path} holds {appender.seq} entries"
-                )
-            stack.push(refuse_if_any)
-            stated_hash = GENESIS_HASH
-            for item in items:
-                entry, found = (
-                    (None, item.problems) if item.problems else journal_entry(item.record, len(lines) + 1, stated_hash)
-                )
-                if not found and not problems:  # once refused, the replay only keeps checking lines
-                    found = self._replay_problems(appender, entry, item.record["payload"])
-                problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in found]
-                if item.record is not None and isinstance(item.record.get("hash"), str):
-                    stated_hash = item.record["hash"]
-                lines[len(lines) + 1] = item.line
-            appender.flush()
-        return appender.seq
-
-    def _replay_problems(self, appender, entry, payload):
-        """Append one entry of a replayed journal, or the (field, reason) problems that
-        refuse it: what the ledger's own commands would have refused at that point."""
-        kind = entry["type"]
-        if kind != "attribution":
-            appender.flush()  # what is checked below reads SQL
-        try:
-            if kind in ("retraction", "correction"):
-                old = self._current_record(entry["target"], "retracted" if kind == "retraction" else "corrected")
-                if kind == "correction" and record_of(entry) == old:
-                    return [("correction", f"changes nothing in attribution {entry['target']}")]
-            elif kind == "alias" and self._alias_in_place(entry["name"], entry["of"]):
-                return [("alias", f"{entry['name']!r} is already an alias of {entry['of']!r}")]
-            elif kind == "fact_checker" and self._is_fact_checker(entry["name"]):
-                return [("fact_checker", f"{entry['name']!r} is already a fact-checker")]
-            appender.append(entry, payload.encode())
-        except Refused as refused:
-            return refused.problems
-        return []
+        return replay.replay_journal(self, items, source)
 
     def import_file(
         self,
@@ -226,7 +187,7 @@ class Ledger:
             recorded_at = None
             if str(path) == "-":
                 stream = sys.stdin.buffer
-            elif fmt == "journal" or os.path.getsize(path) < WORKER_FROM_BYTES:
+            elif fmt in ("journal", "documents") or os.path.getsize(path) < WORKER_FROM_BYTES:
                 stream = stack.enter_context(open(path, "rb"))
             else:
                 stream, recorded_at = None, utc_now()
@@ -236,6 +197,8 @@ class Ledger:
                 items = watch(formats.read(stream, fmt), None)
             if fmt == "journal":
                 return self.replay_journal(items, source=str(path))
+            if fmt == "documents":
+                return self.import_documents(items, source=str(path))
             return self.import_items(items, source=str(path), recorded_at=recorded_at)
 
     def alias(self, name: str, of: str) -> int | None:
@@ -252,6 +215,26 @@ class Ledger:
                 raise Refused(
                     [("alias", f"{of!r} already resolves through {name!r}: the alias would make a cycle")]
                 ) from None
+
+    def add_documents(self, documents: Iterable[tuple[str | bytes, Mapping[str, str]]]) -> list[tuple[int, bool]]:
+        """Append documents (CONTRACT.md section 6), each (text as UTF-8 bytes or text, its
+        metadata: url, outlet, title, date, language, translation_of, translated_by,
+        source_sha256), in one transaction: all or none. Returns (id, True) for each, or
+        (existing id, False) for a text the ledger already holds."""
+        with appending(self.conn) as appender:
+            held, added = HeldDocuments(self.conn), []
+            for text, metadata in documents:
+                text = document_text(text)
+                if metadata.get("translation_of") == sha256_of(text):
+                    raise Refused([("translation_of", "names the document itself")])
+                fields = clean_document({**held.translated(metadata), "text": text})
+                existing = held.find(fields["sha256"])
+                if existing:
+                    added.append((existing[0], False))
+                    continue
+                added.append((appender.append({"type": "document", **fields, "recorded_at": utc_now()}), True))
+                appender.flush()  # a later document may name it
+        return added
 
     def fact_checker(self, name: str) -> int | None:
         """Record that the outlet `name` is a fact-checker; returns the seq, or None if already so."""
@@ -273,7 +256,7 @@ class Ledger:
         reason = clean_reason(reason)
         with appending(self.conn) as appender:
             old = self._current_record(target, "corrected")
-            record = clean_record({**old, **changes})
+            record = HeldDocuments(self.conn).resolve(clean_record({**old, **changes}))
             if record == old:
                 raise Refused([("correction", f"changes nothing in attribution {target}")])
             # The journal holds each record once: a correction may not make a second copy.
@@ -324,6 +307,35 @@ class Ledger:
             "SELECT r.id, j.payload, r.status FROM attribution_rows AS r JOIN journal AS j ON j.seq = r.id ORDER BY r.id"
         ):
             yield seq, {**record_of(json.loads(text)), "status": status}
+
+    def documents(self) -> list[dict]:
+        """Every document: id, sha256, title, outlet, url, date, language, translation_of,
+        translated_by, and how many attributions name it."""
+        return document_list(self.conn)
+
+    def document(self, reference: str) -> dict:
+        """Document `reference` (id or sha256) as `documents()` lists it, with its `text` and its
+        `anchors` (attribution, quote_start, quote_end, exact, prefix, suffix) in text order."""
+        return document_shown(self.conn, reference)
+
+    def document_entries(self) -> Iterator[dict]:
+        """Each document entry, oldest first, as recorded: its text, sha256 and metadata."""
+        return document_entries(self.conn)
+
+    def annotations(self) -> Iterator[dict]:
+        """A W3C Web Annotation (JSON-LD) for each current anchored attribution, oldest first."""
+        return (formats.documents.annotation(seq, row) for seq, row in annotated_rows(self.conn))
+
+    def import_documents(self, items: Iterable[Item], source: str = "-") -> ImportResult:
+        """Append the documents of an import (`formats.documents.read_documents`' Items) in
+        one transaction: all or nothing; a text the ledger holds is counted as existing."""
+        result = ImportResult()
+        for seq, new in self.add_documents(documents_read(items, source)):
+            if new:
+                result.added(seq)
+            else:
+                result.existing += 1
+        return result
 
     def journal_lines(self) -> Iterable[tuple[int, str, str, str]]:
         """(seq, prev_hash, hash, payload) of every journal entry, oldest first, as recorded."""

@@ -17,6 +17,7 @@ from rbloom import Bloom
 from .aliases import record_alias
 from .database import batch_insert, connect, text_starts, write_transaction
 from .errors import LedgerError
+from .held_documents import anchor_row, document_row
 from .journal import JOURNAL_ROWS, Appender
 from .records import claim_key, record_of
 
@@ -45,6 +46,7 @@ class _Batch:
     journal: list = field(default_factory=list)
     attributions: list = field(default_factory=list)
     claim_search: list = field(default_factory=list)
+    anchors: list = field(default_factory=list)
     payloads: set = field(default_factory=set)  # of the attribution entries
     new_claims: set = field(default_factory=set)  # keys of the claims first recorded here
 
@@ -57,6 +59,9 @@ class _Batch:
             "attribution_records", ["seq", "claim_id", "outlet_id", "speaker_id", "via_id", "date", "stance"]
         ),
         "claim_search": batch_insert("claim_search", ["rowid", "text"], or_fail=False),
+        "anchors": batch_insert(
+            "anchors", ["seq", "document_id", "quote_start", "quote_end", "exact", "prefix", "suffix"]
+        ),
     }
     # The search rows of the attributions just written (seq from :first to :last), with claim
     # and quote read back from their payloads: SQLite's JSON parser takes less time than
@@ -190,6 +195,8 @@ class Projector:
                 self._cache_name(name, seq)
         if kind in ("attribution", "correction"):
             self._project_attribution(row, entry)
+            if "document" in entry:
+                self.batch.anchors.append(anchor_row(self.conn, seq, entry))
         if kind != "attribution":
             self.flush()  # the triggers on retractions and corrections read attribution_records
         elif len(self.batch.journal) >= self.BATCH:
@@ -204,6 +211,11 @@ class Projector:
                 (seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]]),
             )
             record_alias(self.conn, seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]])
+        elif kind == "document":
+            self.conn.execute(
+                f"INSERT INTO document_records VALUES ({', '.join('?' * 11)})",
+                document_row(seq, entry, self.name_ids.get(entry.get("outlet"))),
+            )
         elif kind == "fact_checker":
             self.conn.execute(
                 "INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, self.name_ids[entry["name"]])
@@ -333,6 +345,8 @@ PROJECTION_TABLES = (
     "corrections",
     "name_aliases",
     "fact_checkers",
+    "document_records",
+    "anchors",
 )
 
 

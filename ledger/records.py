@@ -14,7 +14,7 @@ from .errors import Refused
 
 # Ids are journal seqs, SQLite integers: none is larger than this.
 LARGEST_ID = 2**63 - 1
-FIELDS = ("claim", "outlet", "date", "stance", "speaker", "via", "url", "quote", "note")
+FIELDS = ("claim", "outlet", "date", "stance", "speaker", "via", "url", "quote", "note", "document")
 _FIELD_SET = frozenset(FIELDS)
 REQUIRED = ("claim", "outlet", "date", "stance")
 STANCES = ("asserts", "reports", "questions", "disputes")
@@ -30,6 +30,7 @@ LIMITS = {
     "note": 100_000,
     "reason": 100_000,
     "name": 300,
+    "document": 64,
 }
 # Free-text fields may span lines and hold tabs; every other field is a single line.
 MULTILINE = {"quote", "note", "reason"}
@@ -59,8 +60,10 @@ FIELD_HELP = {
     "speaker": "The person or body the claim is attributed to (absent: the outlet itself).",
     "via": "The publication through which the attribution was found, when it is not the outlet.",
     "url": "http(s) address of the document where the attribution can be read.",
-    "quote": "The verbatim words in that document that support the attribution.",
+    "quote": "The verbatim words in that document that support the attribution. With `document`, they must"
+    " occur in it (white space, quotation marks and dashes aside; case counts); the first occurrence is anchored.",
     "note": "Free text from the person who recorded it.",
+    "document": "The document the quote is read in: its id in this ledger or its sha256 (docs/documents.md).",
 }
 
 
@@ -108,7 +111,7 @@ def clean_text(field, value):
     if value is None:
         return None
     if not isinstance(value, str):
-        raise Refused([(field, f"must be text, not {_json_type(value)}")])
+        raise Refused([(field, f"must be text, not {json_type(value)}")])
     text = value if value.isascii() else unicodedata.normalize("NFC", value)
     # A printable text holds no control, format or surrogate character: most texts need no search.
     if field not in MULTILINE and not text.isprintable():
@@ -217,7 +220,18 @@ def check_stance(value):
         raise Refused([("stance", f"{preview(value)} is not one of {', '.join(STANCES)}")])
 
 
-_CHECKS = {"stance": check_stance, "date": check_date, "url": check_url}  # beyond clean_text's
+def check_document_reference(value):
+    """A record's `document`: a document's id in this ledger, or its sha256."""
+    if value.isdigit():
+        return
+    if re.fullmatch(r"[0-9a-fA-F]+", value) and len(value) != 64:
+        raise Refused([("document", f"a sha256 has 64 hexadecimal digits, not {len(value)}")])
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise Refused([("document", f"{preview(value)} is neither a document's id nor its sha256")])
+
+
+# beyond clean_text's
+_CHECKS = {"stance": check_stance, "date": check_date, "url": check_url, "document": check_document_reference}
 
 
 def clean_record(raw):
@@ -249,65 +263,7 @@ def clean_record(raw):
     return record
 
 
-# What each type of journal entry holds beside `type` and `recorded_at` (docs/reference.md, The journal).
-ENTRY_TYPES = {
-    "attribution": FIELDS,
-    "correction": (*FIELDS, "target", "reason"),
-    "retraction": ("target", "reason"),
-    "alias": ("name", "of"),
-    "fact_checker": ("name",),
-}
-
-
 _RECORDED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-
-
-def clean_entry(entry):
-    """The journal entry `entry` (a payload as a dict) as this package would have written it;
-    raises Refused naming every field that no entry of its type could hold. An entry is
-    valid exactly when clean_entry(entry) == entry."""
-    if not isinstance(entry, dict):
-        raise Refused([("payload", f"must be a JSON object, not {_json_type(entry)}")])
-    kind = entry.get("type")
-    if kind not in ENTRY_TYPES:
-        known = ", ".join(ENTRY_TYPES)
-        raise Refused([("type", f"{preview(str(kind))} is not an entry type ({known})")])
-    keys = ENTRY_TYPES[kind]
-    problems = [
-        (key, f"is not a field of an entry of type {kind}")
-        for key in entry
-        if key not in (*keys, "type", "recorded_at")
-    ]
-    clean = {"type": kind}
-    if kind in ("attribution", "correction"):
-        try:
-            clean.update(clean_record({field: entry[field] for field in FIELDS if field in entry}))
-        except Refused as refused:
-            problems += refused.problems
-    if "target" in keys:
-        target = entry.get("target")
-        if type(target) is not int or not 1 <= target < 2**63:
-            problems.append(("target", "must be the id of an attribution"))
-        clean["target"] = target
-    for field in ("reason", "name", "of"):
-        if field in keys:
-            try:
-                value = clean_text("reason" if field == "reason" else "name", entry.get(field))
-            except Refused as refused:
-                problems += [(field, reason) for _, reason in refused.problems]
-                continue
-            if value is None:
-                problems.append((field, "is required"))
-            clean[field] = value
-    if kind == "alias" and entry.get("name") is not None and entry.get("name") == entry.get("of"):
-        problems.append(("alias", "a name cannot be an alias of itself"))
-    recorded_at = entry.get("recorded_at")
-    if not (isinstance(recorded_at, str) and is_utc_time(recorded_at)):
-        problems.append(("recorded_at", "must be a UTC time YYYY-MM-DDTHH:MM:SSZ"))
-    clean["recorded_at"] = recorded_at
-    if problems:
-        raise Refused(problems)
-    return clean
 
 
 @functools.lru_cache(maxsize=4_096)  # an import records every entry at one time
@@ -327,7 +283,7 @@ def record_of(payload):
     return {field: payload[field] for field in FIELDS if field in payload}
 
 
-def _json_type(value):
+def json_type(value):
     return {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}.get(
         type(value), type(value).__name__
     )

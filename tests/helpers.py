@@ -92,16 +92,18 @@ def state_of(db):
     and of its -wal file (absent: None), and the whole content as SQL text. Bytes alone can
     mislead in WAL mode (a commit may sit in the -wal file), and content alone would miss
     a rewrite that changes nothing visible, so both are compared."""
-    wal = Path(f"{db}-wal")
-    files = (
-        hashlib.sha256(Path(db).read_bytes()).hexdigest(),
-        hashlib.sha256(wal.read_bytes()).hexdigest() if wal.exists() else None,
-    )
+    # The content first: reading a ledger that no process holds open can leave an empty
+    # -wal file behind, which the files, read after, then show every time.
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         content = hashlib.sha256("\n".join(conn.iterdump()).encode("utf-8")).hexdigest()
     finally:
         conn.close()
+    wal = Path(f"{db}-wal")
+    files = (
+        hashlib.sha256(Path(db).read_bytes()).hexdigest(),
+        hashlib.sha256(wal.read_bytes()).hexdigest() if wal.exists() else None,
+    )
     return files, content
 
 

@@ -9,12 +9,14 @@ import sqlite3
 
 import pytest
 
+from ledger.records import FIELDS
+
 from .helpers import SAMPLE, options, run_ledger, state_of, write_numbered_records
 
 GOOD = json.dumps(SAMPLE, ensure_ascii=False)
 HEADER = "claim,outlet,date,stance\n"
 GOOD_ROW = "Peru recognized González.,BBC,2024-07-30,asserts\n"
-FIELD_LIST = "claim, outlet, date, stance, speaker, via, url, quote, note"
+FIELD_LIST = ", ".join(FIELDS)
 
 
 def jsonl(**changes):

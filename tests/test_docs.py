@@ -7,7 +7,8 @@ import click
 import pytest
 
 from ledger.cli import cli
-from ledger.records import ENTRY_TYPES, FIELDS, STANCES
+from ledger.entries import ENTRY_TYPES
+from ledger.records import FIELDS, STANCES
 
 from .helpers import ROOT
 

@@ -361,5 +361,5 @@ def test_a_header_with_commas_keeps_commas_as_the_separator(tmp_path):
     ]
     assert refused(tmp_path, "b.csv", "claim;outlet,date;stance\n")[0] == (
         "FILE:1: header: unknown field 'claim;outlet' (fields are: claim, outlet, date, stance, speaker, via, url, "
-        "quote, note)"
+        "quote, note, document)"
     )

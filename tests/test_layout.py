@@ -16,24 +16,29 @@ PACKAGE = ROOT / "ledger"
 LAYERS = [
     ["errors"],
     ["records"],
+    ["documents"],
+    ["entries"],
     ["database"],
     ["journal"],
     ["aliases"],
+    ["held_documents"],
     ["projections"],
-    ["verify.payloads", "verify.journal", "verify.tables", "verify"],
+    ["verify.payloads", "verify.journal", "verify.anchors", "verify.tables", "verify"],
     [
         "formats.base",
         "formats.text",
         "formats.ratings",
         "formats.claimreview",
         "formats.journal",
+        "formats.documents",
         "formats.worker",
         "formats",
     ],
     ["close_claims"],
+    ["replay"],
     ["db"],
     ["__init__"],
-    ["cli"],
+    ["cli.common", "cli.documents", "cli"],
     [
         f"datasette_plugin.{name}"
         for name in (

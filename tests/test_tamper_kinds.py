@@ -180,7 +180,7 @@ def test_an_entry_appended_by_another_tool_without_its_projections(db):
         (
             '{"name":"Gestión","of":"BBC","recorded_at":"2024-08-01T00:00:00Z","type":"rumour"}',
             "payload is not a valid entry: type: 'rumour' is not an entry type"
-            " (attribution, correction, retraction, alias, fact_checker)",
+            " (attribution, correction, retraction, alias, fact_checker, document)",
         ),
         ('["alias"]', "payload is not a valid entry: payload: must be a JSON object, not a list"),
     ],

@@ -172,6 +172,7 @@ def test_the_ledgers_own_payload_passes_and_is_read_quickly(db):
         RECORD["via"],
         RECORD["date"],
         RECORD["stance"],
+        None,
     )
 
 
@@ -264,7 +265,7 @@ def quick_and_full(payload):
 
 
 def as_values(full):
-    return tuple(full.get(field) for field in ("claim", "outlet", "speaker", "via", "date", "stance"))
+    return tuple(full.get(field) for field in ("claim", "outlet", "speaker", "via", "date", "stance", "document"))
 
 
 @settings(max_examples=400, deadline=None)

@@ -76,7 +76,7 @@ async def front_door(datasette, name):
             "claims": table("claims"),
             "contested": table("contested"),
             "documents": table("documents")
-            if await db.table_exists("documents") or "documents" in await db.view_names()
+            if (await db.execute("SELECT EXISTS (SELECT 1 FROM document_records)")).first()[0]
             else None,
             "journal": table("journal"),
             **{query: table(query) for query in ("first_reported", "outlet_stances", "relay_chains")},

@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import claimreview, journal, text
+from . import claimreview, documents, journal, text
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ FORMATS = {
         Format("claim-jsonld", write=claimreview.write_claims),
         # A journal's lines are JSON objects, checked as entries by `Ledger.replay_journal`.
         Format("journal", text.read_jsonl, journal.write_journal, endings=(".journal.jsonl",)),
+        Format("documents", documents.read_documents, documents.write_documents, endings=(".documents.jsonl",)),
+        Format("annotation", write=documents.write_annotations),
     )
 }
 IMPORT_FORMATS = tuple(name for name, format_ in FORMATS.items() if format_.read)

@@ -63,16 +63,17 @@ class _Lines:
     """Decoded lines of a binary stream; invalid UTF-8 is noted with its line and replaced,
     and a line longer than LONGEST_LINE ends the reading, noted too."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, longest=LONGEST_LINE):
         self.stream = stream
+        self.longest = longest
         self.bad = []  # Items for lines that were not UTF-8, or too long
 
     def __iter__(self):
         number = 0
-        while raw := self.stream.readline(LONGEST_LINE + 1):
+        while raw := self.stream.readline(self.longest + 1):
             number += 1
-            if len(raw) > LONGEST_LINE:
-                reason = f"is longer than {LONGEST_LINE:,} bytes, longer than any record; the rest is not read"
+            if len(raw) > self.longest:
+                reason = f"is longer than {self.longest:,} bytes, longer than any record; the rest is not read"
                 self.bad.append(Item(number, problems=[("line", reason)]))
                 return
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):

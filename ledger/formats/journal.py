@@ -5,7 +5,7 @@ import json
 
 from ..errors import Refused
 from ..journal import canonical_json, chain_hash
-from ..records import clean_entry
+from ..entries import clean_entry
 from .base import decode_json, json_reason
 
 KEYS = ("seq", "prev_hash", "hash", "payload")  # of each line, in the order written

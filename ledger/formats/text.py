@@ -11,7 +11,7 @@ import json
 import re
 
 from ..records import FIELDS, REQUIRED
-from .base import Item, _decoder, _drain, _Lines, _record_item, _skip_space, json_reason, whole_text
+from .base import LONGEST_LINE, Item, _decoder, _drain, _Lines, _record_item, _skip_space, json_reason, whole_text
 
 # Larger than every field limit, so an over-long field is reported by validation, not by csv.
 csv.field_size_limit(10_000_000)
@@ -86,9 +86,9 @@ def _header_problems(header):
     return problems
 
 
-def read_jsonl(stream):
+def read_jsonl(stream, longest=LONGEST_LINE):
     decode = _decoder().decode
-    lines = _Lines(stream)
+    lines = _Lines(stream, longest)
     for number, text in enumerate(lines, start=1):
         if lines.bad:
             yield from _drain(lines)

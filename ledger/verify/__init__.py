@@ -1,14 +1,16 @@
 """Everything `ledger verify` checks, and the check itself.
 
-The journal is read again entry by entry in Python (journal.py): each entry's place and hash,
-its payload against what the ledger itself would have written (payloads.py), and its
-attribution row. A long journal is read in parts by processes of their own, one per CPU:
-this is Python work, which threads could not share out. Meanwhile SQLite checks the schema,
-the file's structure and the other projection rows (tables.py), each part on a connection of
-its own in a thread of its own (SQLite lets go of Python's lock while it works). The problem
-reported is the first one in the order of the parts: the journal by seq, the schema, the
-file, names and claims, the attribution rows, the other rows, then the names' resolutions.
-docs/reference.md lists every check with what it catches.
+The tables of schema.sql come first, as every other check reads them. Then the journal is
+read again entry by entry in Python (journal.py): each entry's place and hash, its payload
+against what the ledger itself would have written (payloads.py), and its attribution and
+anchor rows. A long journal is read in parts by processes of their own, one per CPU: this is
+Python work, which threads could not share out. Meanwhile SQLite checks the rest of the
+schema, the file's structure and the other projection rows (tables.py, anchors.py), each
+part on a connection of its own in a thread of its own (SQLite lets go of Python's lock while
+it works). The problem reported is the first in this order: the tables, the journal by seq,
+the rest of the schema, the file, names and claims, the attribution rows, the other rows,
+the search indexes, the anchors, the names' resolutions. docs/reference.md lists every check
+with what it catches.
 """
 
 import concurrent.futures
@@ -22,7 +24,7 @@ from pathlib import Path
 from ..errors import ChainBroken, LedgerError
 from ..journal import GENESIS_HASH
 from .journal import check_chain, newest_seq, on_own_connection, read_journal_span
-from .tables import CHECKS_BEFORE_ATTRIBUTIONS, SQL_CHECKS, check_digest, first_repeated_record
+from .tables import CHECKS_BEFORE_ATTRIBUTIONS, SQL_CHECKS, check_digest, check_schema, first_repeated_record
 
 __all__ = ["verify", "check_chain", "first_repeated_record"]
 
@@ -35,7 +37,8 @@ READING_PROCESSES = os.cpu_count() or 1
 def verify(path, digest=None):
     """Check the ledger at `path`; returns (entries, head hash) or raises ChainBroken naming
     the first problem. With `digest` (SEQ:HASH), also that entry SEQ still has HASH."""
-    newest = on_own_connection(path, newest_seq)
+    # The tables first: every check reads those that schema.sql defines.
+    newest = on_own_connection(path, lambda conn: check_schema(conn, kinds=("table",)) or newest_seq(conn))
     spans = journal_spans(newest, READING_PROCESSES if newest >= ENTRIES_READ_BY_PROCESSES else 1)
     readers = [_Reader(path, first, last, in_process=len(spans) == 1) for first, last in spans]
     with concurrent.futures.ThreadPoolExecutor(len(SQL_CHECKS)) as pool:
@@ -72,7 +75,7 @@ def journal_spans(newest, parts):
 
 class _Reader:
     """read_journal_span of one part, in this process or in a Python process of its own
-    (`python -m ledger.verify.journal`), started at once. A process started afresh, rather
+    (`ledger.verify.journal.main`), started at once. A process started afresh, rather
     than forked or through multiprocessing: a fork can inherit a lock held by another
     thread, and multiprocessing would run again a script that does not guard its main."""
 
@@ -80,13 +83,12 @@ class _Reader:
         self.span = (path, first, last)
         self.process = None
         if not in_process:
+            # Isolated (-I): neither the working folder nor PYTHONPATH can put another `ledger`
+            # before this one, whose folder comes first.
+            code = "import sys; sys.path.insert(0, sys.argv.pop(1)); from ledger.verify.journal import main; main()"
             package_root = str(Path(__file__).resolve().parents[2])
-            env = {
-                **os.environ,
-                "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
-            }
-            command = [sys.executable, "-m", "ledger.verify.journal", str(path), str(first), str(last)]
-            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            command = [sys.executable, "-I", "-c", code, package_root, str(path), str(first), str(last)]
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def result(self):
         if self.process is None:

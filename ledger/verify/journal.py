@@ -18,6 +18,7 @@ ENTRY_TABLES = {
     "retraction": "retractions",
     "alias": "name_aliases",
     "fact_checker": "fact_checkers",
+    "document": "document_records",
 }
 
 
@@ -52,7 +53,7 @@ def check_journal(conn, first, last, payloads=True):
     it. The journal is read to its end after a projection problem, as any problem of its
     own is reported first."""
     projected = _Projected(conn, first, last) if payloads else None
-    claims, names = (projected.claims, projected.names) if payloads else ({}, {})
+    claims, names, documents = (projected.claims, projected.names, projected.documents) if payloads else ({}, {}, {})
     span_prev_hash = prev = projection_problem = None
     seq = first - 1
     # This loop is most of the check's time: a plain attribution whose row matches it costs
@@ -75,6 +76,7 @@ def check_journal(conn, first, last, payloads=True):
             names.get(via_id, False),
             date,
             stance,
+            documents.get(seq),
         ):
             problem, projection_problem = projected.problem(row, values, projection_problem)
             if problem:
@@ -101,6 +103,14 @@ class _Projected:
         self.names = dict(conn.execute("SELECT id, name FROM names"))
         self.names[None] = None  # no speaker, no via; an id that names nothing is looked up as False
         self.claims = dict(conn.execute("SELECT id, text FROM claim_texts"))
+        # The sha256 of the document each attribution names, by its seq.
+        self.documents = dict(
+            conn.execute(
+                """SELECT a.seq, d.sha256 FROM anchors AS a LEFT JOIN document_records AS d ON d.seq = a.document_id
+                   WHERE a.seq BETWEEN ? AND ?""",
+                (first, last),
+            )
+        )
         self.seqs_in = {
             table: {seq for (seq,) in conn.execute(f"SELECT seq FROM {table} WHERE seq BETWEEN ? AND ?", (first, last))}
             for kind, table in ENTRY_TABLES.items()
@@ -108,7 +118,8 @@ class _Projected:
         }
 
     def values_of(self, row):
-        """(claim, outlet, speaker, via, date, stance) as the attribution_records row in `row` (_ENTRIES) has them."""
+        """(claim, outlet, speaker, via, date, stance, document) as the attribution_records and
+        anchors rows of the entry in `row` (_ENTRIES) have them."""
         names = self.names
         return (
             self.claims.get(row[4]),
@@ -117,6 +128,7 @@ class _Projected:
             names.get(row[7], False),
             row[8],
             row[9],
+            self.documents.get(row[0]),
         )
 
     def problem(self, row, values, projection_problem):
@@ -139,8 +151,11 @@ class _Projected:
         if values is not None:
             if claim_id is None:
                 return "attribution_records has no row for this entry"
-            if values[1:] != self.values_of(row)[1:] or not self._same_claim(claim_id, values[0]):
+            projected = self.values_of(row)
+            if values[1:6] != projected[1:6] or not self._same_claim(claim_id, values[0]):
                 return "attribution_records row does not match its journal entry"
+            if values[6] != projected[6]:
+                return "anchors row does not match its journal entry"
         elif claim_id is not None:
             return "attribution_records row does not match its journal entry"
         if kind != "attribution" and row[0] not in self.seqs_in[ENTRY_TABLES[kind]]:
@@ -158,7 +173,7 @@ class _Projected:
 def _attribution_values(entry):
     if entry["type"] not in ("attribution", "correction"):
         return None
-    return tuple(entry.get(field) for field in ("claim", "outlet", "speaker", "via", "date", "stance"))
+    return tuple(entry.get(field) for field in ("claim", "outlet", "speaker", "via", "date", "stance", "document"))
 
 
 def on_own_connection(path, check):
@@ -190,6 +205,7 @@ def read_journal_span(path, first, last):
     return span_prev_hash and span_prev_hash.decode(), head and head.decode(), problem, projection_problem
 
 
-if __name__ == "__main__":  # a part of `verify`'s reading, in a process of its own
+def main():
+    """A part of `verify`'s reading, in a process of its own: PATH FIRST LAST in, JSON out."""
     path, first, last = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     print(json.dumps(read_journal_span(path, first, last)))

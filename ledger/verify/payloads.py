@@ -14,7 +14,8 @@ import re
 
 from ..errors import Refused
 from ..journal import canonical_json
-from ..records import LIMITS, check_date, clean_entry, is_utc_time
+from ..entries import clean_entry
+from ..records import LIMITS, check_date, is_utc_time
 
 # Letters and signs that canonical JSON writes as themselves and that make NFC text next to
 # any other of them: printable ASCII but the quote and the backslash (each written escaped),
@@ -31,21 +32,22 @@ _URL = f'"(?=(?i:https?)://(?:[^/?#@"]*+@)?[^/?#@:"])([{PLAIN_ALPHABET}]++)"'
 _STANCE = '"(asserts|reports|questions|disputes)"'
 _RECORDED_AT = '"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)"'
 
-# An attribution's canonical JSON, its keys in sorted order; groups: claim, date, note,
-# outlet, quote, recorded_at, speaker, stance, url, via.
+# An attribution's canonical JSON, its keys in sorted order; groups: claim, date, document,
+# note, outlet, quote, recorded_at, speaker, stance, url, via.
 _PLAIN_ATTRIBUTION = re.compile(
-    f'\\{{"claim":{_TEXT},"date":{_TEXT}(?:,"note":{_TEXT})?,"outlet":{_TEXT}(?:,"quote":{_TEXT})?'
+    f'\\{{"claim":{_TEXT},"date":{_TEXT}(?:,"document":"([0-9a-f]{{64}})")?(?:,"note":{_TEXT})?,"outlet":{_TEXT}'
+    f'(?:,"quote":{_TEXT})?'
     f',"recorded_at":{_RECORDED_AT}(?:,"speaker":{_TEXT})?,"stance":{_STANCE},"type":"attribution"'
     f'(?:,"url":{_URL})?(?:,"via":{_TEXT})?\\}}'
 )
-_GROUPS = ("claim", "date", "note", "outlet", "quote", "recorded_at", "speaker", "stance", "url", "via")
+_GROUPS = ("claim", "date", "document", "note", "outlet", "quote", "recorded_at", "speaker", "stance", "url", "via")
 # (limit, group) from the shortest limit: a value can only be over a limit that the whole text is over.
 _LIMITED = sorted((LIMITS[field], index) for index, field in enumerate(_GROUPS, 1) if field in LIMITS)
 _SHORTEST_LIMIT = _LIMITED[0][0]
 
 
 def plain_attribution(payload):
-    """(claim, outlet, speaker, via, date, stance) of `payload` (UTF-8 bytes) when it is a
+    """(claim, outlet, speaker, via, date, stance, document) of `payload` (UTF-8 bytes) when it is a
     plain attribution exactly as the ledger writes it; None when it needs read_payload."""
     try:
         text = payload.decode()
@@ -56,14 +58,14 @@ def plain_attribution(payload):
         return None
     if len(text) > _SHORTEST_LIMIT and _over_a_limit(match, len(text)):
         return None  # over a limit, or near one and written with escapes: read in full
-    claim, date, _, outlet, _, recorded_at, speaker, stance, _, via = match.groups()
+    claim, date, document, _, outlet, _, recorded_at, speaker, stance, _, via = match.groups()
     if not (_known_good_date(date) and is_utc_time(recorded_at)):
         return None
     if "\\" in text:
         claim, outlet, speaker, via = (
             None if value is None else json.loads(f'"{value}"') for value in (claim, outlet, speaker, via)
         )
-    return claim, outlet, speaker, via, date, stance
+    return claim, outlet, speaker, via, date, stance, document
 
 
 def _over_a_limit(match, length):

@@ -10,6 +10,7 @@ from ..database import schema_statements
 from ..errors import ChainBroken, LedgerError
 from ..journal import GENESIS_HASH
 from ..projections import SEARCH_TEXTS
+from .anchors import check_anchors
 from ..records import LARGEST_ID
 
 
@@ -69,6 +70,9 @@ _NAMES_AND_CLAIMS = [
 ]
 
 
+# The columns of document_records that hold a field of the entry as it is.
+DOCUMENT_COLUMNS = ("sha256", "url", "title", "date", "language", "translation_of", "translated_by", "source_sha256")
+
 _OTHER_ROWS = [
     (
         # The journal's reading has found seqs 1 to its newest entry without a gap.
@@ -89,6 +93,18 @@ for _table, _type in (("retractions", "retraction"), ("corrections", "correction
     )
 
 _OTHER_ROWS += [
+    (
+        f"""SELECT d.seq FROM document_records AS d LEFT JOIN journal AS j ON j.seq = d.seq
+            WHERE j.seq IS NULL OR {_TYPE} IS NOT 'document' OR {_named("d.outlet_id", "outlet")}
+               OR d.length IS NOT length({_field("text")})
+               OR {" OR ".join(f"d.{column} IS NOT {_field(column)}" for column in DOCUMENT_COLUMNS)}
+            ORDER BY d.seq LIMIT 1""",
+        "document_records row does not match its journal entry",
+    ),
+    (
+        "SELECT seq FROM anchors WHERE seq NOT IN (SELECT seq FROM attribution_records) ORDER BY seq LIMIT 1",
+        "anchors row belongs to no attribution",
+    ),
     (
         f"""SELECT a.seq FROM name_aliases AS a LEFT JOIN journal AS j ON j.seq = a.seq
             WHERE j.seq IS NULL OR {_TYPE} IS NOT 'alias'
@@ -183,12 +199,13 @@ def check_resolutions(conn):
         raise ChainBroken(f"seq {min(wrong)}: the names' groups do not match the aliases")
 
 
-def check_schema(conn):
-    """Every table, view, index and trigger of schema.sql is in place, exactly as written there,
-    and none beside them: an index of someone else's can make the ledger refuse honest appends,
-    and a table or view beside the projections would be published as if it were one."""
-    expected = _schema_objects(_reference_schema())
-    actual = _schema_objects(conn)
+def check_schema(conn, kinds=("table", "view", "index", "trigger")):
+    """Every table, view, index and trigger of schema.sql (of `kinds`) is in place, exactly as
+    written there, and none beside them: an index of someone else's can make the ledger refuse
+    honest appends, and a table or view beside the projections would be published as if it
+    were one."""
+    expected = {key: sql for key, sql in _schema_objects(_reference_schema()).items() if key[0] in kinds}
+    actual = {key: sql for key, sql in _schema_objects(conn).items() if key[0] in kinds}
     for (kind, name), sql in expected.items():
         if (kind, name) not in actual:
             raise ChainBroken(f"{kind} {name}: missing (schema.sql defines it)")
@@ -341,6 +358,7 @@ SQL_CHECKS = (
     functools.partial(check_projections, queries=_NAMES_AND_CLAIMS),
     functools.partial(check_projections, queries=_OTHER_ROWS),
     check_search,
+    check_anchors,
     check_resolutions,
 )
 CHECKS_BEFORE_ATTRIBUTIONS = 3

@@ -11,43 +11,16 @@ import time
 
 import click
 
-from . import formats
-from .close_claims import CLAIMS_COMPARED
-from .db import Ledger
-from .errors import ImportRefused, LedgerError, Refused
-from .formats.claimreview import why_nothing_written
-from .records import FIELD_HELP, FIELDS, REQUIRED, preview
+from .. import formats
+from ..close_claims import CLAIMS_COMPARED
+from ..db import Ledger
+from ..formats.claimreview import why_nothing_written
+from ..records import FIELD_HELP, FIELDS, REQUIRED, preview
+from .common import _open, _run
+from .documents import document
 
 
 PROGRESS_EVERY = 10_000
-
-
-class Failure(click.ClickException):
-    exit_code = 1
-
-    def show(self, file=None):
-        click.echo(self.format_message(), err=True)
-
-
-def _run(action):
-    """Run `action`, turning the ledger's refusals into exit status 1 with their reasons."""
-    try:
-        return action()
-    except ImportRefused as refused:
-        raise Failure(f"{len(refused.problems)} bad record(s); nothing was imported:\n" + "\n".join(refused.problems))
-    except Refused as refused:
-        raise Failure("\n".join(f"{field}: {reason}" for field, reason in refused.problems))
-    except LedgerError as error:
-        raise Failure(str(error))
-
-
-def _open(ctx, create=False):
-    """The ledger; one that this command creates is announced on standard error, as a
-    mistyped --db would otherwise go unnoticed (standard output keeps to the command's result)."""
-    ledger = _run(lambda: Ledger(ctx.obj["db"], create=create))
-    if ledger.created:
-        click.echo(f"{ctx.obj['db']}: created", err=True)
-    return ledger
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -389,3 +362,6 @@ def serve(ctx, host, port, immutable):
     datasette_cli.cli.main(
         ["serve", "--host", host, "--port", str(port), *settings, *database], prog_name="ledger serve"
     )
+
+
+cli.add_command(document)

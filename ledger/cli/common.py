@@ -1,0 +1,34 @@
+"""What every command shares: refusals as exit status 1 with their reasons, and opening the ledger."""
+
+import click
+
+from ..db import Ledger
+from ..errors import ImportRefused, LedgerError, Refused
+
+
+class Failure(click.ClickException):
+    exit_code = 1
+
+    def show(self, file=None):
+        click.echo(self.format_message(), err=True)
+
+
+def _run(action):
+    """Run `action`, turning the ledger's refusals into exit status 1 with their reasons."""
+    try:
+        return action()
+    except ImportRefused as refused:
+        raise Failure(f"{len(refused.problems)} bad record(s); nothing was imported:\n" + "\n".join(refused.problems))
+    except Refused as refused:
+        raise Failure("\n".join(f"{field}: {reason}" for field, reason in refused.problems))
+    except LedgerError as error:
+        raise Failure(str(error))
+
+
+def _open(ctx, create=False):
+    """The ledger; one that this command creates is announced on standard error, as a
+    mistyped --db would otherwise go unnoticed (standard output keeps to the command's result)."""
+    ledger = _run(lambda: Ledger(ctx.obj["db"], create=create))
+    if ledger.created:
+        click.echo(f"{ctx.obj['db']}: created", err=True)
+    return ledger

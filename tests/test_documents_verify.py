@@ -1,0 +1,114 @@
+"""What `verify` holds documents and anchors to: a document's text has its sha256 and its row
+agrees with its entry; every anchor is the first occurrence of its quote, at its offsets. Each
+tamper below is made with plain sqlite3 behind the ledger's back; and a property: any quote cut
+from any text anchors back where it was cut, or at an earlier occurrence of the same words."""
+
+import json
+import sqlite3
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger import Ledger
+from ledger.documents import anchor, fold_quote, folded
+
+from .helpers import SAMPLE, own_copy
+from .test_documents import QUOTE, RECORD, SEED_TEXT
+from .test_tamper import _schema_triggers
+from .test_tamper_kinds import sha256, verify
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """Document 1, attribution 2 anchored in it, attribution 3 without a document; then
+    document 4, the newest entry."""
+    path = tmp_path_factory.mktemp("documents") / "ledger.db"
+    with Ledger(path, create=True) as ledger:
+        ledger.add_documents([(SEED_TEXT, {"outlet": "Global Times"})])
+        ledger.add({**RECORD, "document": "1", "quote": QUOTE})
+        ledger.add(SAMPLE)
+        ledger.add_documents([("Venezuela rompe relaciones con Perú.\n", {"language": "es"})])
+        assert ledger.verify()[0] == 4
+    return path
+
+
+@pytest.fixture
+def db(template, tmp_path):
+    return own_copy(template, tmp_path)
+
+
+def tamper(db, statement, parameters=(), drop=()):
+    conn = sqlite3.connect(db, isolation_level=None)
+    for trigger in drop:
+        conn.execute(f"DROP TRIGGER {trigger}")
+    conn.execute(statement, parameters)
+    for restored in _schema_triggers(drop):
+        conn.execute(restored)
+    conn.close()
+
+
+def test_a_documents_text_changed_with_its_hash_recomputed_is_named(db):
+    conn = sqlite3.connect(db)
+    payload, prev_hash = conn.execute("SELECT payload, prev_hash FROM journal WHERE seq = 4").fetchone()
+    conn.close()
+    entry = json.loads(payload)
+    entry["text"] = "Venezuela rompe relaciones con Chile.\n"  # its sha256 left as it was
+    forged = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    tamper(
+        db,
+        "UPDATE journal SET payload = ?, hash = ? WHERE seq = 4",
+        (forged, sha256(prev_hash, forged)),
+        drop=("journal_no_update",),
+    )
+    assert verify(db) == (1, "seq 4: payload is not a valid entry: sha256: is not the SHA-256 of the text")
+
+
+def test_a_document_row_edited_is_named(db):
+    tamper(db, "UPDATE document_records SET title = 'Chile' WHERE seq = 4", drop=("document_records_no_update",))
+    assert verify(db) == (1, "seq 4: document_records row does not match its journal entry")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE anchors SET quote_start = quote_start + 1 WHERE seq = 2",
+        "UPDATE anchors SET exact = 'We were forced' WHERE seq = 2",
+        "UPDATE anchors SET prefix = '' WHERE seq = 2",
+    ],
+)
+def test_an_anchor_moved_or_cut_is_named(db, statement):
+    tamper(db, statement, drop=("anchors_no_update",))
+    assert verify(db) == (1, "seq 2: anchors row is not where its quote is in document 1")
+
+
+def test_an_anchor_deleted_or_added_is_named(db):
+    tamper(db, "DELETE FROM anchors WHERE seq = 2", drop=("anchors_no_delete",))
+    assert verify(db) == (1, "seq 2: anchors row does not match its journal entry")
+
+
+def test_an_anchor_given_to_an_attribution_that_names_no_document_is_named(db):
+    tamper(db, "INSERT INTO anchors (seq, document_id) VALUES (3, 1)")
+    assert verify(db) == (1, "seq 3: anchors row does not match its journal entry")
+
+
+TEXT = st.text(alphabet=st.sampled_from(list("ab  \n\t“”\"'’—–-.é")), min_size=1, max_size=60)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXT, st.data())
+def test_any_quote_cut_from_any_text_anchors_where_it_was_cut_or_earlier(text, data):
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    cut = text[start:end]
+    quote = cut.strip()
+    if not fold_quote(quote):
+        return
+    found = anchor(text, quote)
+    assert found is not None
+    assert fold_quote(found.exact) == fold_quote(quote) and text[found.start : found.end] == found.exact
+    where = start + len(cut) - len(cut.lstrip())
+    assert found.start <= where
+    whole, words = folded(text).folded, fold_quote(quote)
+    if sum(whole.startswith(words, at) for at in range(len(whole))) == 1:  # occurrences that overlap too
+        assert (found.start, found.end) == (where, where + len(quote))
