@@ -31,6 +31,7 @@ from .formats.base import Item, checked
 from .formats.worker import CheckedInWorker
 from .journal import attribution_json
 from .projections import appending, recorded_id
+from .reading import Reading
 from .records import LARGEST_ID, clean_name, clean_reason, clean_record, entry_of, preview, record_of, utc_now
 
 
@@ -62,7 +63,7 @@ class ImportResult:
             self.id_ranges.append([seq, seq])
 
 
-class Ledger:
+class Ledger(Reading):
     """A ledger file: append attributions, aliases, retractions, corrections and fact-checkers
     to its journal, read them back, verify it. Use it in a `with` block, or call close()."""
 

@@ -36,9 +36,10 @@ LAYERS = [
     ],
     ["close_claims"],
     ["replay"],
+    ["reading"],
     ["db"],
     ["__init__"],
-    ["cli.common", "cli.documents", "cli"],
+    ["cli.common", "cli.documents", "cli.reading", "cli"],
     [
         f"datasette_plugin.{name}"
         for name in (

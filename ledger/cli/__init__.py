@@ -17,6 +17,7 @@ from ..db import Ledger
 from ..formats.claimreview import why_nothing_written
 from ..records import FIELD_HELP, FIELDS, REQUIRED, preview
 from .common import _open, _run
+from . import reading
 from .documents import document
 
 
@@ -365,3 +366,5 @@ def serve(ctx, host, port, immutable):
 
 
 cli.add_command(document)
+for command in reading.COMMANDS:
+    cli.add_command(command)

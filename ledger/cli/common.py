@@ -32,3 +32,17 @@ def _open(ctx, create=False):
     if ledger.created:
         click.echo(f"{ctx.obj['db']}: created", err=True)
     return ledger
+
+
+def table(columns, rows, widest=48):
+    """An aligned table: a header, then a line a row; a cell beyond `widest` characters ends in …,
+    but in the last column, which nothing follows."""
+    cells = [list(columns)] + [
+        [
+            cell if len(cell) <= widest or place == len(row) - 1 else cell[: widest - 1] + "…"
+            for place, cell in enumerate(row)
+        ]
+        for row in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells)

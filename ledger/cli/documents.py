@@ -6,7 +6,7 @@ import click
 
 from ..documents import read_document_file
 from ..errors import Refused
-from .common import Failure, _open, _run
+from .common import Failure, _open, _run, table
 
 METADATA_HELP = {
     "url": "http(s) address of the document (a page's own, if it states one).",
@@ -78,15 +78,6 @@ def _cell(row, column):
     if column == "sha256":
         return value[:12]
     return "" if value is None else str(value)
-
-
-def table(columns, rows, widest=48):
-    """An aligned table: a header, then a line a row; a cell beyond `widest` characters ends in …."""
-    cells = [list(columns)] + [
-        [cell if len(cell) <= widest else cell[: widest - 1] + "…" for cell in row] for row in rows
-    ]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells)
 
 
 @document.command(name="show")
