@@ -17,7 +17,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 # The demo ledger, built from seeds/ with ledger commands only.
-ledger.db: $(INSTALLED) seeds/build seeds/*.jsonl seeds/aliases.tsv schema.sql
+ledger.db: $(INSTALLED) seeds/build seeds/*.jsonl seeds/aliases.tsv seeds/mends.tsv seeds/*.txt schema.sql
 	rm -f ledger.db ledger.db-wal ledger.db-shm
 	sh seeds/build ledger.db $(BIN)/ledger
 
