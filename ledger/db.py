@@ -107,13 +107,13 @@ class Ledger(Reading):
         result, problems = ImportResult(), []
         recorded_at = recorded_at or utc_now()
         with self._importing() as (appender, _):
-            projector, held = appender.projector, HeldDocuments(self.conn)
+            projector = appender.projector
             for item in checked(items):
                 problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
                 record, payload = item.record, item.payload
                 if record is not None and "document" in record:
                     try:
-                        record, payload = held.resolve(record), None
+                        record, payload = projector.held.resolve(record), None
                     except Refused as refused:
                         problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in refused.problems]
                 if record is None or problems:  # once refused, the import only keeps validating

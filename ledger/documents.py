@@ -167,6 +167,7 @@ def folded(text):
     return FoldedText(text)
 
 
+@functools.lru_cache(maxsize=1_024)  # a record's quote is found before it is appended, then projected
 def anchor(text, quote):
     """The Anchor of the first occurrence of `quote` in `text`, or None if it does not occur."""
     folded_text, wanted = folded(text), fold_quote(quote)

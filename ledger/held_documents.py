@@ -2,8 +2,8 @@
 resolved with its quote anchored (before the record is appended), and the projection rows of
 a document entry and of an anchored attribution (as the Projector writes them)."""
 
-import functools
 import json
+import sqlite3
 
 from .documents import anchor, document_text, nearest_passage
 from .errors import ImportRefused, LedgerError, Refused
@@ -11,26 +11,48 @@ from .records import preview
 
 
 class HeldDocuments:
-    """The documents of the ledger on `conn`, read once each: (seq, sha256, url, outlet, text)."""
+    """The documents of the ledger on `conn`, read once each: (seq, sha256, url, outlet, text).
 
-    def __init__(self, conn):
+    An import's Projector holds one, which the import resolves its records with. Its documents
+    are looked for first on a read-only connection of their own (`reader`), which sees what was
+    committed: on `conn`, a query would wait for the batch that the Projector's thread is
+    writing there. Only a document not committed yet (added in the same transaction) is read
+    on `conn`. The reader is closed by `close()`."""
+
+    _FIND = """SELECT d.seq, d.sha256, json_extract(j.payload, '$.url'), json_extract(j.payload, '$.outlet'),
+                      json_extract(j.payload, '$.text')
+               FROM document_records AS d JOIN journal AS j ON j.seq = d.seq WHERE d.{column} = ?"""
+
+    def __init__(self, conn, reader=False):
         self.conn = conn
         self.by_reference = {}
+        self.reader = reader
+        self.committed = None  # the reader's connection, opened when first needed
 
     def find(self, reference):
         """The document whose id or sha256 is `reference`, or None."""
         if reference not in self.by_reference:
-            column = "seq" if reference.isdigit() else "sha256"
-            row = self.conn.execute(
-                f"""SELECT d.seq, d.sha256, json_extract(j.payload, '$.url'), json_extract(j.payload, '$.outlet'),
-                           json_extract(j.payload, '$.text')
-                    FROM document_records AS d JOIN journal AS j ON j.seq = d.seq WHERE d.{column} = ?""",
-                (int(reference) if reference.isdigit() else reference,),
-            ).fetchone()
+            query = self._FIND.format(column="seq" if reference.isdigit() else "sha256")
+            key = (int(reference) if reference.isdigit() else reference,)
+            row = (self.reader and self._committed_row(query, key)) or self.conn.execute(query, key).fetchone()
             if row is None:
                 return None
             self.by_reference[reference] = row
         return self.by_reference[reference]
+
+    def _committed_row(self, query, key):
+        try:
+            if self.committed is None:
+                path = self.conn.execute("PRAGMA database_list").fetchone()[2]
+                self.committed = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0, check_same_thread=False)
+            return self.committed.execute(query, key).fetchone()
+        except sqlite3.Error:  # no file (in memory), or locked by a first import: read on `conn`
+            return None
+
+    def close(self):
+        if self.committed is not None:
+            self.committed.close()
+            self.committed = None
 
     def translated(self, metadata):
         """A document's `metadata` with its `translation_of` named by sha256, if it names a
@@ -67,25 +89,20 @@ class HeldDocuments:
         return resolved
 
 
-@functools.lru_cache(maxsize=8)
-def _text_of(conn, document_id):
-    return json.loads(conn.execute("SELECT payload FROM journal WHERE seq = ?", (document_id,)).fetchone()[0])["text"]
-
-
-def anchor_row(conn, seq, entry):
-    """The anchors row of the attribution entry `entry` at `seq`, which names a document held:
-    (seq, document id, quote_start, quote_end, exact, prefix, suffix), the last five None
-    without a quote."""
-    row = conn.execute("SELECT seq FROM document_records WHERE sha256 = ?", (entry["document"],)).fetchone()
-    if row is None:
-        raise Refused([("document", f"{entry['document']} is not a document in this ledger")])
-    quote = entry.get("quote")
-    if quote is None:
-        return (seq, row[0], None, None, None, None, None)
-    found = anchor(_text_of(conn, row[0]), quote)
+def anchor_row(seq, entry, held):
+    """The anchors row of the attribution entry `entry` at `seq`, which names a document that
+    `held` (HeldDocuments) holds: (seq, document id, quote_start, quote_end, exact, prefix,
+    suffix), the last five None without a quote."""
+    found = held.find(entry["document"])
     if found is None:
-        raise Refused([("quote", f"not in document {row[0]}")])
-    return (seq, row[0], found.start, found.end, found.exact, found.prefix, found.suffix)
+        raise Refused([("document", f"{entry['document']} is not a document in this ledger")])
+    document_id, quote = found[0], entry.get("quote")
+    if quote is None:
+        return (seq, document_id, None, None, None, None, None)
+    anchored = anchor(found[4], quote)
+    if anchored is None:
+        raise Refused([("quote", f"not in document {document_id}")])
+    return (seq, document_id, anchored.start, anchored.end, anchored.exact, anchored.prefix, anchored.suffix)
 
 
 def document_row(seq, entry, outlet_id):

@@ -17,7 +17,7 @@ from rbloom import Bloom
 from .aliases import record_alias
 from .database import batch_insert, connect, text_starts, write_transaction
 from .errors import LedgerError
-from .held_documents import anchor_row, document_row
+from .held_documents import HeldDocuments, anchor_row, document_row
 from .journal import JOURNAL_ROWS, Appender
 from .records import claim_key, record_of
 
@@ -124,6 +124,7 @@ class Projector:
         self.conn = conn
         self.name_ids = {}
         self.claim_ids = {}  # claim key: id
+        self.held = HeldDocuments(conn, reader=True)  # the documents that anchored attributions name
         # Ids are given here, as SQLite would give them (the largest plus one), so that
         # their rows can be written later with the rest of their batch.
         self.next_name_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM names").fetchone()[0]
@@ -156,6 +157,7 @@ class Projector:
             self.writer.shutdown()
         if self.before:
             self.before.close()
+        self.held.close()
 
     def flush(self):
         """Write every row gathered; they are all in SQL when it returns."""
@@ -196,7 +198,7 @@ class Projector:
         if kind in ("attribution", "correction"):
             self._project_attribution(row, entry)
             if "document" in entry:
-                self.batch.anchors.append(anchor_row(self.conn, seq, entry))
+                self.batch.anchors.append(anchor_row(seq, entry, self.held))
         if kind != "attribution":
             self.flush()  # the triggers on retractions and corrections read attribution_records
         elif len(self.batch.journal) >= self.BATCH:
