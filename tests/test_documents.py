@@ -205,3 +205,15 @@ def test_each_anchored_attribution_is_a_web_annotation_meeting_the_models_musts(
     assert quote["type"] == "TextQuoteSelector" and SEED_TEXT[position["start"] : position["end"]] == quote["exact"]
     assert all(body["type"] == "TextualBody" and isinstance(body["value"], str) for body in annotation["body"])
     assert annotation["created"].endswith("Z")
+
+
+def test_a_journal_with_documents_and_anchors_replays_hash_for_hash(db, tmp_path):
+    invoke(db, "add", *options({**RECORD, "document": "1", "quote": QUOTE}))
+    backup = tmp_path / "backup.journal.jsonl"
+    backup.write_text(run_ledger(db, "export", "--format", "journal").stdout)
+    replayed = tmp_path / "replayed.db"
+    assert run_ledger(replayed, "import", backup).returncode == 0
+    with Ledger(db) as original, Ledger(replayed) as copy:
+        assert copy.digest() == original.digest()
+        assert copy.document("1")["anchors"] == original.document("1")["anchors"]
+        copy.verify()
