@@ -52,6 +52,7 @@ LAYERS = [
             "search",
             "cells",
             "timeline",
+            "marks",
             "front_door",
             "pages",
         )
