@@ -324,10 +324,11 @@ JOIN names AS canonical
 -- id in a subquery, not a join: SQLite keeps a view's joins in a count, so Datasette's
 -- count of a page would resolve every row's names; this way a count, or a filter on the
 -- record's own columns, reads attribution_records alone, and a filter on one attribution
--- never builds `entities` whole.
+-- never builds `entities` whole. The document named and the quote's place in it are such
+-- lookups too, in anchors by its primary key.
 CREATE VIEW attribution_rows AS
 SELECT id, claim_id, claim, coalesce(speaker, outlet) AS claimant, speaker, outlet, via, date, month, stance,
-       url, quote, note, status, outlet_id, speaker_id, via_id
+       url, quote, document, quote_start, quote_end, note, status, outlet_id, speaker_id, via_id
 FROM (
     SELECT
         r.seq AS id,
@@ -342,6 +343,9 @@ FROM (
         -- Read from the journal: url, quote and note are only displayed.
         (SELECT json_extract(payload, '$.url') FROM journal WHERE seq = r.seq) AS url,
         (SELECT json_extract(payload, '$.quote') FROM journal WHERE seq = r.seq) AS quote,
+        (SELECT document_id FROM anchors WHERE seq = r.seq) AS document,
+        (SELECT quote_start FROM anchors WHERE seq = r.seq) AS quote_start,
+        (SELECT quote_end FROM anchors WHERE seq = r.seq) AS quote_end,
         (SELECT json_extract(payload, '$.note') FROM journal WHERE seq = r.seq) AS note,
         CASE
             WHEN r.seq IN (SELECT target FROM retractions) THEN 'retracted'
@@ -356,7 +360,8 @@ FROM (
 
 -- What Datasette publishes: the same rows without the ids of names as written.
 CREATE VIEW attributions AS
-SELECT id, claim_id, claim, claimant, speaker, outlet, via, date, month, stance, url, quote, note, status
+SELECT id, claim_id, claim, claimant, speaker, outlet, via, date, month, stance, url, quote, document, quote_start,
+       quote_end, note, status
 FROM attribution_rows;
 
 CREATE VIEW current_attributions AS

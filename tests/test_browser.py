@@ -212,7 +212,8 @@ def test_the_attributions_show_a_readers_columns_with_the_notes_a_click_away(pag
         assert labels == [f'"{column}"' for column in READER_COLUMNS]
     page.get_by_role("link", name="show all columns").click()
     page.wait_for_url(re.compile(r"_col="))
-    assert {"speaker", "url", "quote", "note", "claim_id", "month"} <= set(header_columns(page))
+    shown = {"speaker", "url", "quote", "document", "quote_start", "quote_end", "note", "claim_id", "month"}
+    assert shown <= set(header_columns(page))
 
 
 @pytest.mark.browser

@@ -288,6 +288,9 @@ async def test_the_attributions_page_shows_a_readers_columns_and_its_json_all_of
         "stance",
         "url",
         "quote",
+        "document",
+        "quote_start",
+        "quote_end",
         "note",
         "status",
     ]

@@ -53,6 +53,7 @@ LAYERS = [
             "search",
             "cells",
             "timeline",
+            "marks",
             "front_door",
             "pages",
         )

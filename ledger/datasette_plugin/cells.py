@@ -1,5 +1,6 @@
-"""What a ledger's cells show: a claim links to its page, and an attribution that is not current
-gives its reason, its successor or what it corrects."""
+"""What a ledger's cells show: a claim links to its page, a document and an anchored quote to the
+document's page, and an attribution that is not current gives its reason, its successor or what
+it corrects."""
 
 import json
 from collections import defaultdict
@@ -7,15 +8,21 @@ from functools import partial
 
 from markupsafe import Markup
 
+from ..documents import SHA256
 from .metadata import ATTRIBUTION_VIEWS
 from .state import ledger_names
 
 
 def cell_html(row, value, column, table, database, datasette):
     """Link a claim's text to its page (`claim` beside a `claim_id`, and `text` in the claims
-    view), and give a retracted or superseded attribution's reason and successor."""
+    view), a document's id to its page, an attribution's document to its quote's place there,
+    and give a retracted or superseded attribution's reason and successor."""
     if value is None or database not in ledger_names(datasette):
         return None
+    if table == "documents" and column in ("id", "translation_of"):
+        return _document_cell(datasette, database, row, column, value)
+    if column == "document" and table in ATTRIBUTION_VIEWS:
+        return _attribution_document_cell(datasette, database, row, value)
     if column == "claim" and "claim_id" in row.keys():
         claim_id = row["claim_id"]
     elif column == "text" and table == "claims":
@@ -34,6 +41,39 @@ def claim_url(datasette, database, claim_id):
 def attribution_url(datasette, database, claim_id, attribution_id):
     """Where an attribution is shown: its row on its claim's page."""
     return f"{claim_url(datasette, database, claim_id)}#attribution-{attribution_id}"
+
+
+def document_url(datasette, database, document_id, attribution_id=None):
+    """A document's page, or the place of attribution `attribution_id`'s quote in it."""
+    url = f"{datasette.urls.table(database, 'documents')}/{document_id}"
+    return url if attribution_id is None else f"{url}#a-{attribution_id}"
+
+
+def _document_cell(datasette, database, row, column, value):
+    if column == "id":
+        return Markup('<a href="{}">{}</a>').format(document_url(datasette, database, value), value)
+    if isinstance(value, str) and SHA256.fullmatch(value):
+        return _translated_cell(datasette, database, value)
+    return None  # the address of an original not stored, which Datasette links as any URL
+
+
+async def _translated_cell(datasette, database, sha256):
+    # Only documents that are translations are looked up, one seek each by the unique sha256.
+    found = (
+        await datasette.get_database(database).execute("SELECT seq FROM document_records WHERE sha256 = ?", [sha256])
+    ).first()
+    if found is None:
+        return None
+    return Markup('<a href="{}">{}</a>').format(document_url(datasette, database, found[0]), sha256)
+
+
+def _attribution_document_cell(datasette, database, row, document_id):
+    """The document's id, linked to the quote's place (mark `a-ID`) when the row has a quote
+    anchored, else to the document's page."""
+    keys = row.keys()
+    anchored = "id" in keys and ("quote_start" not in keys or row["quote_start"] is not None)
+    url = document_url(datasette, database, document_id, row["id"] if anchored else None)
+    return Markup('<a href="{}">{}</a>').format(url, document_id)
 
 
 async def _status_cell(datasette, database, attribution_id, status):

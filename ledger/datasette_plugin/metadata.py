@@ -22,6 +22,7 @@ SHOWN_AS = {
     "speaker": "Under its canonical name.",
     "outlet": "Under its canonical name.",
     "via": "Under its canonical name.",
+    "document": "Shown as its id in this ledger; links to the quote's place in the document's page.",
 }
 
 ATTRIBUTION_COLUMNS = {
@@ -30,6 +31,9 @@ ATTRIBUTION_COLUMNS = {
     "claimant": "Who holds the stance: the speaker when given, else the outlet.",
     **{field: " ".join(filter(None, (FIELD_HELP[field], SHOWN_AS.get(field)))) for field in FIELDS},
     "month": "The date's YYYY-MM, for faceting by month.",
+    "quote_start": "Where the quote starts in the document's text, in code points from 0 (a W3C Web Annotation "
+    "TextPositionSelector's start); empty without a document or a quote.",
+    "quote_end": "Where the quote ends in the document's text, in code points (the selector's end, exclusive).",
     "status": "; ".join(
         f"{status} ({meaning})"
         for status, meaning in zip(
@@ -63,6 +67,21 @@ CLAIM_COLUMNS = {
     "attributions": "How many current attributions it has.",
     **{stance: f"How many of its current attributions {stance} it." for stance in STANCES},
     "contested": "1 when at least one current attribution asserts it and at least one disputes it.",
+}
+
+DOCUMENT_COLUMNS = {
+    "id": "The document's id: the seq of the journal entry that recorded it. Links to its page, with its text.",
+    "sha256": "Hex SHA-256 of the text's UTF-8 bytes: how the journal and exports name the document.",
+    "title": "Its title, when known.",
+    "outlet": "The publication or channel that published it, under its canonical name.",
+    "url": "Its address, when known.",
+    "date": "When it was published, when known.",
+    "language": "Its language as a BCP 47 tag (en, zh, pt-BR).",
+    "translation_of": "The document it translates: the sha256 of a document in this ledger (linked to its page), "
+    "or the address of an original not stored.",
+    "translated_by": "Who translated it: a name, or machine.",
+    "attributions": "How many attributions name it, current or not.",
+    "length": "Its text's length in code points.",
 }
 
 JOURNAL_COLUMNS = {
@@ -200,6 +219,13 @@ def database_metadata(database_url, chain_html):
                 "description": "One row per claim, with counts over its current attributions.",
                 "columns": CLAIM_COLUMNS,
                 "facets": [{"counted": "contested"}],
+                "sort": "id",
+            },
+            "documents": {
+                "description": "The texts in which attributions are read, oldest first; each id links to the "
+                "document's page, its text with every anchored quote highlighted.",
+                "columns": DOCUMENT_COLUMNS,
+                "facets": ["outlet", "language"],
                 "sort": "id",
             },
             "journal": {

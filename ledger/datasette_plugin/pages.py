@@ -1,6 +1,7 @@
 """A ledger's pages: its own pages of one row, such as the claim page, each a RowPage; and what
 its templates add to Datasette's home, table and query pages."""
 
+import json
 import re
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -9,12 +10,15 @@ from functools import partial
 
 from datasette import Response
 from datasette.database import QueryInterrupted
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound
 from datasette.views.base import DatasetteError
+from markupsafe import Markup
 
-from ..records import LARGEST_ID
-from .cells import claim_url, status_details, status_html
+from ..records import LARGEST_ID, preview
+from .cells import attribution_url, claim_url, document_url, status_details, status_html
 from .front_door import front_doors
+from .marks import Passage, marked_html
 from .metadata import READER_COLUMNS, SEARCH_HELP, SEARCHES
 from .state import ledger_names
 from .timeline import STANCE_COLOURS, timeline
@@ -38,24 +42,28 @@ class RowPage:
     def route(self, ledger_routes: str) -> tuple[str, Callable]:
         """The route of this page under the ledgers whose routes `ledger_routes` matches."""
         table = re.escape(self.table)
-        return rf"^/(?P<db_route>{ledger_routes})/{table}/(?P<row_id>[0-9]+)(?P<as_json>\.json)?$", self.serve
+        # Any id, not only digits: one that is no row's is answered here, with the reason.
+        return rf"^/(?P<db_route>{ledger_routes})/{table}/(?P<row_id>[^/]+?)(?P<as_json>\.json)?$", self.serve
 
     async def serve(self, request, datasette):
         db = datasette.get_database(route=request.url_vars["db_route"])
         await datasette.ensure_permissions(
             request.actor, [("view-table", (db.name, self.table)), ("view-database", db.name), "view-instance"]
         )
-        row_id = int(request.url_vars["row_id"])
-        found = None
-        if row_id <= LARGEST_ID:
-            try:
-                found = await self.read(datasette, db, row_id)
-            except QueryInterrupted:
-                raise DatasetteError(
-                    "SQL query took too long (see the sql_time_limit_ms setting)", title="SQL Interrupted", status=400
-                )
+        row_id = tilde_decode(request.url_vars["row_id"])  # as Datasette encodes what it redirects here
+        # At most 19 digits before int(): Python refuses to read thousands of them.
+        if not re.fullmatch(r"[0-9]{1,19}", row_id) or int(row_id) > LARGEST_ID:
+            raise NotFound(
+                f"{self.noun} {preview(row_id)} is not in {db.name}: an id is a whole number from 1 to {LARGEST_ID}"
+            )
+        try:
+            found = await self.read(datasette, db, int(row_id))
+        except QueryInterrupted:
+            raise DatasetteError(
+                "SQL query took too long (see the sql_time_limit_ms setting)", title="SQL Interrupted", status=400
+            )
         if found is None:
-            raise NotFound(f"{self.noun} {row_id} is not in {db.name}")
+            raise NotFound(f"{self.noun} {int(row_id)} is not in {db.name}")
         data, html = found
         if request.url_vars.get("as_json"):
             return Response.json({"database": db.name, **data})
@@ -94,6 +102,14 @@ async def read_claim(datasette, db, claim_id):
             "statuses": {
                 a["id"]: status_html(datasette, db.name, a["status"], details.get(a["id"], {})) for a in attributions
             },
+            # Each quote's place in its document, and the document of an attribution without a quote.
+            "document_urls": {
+                a["id"]: document_url(
+                    datasette, db.name, a["document"], a["id"] if a["quote_start"] is not None else None
+                )
+                for a in attributions
+                if a["document"] is not None
+            },
             "json_url": claim_url(datasette, db.name, claim_id) + ".json",
             "attributions_url": datasette.urls.table(db.name, "attributions") + f"?claim_id={claim_id}",
         }
@@ -101,7 +117,65 @@ async def read_claim(datasette, db, claim_id):
     return {"claim": dict(claim), "attributions": attributions}, html
 
 
-ROW_PAGES = (RowPage("claims", "Claim", "ledger_claim.html", read_claim),)
+async def read_document(datasette, db, document_id):
+    """A document as the documents view lists it, its text and its anchors in the order of the
+    text (then those of attributions that name it without a quote), and for the HTML its text
+    with every anchored quote marked."""
+    document = (await db.execute("SELECT * FROM documents WHERE id = ?", [document_id])).first()
+    if document is None:
+        return None
+    text = (await db.execute("SELECT text FROM document_texts WHERE id = ?", [document_id])).first()[0]
+    rows = await db.execute(
+        """SELECT a.seq AS attribution, r.claim_id, a.quote_start, a.quote_end, a.exact, a.prefix, a.suffix,
+                  r.claim, r.claimant, r.stance, r.status
+           FROM anchors AS a JOIN attributions AS r ON r.id = a.seq
+           WHERE a.document_id = ? ORDER BY a.quote_start IS NULL, a.quote_start, a.seq""",
+        [document_id],
+    )
+    anchors = [dict(row) for row in rows]
+    original, translations = (
+        await db.execute(
+            """SELECT (SELECT seq FROM document_records WHERE sha256 = :original),
+                      (SELECT json_group_array(seq) FROM document_records WHERE translation_of = :sha256)""",
+            {"original": document["translation_of"], "sha256": document["sha256"]},
+        )
+    ).first()
+    link = partial(document_url, datasette, db.name)
+
+    def html():
+        urls = {a["attribution"]: attribution_url(datasette, db.name, a["claim_id"], a["attribution"]) for a in anchors}
+        passages = [
+            Passage(a["attribution"], a["quote_start"], a["quote_end"], urls[a["attribution"]], _said(a), _current(a))
+            for a in anchors
+            if a["quote_start"] is not None
+        ]
+        return {
+            "marked": Markup(marked_html(text, passages)),
+            "attribution_urls": urls,
+            "original_url": link(original) if original else None,
+            "translations": [(seq, link(seq)) for seq in json.loads(translations)],
+            "stance_colours": STANCE_COLOURS,
+            "json_url": link(document_id) + ".json",
+            "attributions_url": datasette.urls.table(db.name, "attributions") + f"?document={document_id}",
+        }
+
+    return {"document": dict(document), "text": text, "anchors": anchors}, html
+
+
+def _current(anchor):
+    return anchor["status"] == "current"
+
+
+def _said(anchor):
+    """What a passage's tooltip says: which attribution reads it, and what it attributes."""
+    status = "" if _current(anchor) else f" ({anchor['status']})"
+    return f"Attribution {anchor['attribution']}{status}: {anchor['claimant']} {anchor['stance']}: {anchor['claim']}"
+
+
+ROW_PAGES = (
+    RowPage("claims", "Claim", "ledger_claim.html", read_claim),
+    RowPage("documents", "Document", "ledger_document.html", read_document),
+)
 
 
 def routes(datasette) -> list[tuple[str, Callable]]:
