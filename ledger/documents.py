@@ -39,7 +39,6 @@ _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")  # BCP 47, as `en`,
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 # What the matching folds: typographic quotation marks and apostrophes, and dashes.
 _FOLD = str.maketrans({**dict.fromkeys("’‘‚", "'"), **dict.fromkeys("“”„«»", '"'), **dict.fromkeys("–—‑", "-")})
-_SPACES = re.compile(r"\s+")
 _NOT_ONE_SPACE = re.compile(r"[^\S ]\s*| \s+")  # a run of white space other than a single space
 CONTEXT = 32  # characters of prefix and suffix
 
@@ -144,14 +143,17 @@ class FoldedText:
 
     def __init__(self, text):
         translated = text.translate(_FOLD)
-        self.folded = _NOT_ONE_SPACE.sub(" ", translated)
         # (place in the folded text, place in the text) wherever their difference changes
         self.folded_at, self.text_at = [0], [0]
-        removed = 0
+        pieces, at, removed = [], 0, 0
         for run in _NOT_ONE_SPACE.finditer(translated):
+            pieces += (translated[at : run.start()], " ")
+            at = run.end()
             removed += len(run.group()) - 1
-            self.folded_at.append(run.end() - removed)
-            self.text_at.append(run.end())
+            self.folded_at.append(at - removed)
+            self.text_at.append(at)
+        pieces.append(translated[at:])
+        self.folded = "".join(pieces)
 
     def text_place(self, place):
         at = bisect.bisect_right(self.folded_at, place) - 1
@@ -159,7 +161,7 @@ class FoldedText:
 
 
 def fold_quote(quote):
-    return _SPACES.sub(" ", quote.translate(_FOLD)).strip()
+    return " ".join(quote.translate(_FOLD).split())  # split() takes the white space \s takes
 
 
 @functools.lru_cache(maxsize=16)  # an import anchors many quotes in a few documents

@@ -21,6 +21,8 @@ TABLES = {
     "name_groups": ("group_id", "SELECT * FROM name_groups LIMIT 1"),
     "group_canonicals": ("canonical_id", "SELECT * FROM group_canonicals LIMIT 1"),
     "fact_checkers": ("name_id", "SELECT * FROM fact_checkers LIMIT 1"),
+    "document_records": ("title", "SELECT * FROM document_records LIMIT 1"),
+    "anchors": ("quote_start", "SELECT * FROM anchors LIMIT 1"),
 }
 
 
@@ -34,6 +36,8 @@ def db(tmp_path):
         ledger.correct(second, "wrong date", {"date": "2024-07-31"})
         ledger.alias("Hill", "Yván Gil")
         ledger.fact_checker("Chequeado")
+        ledger.add_documents([("Peru was the first to recognise González, the BBC said.\n", {"title": "BBC"})])
+        ledger.add({**SAMPLE, "outlet": "El Peruano", "document": "7", "quote": "the first to recognise González"})
     conn = sqlite3.connect(path, isolation_level=None)
     assert conn.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
     yield conn

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import Ledger
-from ledger.documents import anchor, fold_quote, folded
+from ledger import Ledger, formats
+from ledger.documents import anchor, document_text, fold_quote, folded
 
 from .helpers import SAMPLE, own_copy
 from .test_documents import QUOTE, RECORD, SEED_TEXT
@@ -112,3 +112,39 @@ def test_any_quote_cut_from_any_text_anchors_where_it_was_cut_or_earlier(text, d
     whole, words = folded(text).folded, fold_quote(quote)
     if sum(whole.startswith(words, at) for at in range(len(whole))) == 1:  # occurrences that overlap too
         assert (found.start, found.end) == (where, where + len(quote))
+
+
+DOCUMENT_TEXTS = st.lists(TEXT.filter(lambda text: fold_quote(text)), min_size=1, max_size=3, unique=True)
+
+
+@settings(max_examples=25, deadline=None)
+@given(DOCUMENT_TEXTS, st.data())
+def test_any_records_and_their_documents_move_whole_through_export_and_import(tmp_path_factory, texts, data):
+    """Documents, records that quote them (cut anywhere) and records that name none: exported
+    as documents and records, imported into a new ledger, they are the same, anchors and all."""
+    folder = tmp_path_factory.mktemp("moved")
+    with Ledger(folder / "original.db", create=True) as original:
+        ids = [seq for seq, _ in original.add_documents([(text, {}) for text in texts])]
+        for number in range(data.draw(st.integers(1, 4))):
+            record = {**SAMPLE, "claim": f"Claim {number}.", "stance": "reports"}
+            which = data.draw(st.integers(-1, len(texts) - 1))
+            if which >= 0:
+                text = document_text(texts[which])
+                start = data.draw(st.integers(0, len(text) - 1))
+                quote = text[start : data.draw(st.integers(start + 1, len(text)))].strip()
+                record["document"] = str(ids[which])
+                if fold_quote(quote):
+                    record["quote"] = quote
+            original.add(record)
+        documents = folder / "d.documents.jsonl"
+        records = folder / "r.jsonl"
+        with documents.open("w") as out:
+            formats.FORMATS["documents"].write(original, out)
+        with records.open("w") as out:
+            formats.FORMATS["jsonl"].write(original, out)
+        with Ledger(folder / "moved.db", create=True) as moved:
+            moved.import_file(documents)
+            moved.import_file(records)
+            assert list(moved.records()) == list(original.records())
+            assert [moved.document(str(seq)) for seq in ids] == [original.document(str(seq)) for seq in ids]
+            moved.verify()

@@ -3,28 +3,48 @@ of its attribution's quote in its document, at its offsets, with the text around
 
 import json
 
-from ..documents import anchor
+from ..documents import CONTEXT, fold_quote, folded
 from ..errors import ChainBroken
 
 
 def check_anchors(conn):
     """Each anchors row against its document's text and its attribution's quote, a document
-    read once; the first wrong row (by seq) is reported."""
-    wrong, document_id, text = [], None, None
-    for seq, in_document, *selectors, quote in conn.execute(
+    read and folded once; the first wrong row (by seq) is reported. What documents.anchor
+    would find is checked without making the anchor: the first occurrence of the folded quote
+    maps back to the row's offsets, and the row's passage and context are the text's there."""
+    wrong, document_id, text, folded_text = [], None, None, None
+    for seq, in_document, start, end, exact, prefix, suffix, quote in conn.execute(
         """SELECT a.seq, a.document_id, a.quote_start, a.quote_end, a.exact, a.prefix, a.suffix,
                   json_extract(j.payload, '$.quote')
            FROM anchors AS a JOIN journal AS j ON j.seq = a.seq ORDER BY a.document_id, a.seq"""
     ):
         if in_document != document_id:
             document_id, text = in_document, _text(conn, in_document)
-        found = anchor(text, quote) if quote is not None and text is not None else None
-        expected = [found.start, found.end, found.exact, found.prefix, found.suffix] if found else [None] * 5
-        if text is None or (quote is not None and found is None) or selectors != expected:
+            folded_text = folded(text) if text is not None else None
+        if quote is None:
+            right = text is not None and (start, end, exact, prefix, suffix) == (None,) * 5
+        else:
+            right = folded_text is not None and _anchored_at(
+                text, folded_text, quote, start, end, exact, prefix, suffix
+            )
+        if not right:
             wrong.append((seq, in_document))
     if wrong:
         seq, in_document = min(wrong)
         raise ChainBroken(f"seq {seq}: anchors row is not where its quote is in document {in_document}")
+
+
+def _anchored_at(text, folded_text, quote, start, end, exact, prefix, suffix):
+    words = fold_quote(quote)
+    found = folded_text.folded.find(words) if words and isinstance(start, int) and isinstance(end, int) else -1
+    return (
+        found >= 0
+        and folded_text.text_place(found) == start
+        and folded_text.text_place(found + len(words)) == end
+        and exact == text[start:end]
+        and prefix == text[max(0, start - CONTEXT) : start]
+        and suffix == text[end : end + CONTEXT]
+    )
 
 
 def _text(conn, document_id):
