@@ -39,7 +39,10 @@ _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")  # BCP 47, as `en`,
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 # What the matching folds: typographic quotation marks and apostrophes, and dashes.
 _FOLD = str.maketrans({**dict.fromkeys("’‘‚", "'"), **dict.fromkeys("“”„«»", '"'), **dict.fromkeys("–—‑", "-")})
-_NOT_ONE_SPACE = re.compile(r"[^\S ]\s*| \s+")  # a run of white space other than a single space
+# A document is folded as: every white space character a space (which keeps every place
+# where it was), then each run of spaces one space, found by a search for two spaces.
+_FOLD_DOCUMENT = str.maketrans({**_FOLD, **{char: " " for char in map(chr, range(0x3001)) if char.isspace()}})
+_SPACES = re.compile(" {2,}")
 CONTEXT = 32  # characters of prefix and suffix
 
 
@@ -142,11 +145,11 @@ class FoldedText:
     in it to the same place in the text."""
 
     def __init__(self, text):
-        translated = text.translate(_FOLD)
+        translated = text.translate(_FOLD_DOCUMENT)
         # (place in the folded text, place in the text) wherever their difference changes
         self.folded_at, self.text_at = [0], [0]
         pieces, at, removed = [], 0, 0
-        for run in _NOT_ONE_SPACE.finditer(translated):
+        for run in _SPACES.finditer(translated):
             pieces += (translated[at : run.start()], " ")
             at = run.end()
             removed += len(run.group()) - 1

@@ -4,6 +4,7 @@ tamper below is made with plain sqlite3 behind the ledger's back; and a property
 from any text anchors back where it was cut, or at an earlier occurrence of the same words."""
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -148,3 +149,16 @@ def test_any_records_and_their_documents_move_whole_through_export_and_import(tm
             assert list(moved.records()) == list(original.records())
             assert [moved.document(str(seq)) for seq in ids] == [original.document(str(seq)) for seq in ids]
             moved.verify()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \n\t\r\u00a0\u2003\u3000“—")), max_size=40))
+def test_a_folded_document_is_its_text_with_each_run_of_white_space_one_space(text):
+    """FoldedText's way (white space to spaces, then runs of spaces) is the rule itself: every
+    run of white space other than a single space, one space; and each place maps back."""
+    found = folded(text)
+    translated = text.translate(str.maketrans({"“": '"', "—": "-"}))
+    assert found.folded == re.sub(r"[^\S ]\s*| \s+", " ", translated)
+    for place, char in enumerate(found.folded):
+        if char != " ":
+            assert translated[found.text_place(place)] == char
