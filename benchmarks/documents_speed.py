@@ -21,6 +21,7 @@ import subprocess
 
 import common
 import datasette_pages
+import verify_speed
 from datasette_pages import page_timing
 
 DOCUMENTS = 2_000
@@ -142,23 +143,9 @@ def verify_with_anchors(timed, size=1_000_000, anchors=100_000):
         import_documents(DIRECTORY / f"documents-{size}.jsonl", ledger)
         common.measure([common.LEDGER, "--db", str(ledger), "import", str(DIRECTORY / f"records-{size}.jsonl")])
         stamp.write_text(common.code_fingerprint())
-    verify = [common.LEDGER, "--db", str(ledger), "verify"]
-    timed.update(
-        common.interleaved(
-            {"verify": lambda _: common.measure(verify), "floor": lambda _: common.import_floor(size)}, common.runs()
-        )
-    )
-    return common.row(
-        "documents",
-        size,
-        f"`ledger verify`, {anchors:,} attributions anchored, wall",
-        common.median(timed["verify"]),
-        "raw_floor.py import",
-        common.median(timed["floor"]),
-        "s",
-        "< 0.25",
-        0.25,
-        strictly=True,
+    timed.update(verify_speed.timed_against_floor(ledger, size))
+    return verify_speed.verify_row(
+        "documents", size, f"`ledger verify`, {anchors:,} attributions anchored, wall", timed
     )
 
 

@@ -12,27 +12,33 @@ def main():
     rows, samples = [], {}
     for size in common.sizes():
         common.ensure_built(size)
-        verify = [common.LEDGER, "--db", str(common.ledger_db(size)), "verify"]
-        timed = common.interleaved(
-            {"verify": lambda _: common.measure(verify), "floor": lambda _: common.import_floor(size)}, common.runs()
-        )
-        samples[size] = timed
-        rows.append(
-            common.row(
-                "verify",
-                size,
-                "`ledger verify`, wall",
-                common.median(timed["verify"]),
-                "raw_floor.py import",
-                common.median(timed["floor"]),
-                "s",
-                "< 0.25",
-                0.25,
-                strictly=True,
-                cpu_ratio=common.median(timed["verify"], "cpu") / common.median(timed["floor"], "cpu"),
-            )
-        )
+        samples[size] = timed = timed_against_floor(common.ledger_db(size), size)
+        rows.append(verify_row("verify", size, "`ledger verify`, wall", timed))
     common.save("verify", rows, samples)
+
+
+def timed_against_floor(ledger, size):
+    """`ledger verify` of `ledger` and the floor's import of `size` records, taking turns."""
+    verify = [common.LEDGER, "--db", str(ledger), "verify"]
+    return common.interleaved(
+        {"verify": lambda _: common.measure(verify), "floor": lambda _: common.import_floor(size)}, common.runs()
+    )
+
+
+def verify_row(figure, size, measured, timed):
+    return common.row(
+        figure,
+        size,
+        measured,
+        common.median(timed["verify"]),
+        "raw_floor.py import",
+        common.median(timed["floor"]),
+        "s",
+        "< 0.25",
+        0.25,
+        strictly=True,
+        cpu_ratio=common.median(timed["verify"], "cpu") / common.median(timed["floor"], "cpu"),
+    )
 
 
 if __name__ == "__main__":
