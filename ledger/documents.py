@@ -158,6 +158,12 @@ class FoldedText:
         pieces.append(translated[at:])
         self.folded = "".join(pieces)
 
+    def folded_place(self, place):
+        """The place in the folded text of `place` in the text (a place not within a run of
+        white space, which maps to the run's one space)."""
+        at = bisect.bisect_right(self.text_at, place) - 1
+        return self.folded_at[at] + place - self.text_at[at]
+
     def text_place(self, place):
         at = bisect.bisect_right(self.folded_at, place) - 1
         return self.text_at[at] + place - self.folded_at[at]

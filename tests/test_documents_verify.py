@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from ledger import Ledger, formats
 from ledger.documents import anchor, document_text, fold_quote, folded
+from ledger.verify.anchors import _anchored_at
 
 from .helpers import SAMPLE, own_copy
 from .test_documents import QUOTE, RECORD, SEED_TEXT
@@ -162,3 +163,27 @@ def test_a_folded_document_is_its_text_with_each_run_of_white_space_one_space(te
     for place, char in enumerate(found.folded):
         if char != " ":
             assert translated[found.text_place(place)] == char
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT, st.data())
+def test_verify_accepts_exactly_the_anchor_the_ledger_makes(text, data):
+    """The check of an anchors row (verify/anchors.py) holds of the anchor documents.anchor
+    makes, whether the quote was typed as the text has it or otherwise, and of no row moved."""
+    start = data.draw(st.integers(0, len(text) - 1))
+    cut = text[start : data.draw(st.integers(start + 1, len(text)))]
+    typed = data.draw(st.sampled_from([cut, cut.replace('"', "“"), cut.replace(" ", "  ")])).strip()
+    found = anchor(text, typed) if fold_quote(typed) else None
+    if found is None:
+        return
+    row = (found.start, found.end, found.exact, found.prefix, found.suffix)
+    assert _anchored_at(text, folded(text), typed, *row)
+    shift = data.draw(st.sampled_from([-1, 1]))
+    moved = (found.start + shift, found.end + shift)
+    moved_row = (
+        *moved,
+        text[moved[0] : moved[1]],
+        text[max(0, moved[0] - 32) : moved[0]],
+        text[moved[1] : moved[1] + 32],
+    )
+    assert not _anchored_at(text, folded(text), typed, *moved_row)

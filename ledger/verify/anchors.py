@@ -35,8 +35,16 @@ def check_anchors(conn):
 
 
 def _anchored_at(text, folded_text, quote, start, end, exact, prefix, suffix):
-    words = fold_quote(quote)
-    found = folded_text.folded.find(words) if words and isinstance(start, int) and isinstance(end, int) else -1
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+        return False
+    if quote == exact:  # most quotes are copied as the text has them: their fold is the text's, folded
+        words = folded_text.folded[folded_text.folded_place(start) : folded_text.folded_place(end)]
+        if words != words.strip():
+            return False
+    else:
+        words = fold_quote(quote)
+    # Its first occurrence, looked for up to where the row says it is.
+    found = folded_text.folded.find(words, 0, folded_text.folded_place(start) + len(words)) if words else -1
     return (
         found >= 0
         and folded_text.text_place(found) == start
