@@ -8,7 +8,7 @@ import json
 import sqlite3
 import subprocess
 
-from .helpers import SAMPLE, run_ledger
+from .helpers import SAMPLE, options, run_ledger
 
 
 def recheck(path):
@@ -28,23 +28,8 @@ def recheck(path):
 def test_an_outside_verifier_agrees_with_ledger_verify(tmp_path):
     db = tmp_path / "l.db"
     for outlet in ("BBC", "Gestión", "El Peruano"):
-        assert (
-            run_ledger(
-                db,
-                "add",
-                "--claim",
-                SAMPLE["claim"],
-                "--outlet",
-                outlet,
-                "--date",
-                "2024-07-30",
-                "--stance",
-                "asserts",
-                "--quote",
-                "“many countries”",
-            ).returncode
-            == 0
-        )
+        record = {**SAMPLE, "outlet": outlet, "date": "2024-07-30", "stance": "asserts", "quote": "“many countries”"}
+        assert run_ledger(db, "add", *options(record)).returncode == 0
     assert run_ledger(db, "alias", "Hill", "--of", "Yván Gil").returncode == 0
     assert run_ledger(db, "retract", "2", "--reason", "misread").returncode == 0
     count, head = recheck(db)

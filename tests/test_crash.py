@@ -72,21 +72,8 @@ def assert_verifies(db, entries):
 
 def ledger_with_entries(db, count):
     for n in range(count):
-        assert (
-            run_ledger(
-                db,
-                "add",
-                "--claim",
-                f"Existing claim {n}.",
-                "--outlet",
-                "BBC",
-                "--date",
-                "2024-07-30",
-                "--stance",
-                "asserts",
-            ).returncode
-            == 0
-        )
+        record = {"claim": f"Existing claim {n}.", "outlet": "BBC", "date": "2024-07-30", "stance": "asserts"}
+        assert run_ledger(db, "add", *options(record)).returncode == 0
     return count
 
 

@@ -4,28 +4,15 @@ import sqlite3
 
 import pytest
 
-from .helpers import SAMPLE, run_ledger
+from .helpers import SAMPLE, options, run_ledger
 
 
 @pytest.fixture
 def db(tmp_path):
     path = tmp_path / "l.db"
     for outlet in ("BBC", "Gestión", "El Peruano", "teleSUR"):
-        assert (
-            run_ledger(
-                path,
-                "add",
-                "--claim",
-                SAMPLE["claim"],
-                "--outlet",
-                outlet,
-                "--date",
-                "2024-07-30",
-                "--stance",
-                "asserts",
-            ).returncode
-            == 0
-        )
+        record = {**SAMPLE, "outlet": outlet, "date": "2024-07-30", "stance": "asserts"}
+        assert run_ledger(path, "add", *options(record)).returncode == 0
     run_ledger(path, "alias", "Hill", "--of", "Yván Gil")
     assert run_ledger(path, "verify").returncode == 0
     return path
