@@ -35,7 +35,7 @@ def _join(conn, seq, tree, other, canonical):
     size, other_size = (group[2] if group else 1), (other_group[2] if other_group else 1)
     if group is None and other_group is None:
         _write(conn, seq, [name, other_name], seq, canonical, 2)
-    elif size > other_size:
+    elif other_group is None or (group is not None and size > other_size):  # a group may hold one name alone
         _write(conn, seq, _members(conn, other_group, other_name), group[0], canonical, size + other_size)
     else:
         _write(conn, seq, _members(conn, group, name), other_group[0], canonical, size + other_size)

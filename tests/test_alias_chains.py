@@ -128,3 +128,16 @@ def test_trees_joined_pair_by_pair_write_rows_in_proportion_to_n_log_n(tmp_path)
     conn = sqlite3.connect(path)
     assert {canonical(conn, f"N{n}") for n in range(names)} == {f"N{names - 1}"}
     conn.close()
+
+
+def test_a_tree_cut_down_to_its_root_joins_a_name_alone(tmp_path):
+    """Found by the journal backup's property test: a re-pointed alias leaves its old root
+    alone in a group of one, which a name with no group may then join."""
+    with Ledger(tmp_path / "ledger.db", create=True) as ledger:
+        ledger.alias("A", "B")  # A and B in one group
+        ledger.alias("A", "C")  # A moves under C: B stays alone in its group
+        ledger.alias("B", "D")  # B, a group of one, joins D, which has none
+        assert ledger.verify()[0] == 3
+        conn = ledger.conn
+        assert {canonical(conn, name) for name in ("A", "C")} == {"C"}
+        assert {canonical(conn, name) for name in ("B", "D")} == {"D"}
