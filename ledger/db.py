@@ -20,7 +20,6 @@ from .close_claims import CLAIMS_COMPARED, CloseClaim
 from .documents import clean_document, document_text, sha256_of
 from .errors import ImportRefused, LedgerError, Refused
 from .held_documents import (
-    HeldDocuments,
     annotated_rows,
     document_entries,
     document_list,
@@ -89,7 +88,7 @@ class Ledger(Reading):
         """Append one attribution; returns (id, True), or (existing id, False) if already recorded."""
         record = clean_record(raw)
         with appending(self.conn) as appender:
-            record = HeldDocuments(self.conn).resolve(record)
+            record = appender.projector.held.resolve(record)
             existing = recorded_id(self.conn, record)
             if existing:
                 return existing, False
@@ -223,7 +222,7 @@ class Ledger(Reading):
         source_sha256), in one transaction: all or none. Returns (id, True) for each, or
         (existing id, False) for a text the ledger already holds."""
         with appending(self.conn) as appender:
-            held, added = HeldDocuments(self.conn), []
+            held, added = appender.projector.held, []
             for text, metadata in documents:
                 text = document_text(text)
                 if metadata.get("translation_of") == sha256_of(text):
@@ -257,7 +256,7 @@ class Ledger(Reading):
         reason = clean_reason(reason)
         with appending(self.conn) as appender:
             old = self._current_record(target, "corrected")
-            record = HeldDocuments(self.conn).resolve(clean_record({**old, **changes}))
+            record = appender.projector.held.resolve(clean_record({**old, **changes}))
             if record == old:
                 raise Refused([("correction", f"changes nothing in attribution {target}")])
             # The journal holds each record once: a correction may not make a second copy.

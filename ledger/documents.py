@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from .errors import Refused
-from .records import check_date, check_url, clean_name, clean_text, preview
+from .records import SHA256, check_date, check_url, clean_name, clean_text, preview
 
 LONGEST_TEXT = 10_000_000  # characters
 DOCUMENT_FIELDS = (
@@ -32,7 +32,6 @@ DOCUMENT_FIELDS = (
     "translated_by",
     "source_sha256",
 )
-SHA256 = re.compile(r"[0-9a-f]{64}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")  # BCP 47, as `en`, `zh-Hans`, `pt-BR`
 # Control characters but tab and line feed, lone surrogates, and the bidirectional embeddings,
 # overrides and isolates, which would reorder the text shown.

@@ -1,9 +1,9 @@
 """Journal entries: what each type holds, and the one validation of an entry as the ledger
 writes it (docs/reference.md, The journal). `verify` holds every payload to it."""
 
-from .documents import DOCUMENT_FIELDS, SHA256, clean_document, document_text
+from .documents import DOCUMENT_FIELDS, clean_document, document_text
 from .errors import Refused
-from .records import FIELDS, clean_record, clean_text, is_utc_time, json_type, preview
+from .records import FIELDS, SHA256, clean_record, clean_text, is_utc_time, json_type, preview
 
 # What each type of journal entry holds beside `type` and `recorded_at` (docs/reference.md, The journal).
 ENTRY_TYPES = {

@@ -73,15 +73,13 @@ class Reading:
             (match_expression(text),),
         ).fetchall()
         found = {row[0] for row in rows}
+        names = "(SELECT id FROM entities WHERE instr(lower(name), lower(?1)) OR instr(lower(canonical), lower(?1)))"
         rows += [
             row
             for row in self.conn.execute(
                 f"""SELECT {columns} FROM attribution_rows AS r
-                    WHERE r.outlet_id IN names_found OR r.speaker_id IN names_found OR r.via_id IN names_found
-                    ORDER BY r.id DESC""".replace(
-                    "names_found",
-                    "(SELECT id FROM entities WHERE instr(lower(name), lower(?1)) OR instr(lower(canonical), lower(?1)))",
-                ),
+                    WHERE r.outlet_id IN {names} OR r.speaker_id IN {names} OR r.via_id IN {names}
+                    ORDER BY r.id DESC""",
                 (text.strip(),),
             )
             if row[0] not in found

@@ -47,6 +47,7 @@ _JOINER = re.compile("[\u200c\u200d]")
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _LAST_LATIN_GREEK_CYRILLIC = "\u052f"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+SHA256 = re.compile(r"[0-9a-f]{64}")  # a document's hash, as the journal names it
 _HTTP_URL = re.compile(r"https?://([^/?#@]*@)?[^/?#@:]", re.IGNORECASE)  # scheme, then a host
 _WHITE_SPACE = re.compile(r"\s")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})")
@@ -226,7 +227,7 @@ def check_document_reference(value):
         return
     if re.fullmatch(r"[0-9a-fA-F]+", value) and len(value) != 64:
         raise Refused([("document", f"a sha256 has 64 hexadecimal digits, not {len(value)}")])
-    if not re.fullmatch(r"[0-9a-f]{64}", value):
+    if not SHA256.fullmatch(value):
         raise Refused([("document", f"{preview(value)} is neither a document's id nor its sha256")])
 
 

@@ -1,5 +1,7 @@
 """What every command shares: refusals as exit status 1 with their reasons, and opening the ledger."""
 
+import json
+
 import click
 
 from ..db import Ledger
@@ -46,3 +48,15 @@ def table(columns, rows, widest=48):
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in cells)
+
+
+def echo_rows(rows, columns, as_json, cell=lambda row, column: row[column]):
+    """A list of rows as JSON Lines (every field), or as an aligned table of `columns`, each
+    cell `cell(row, column)` as text (None: empty)."""
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif rows:
+        click.echo(
+            table(columns, [["" if cell(row, c) is None else str(cell(row, c)) for c in columns] for row in rows])
+        )

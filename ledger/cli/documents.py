@@ -6,7 +6,7 @@ import click
 
 from ..documents import read_document_file
 from ..errors import Refused
-from .common import Failure, _open, _run, table
+from .common import Failure, _open, _run, echo_rows
 
 METADATA_HELP = {
     "url": "http(s) address of the document (a page's own, if it states one).",
@@ -65,19 +65,8 @@ def list_(ctx, as_json):
     """The documents, oldest first, with how many attributions name each."""
     with _open(ctx) as ledger:
         rows = ledger.documents()
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
-        return
     columns = ("id", "sha256", "title", "outlet", "date", "language", "attributions")
-    click.echo(table(columns, [[_cell(row, column) for column in columns] for row in rows]))
-
-
-def _cell(row, column):
-    value = row.get(column)
-    if column == "sha256":
-        return value[:12]
-    return "" if value is None else str(value)
+    echo_rows(rows, columns, as_json, cell=lambda row, column: row[column][:12] if column == "sha256" else row[column])
 
 
 @document.command(name="show")

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from .common import _open, _run, table
+from .common import _open, _run, echo_rows
 
 
 def _json_option(command):
@@ -14,16 +14,6 @@ def _json_option(command):
 
 def _limit_option(default):
     return click.option("--limit", type=click.IntRange(min=1), default=default, help="At most this many.")
-
-
-def _listed(rows, columns, as_json):
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
-    elif rows:
-        click.echo(
-            table(columns, [["" if row[column] is None else str(row[column]) for column in columns] for row in rows])
-        )
 
 
 @click.command()
@@ -57,7 +47,7 @@ def claims(ctx, contested, search, limit, as_json):
     """The claims with their counts of current attributions by stance, most attributions first."""
     with _open(ctx) as ledger:
         rows = _run(lambda: ledger.claims(contested=contested, search=search, limit=limit))
-    _listed(rows, ("id", "attributions", "asserts", "reports", "questions", "disputes", "text"), as_json)
+    echo_rows(rows, ("id", "attributions", "asserts", "reports", "questions", "disputes", "text"), as_json)
 
 
 @click.command()
@@ -69,7 +59,7 @@ def search(ctx, text, limit, as_json):
     """The attributions whose claim or quote matches the words of TEXT, best first."""
     with _open(ctx) as ledger:
         rows = _run(lambda: ledger.search(text, limit=limit))
-    _listed(rows, ("id", "status", "date", "stance", "claimant", "outlet", "claim"), as_json)
+    echo_rows(rows, ("id", "status", "date", "stance", "claimant", "outlet", "claim"), as_json)
 
 
 @click.command()
@@ -80,7 +70,7 @@ def log(ctx, limit, as_json):
     """The newest journal entries, newest first: seq, type, recorded_at, hash prefix, summary."""
     with _open(ctx) as ledger:
         rows = ledger.log(limit=limit)
-    _listed(rows, ("seq", "type", "recorded_at", "hash", "summary"), as_json)
+    echo_rows(rows, ("seq", "type", "recorded_at", "hash", "summary"), as_json)
 
 
 COMMANDS = (show, claims, search, log)

@@ -8,7 +8,7 @@ from functools import partial
 
 from markupsafe import Markup
 
-from ..documents import SHA256
+from ..records import SHA256
 from .metadata import ATTRIBUTION_VIEWS
 from .state import ledger_names
 

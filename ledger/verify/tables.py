@@ -353,7 +353,7 @@ def _holds_words(conn, search, rowid, column, words):
 # so that an edited name or claim is named itself rather than through every attribution
 # that uses it.
 SQL_CHECKS = (
-    check_schema,
+    functools.partial(check_schema, kinds=("view", "index", "trigger")),  # the tables are checked first
     check_structure,
     functools.partial(check_projections, queries=_NAMES_AND_CLAIMS),
     functools.partial(check_projections, queries=_OTHER_ROWS),
