@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test test-fast format bench browser screenshots clean
+.PHONY: install demo test test-fast format bench browser screenshots clean eval model polnear
 
 install: $(INSTALLED)
 
@@ -45,6 +45,23 @@ screenshots: $(INSTALLED) browser
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/run_all.py
+
+# The reader of `ledger suggest`, scored on PolNeAR's dev split and on the seed article
+# (docs/suggest.md); not part of make test. POLNEAR names a checkout of
+# github.com/networkdynamics/PolNeAR; `make polnear` clones one there.
+POLNEAR ?= bench-data/PolNeAR
+
+polnear:
+	test -d $(POLNEAR)/data || git clone --depth 1 https://github.com/networkdynamics/PolNeAR $(POLNEAR)
+
+eval: ledger.db
+	test -d $(POLNEAR)/data || $(MAKE) polnear
+	$(BIN)/python -m ledger.suggest.evaluate $(POLNEAR) --seed ledger.db
+
+# The reader's model, trained again on PolNeAR's train split: the same bytes as the one committed.
+model: $(INSTALLED)
+	test -d $(POLNEAR)/data || $(MAKE) polnear
+	$(BIN)/python -m ledger.suggest.train $(POLNEAR)
 
 clean:
 	rm -rf $(VENV) ledger.db ledger.db-wal ledger.db-shm

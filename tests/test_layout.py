@@ -38,8 +38,17 @@ LAYERS = [
     ["replay"],
     ["reading"],
     ["db"],
+    [
+        "suggest.words",
+        "suggest.reader",
+        "suggest.polnear",
+        "suggest.train",
+        "suggest.proposals",
+        "suggest",
+        "suggest.evaluate",
+    ],
     ["__init__"],
-    ["cli.common", "cli.documents", "cli.reading", "cli"],
+    ["cli.common", "cli.documents", "cli.reading", "cli.suggest", "cli"],
     [
         f"datasette_plugin.{name}"
         for name in (

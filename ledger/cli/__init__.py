@@ -4,22 +4,19 @@ Exit status: 0 success, 1 data refused or a check failed (nothing written), 2 wr
 Datasette is imported only by `serve`, so appending commands start quickly.
 """
 
-import dataclasses
-import json
 import sys
 import time
 
 import click
 
 from .. import formats
-from ..close_claims import CLAIMS_COMPARED
 from ..db import Ledger
 from ..formats.claimreview import why_nothing_written
-from ..records import FIELD_HELP, FIELDS, REQUIRED, preview
-from .common import _open, _run
+from ..records import FIELD_HELP, FIELDS, REQUIRED
 from . import reading
+from .common import _open, _report_import, _run, _warn_of_a_close_claim
 from .documents import document
-
+from .suggest import suggest
 
 PROGRESS_EVERY = 10_000
 
@@ -78,26 +75,6 @@ def add(ctx, **fields):
     click.echo(seq)
 
 
-def _warn_of_a_close_claim(close):
-    """Three lines on standard error when a new claim is close to one recorded before (a
-    CloseClaim): the person decides whether it is that claim, which `correct` would make it."""
-    if close is None:
-        return
-    if close.edits == 0:
-        apart = f"which differs from claim {close.close_id} only in accents or punctuation"
-    else:
-        apart = f"{close.edits} character{'s' if close.edits > 1 else ''} from claim {close.close_id}"
-    labels = ("new:", f"claim {close.close_id}:")
-    width = max(map(len, labels))
-    click.echo(
-        f"warning: attribution {close.attribution} records a new claim, {apart} "
-        f"(correct {close.attribution} if it is that claim):",
-        err=True,
-    )
-    for label, text in zip(labels, (close.claim, close.close_text)):
-        click.echo(f"  {label:<{width}} {preview(text, 200)}", err=True)
-
-
 @cli.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option("--format", "fmt", type=click.Choice(formats.IMPORT_FORMATS), help="Default: from the file's ending.")
@@ -144,56 +121,6 @@ def import_(ctx, file, fmt, progress, as_json):
             click.echo(f"{file}: {result} journal entries replayed; digest {ledger.digest()}")
             return
     _report_import(file, result, as_json)
-
-
-def _report_import(file, result, as_json):
-    """The import's line (or JSON object) on standard output; its close claims on standard error."""
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "file": file,
-                    "new": result.new,
-                    "existing": result.existing,
-                    "id_ranges": result.id_ranges,
-                    "new_claims": result.new_claims,
-                    "close_claims": [dataclasses.asdict(close) for close in result.close_claims],
-                },
-                ensure_ascii=False,
-            )
-        )
-    else:
-        click.echo(f"{file}: {result.new} new{_ids_in_brackets(result.id_ranges)}, {result.existing} already recorded")
-    for close in result.close_claims[:CLOSE_CLAIMS_SHOWN]:
-        _warn_of_a_close_claim(close)
-    if len(result.close_claims) > CLOSE_CLAIMS_SHOWN:
-        click.echo(
-            f"warning: {len(result.close_claims) - CLOSE_CLAIMS_SHOWN} more new claims are close to claims "
-            "recorded before them (import --json lists them all)",
-            err=True,
-        )
-    if result.new_claims > CLAIMS_COMPARED:
-        click.echo(
-            f"note: the first {CLAIMS_COMPARED} of the {result.new_claims} new claims were compared with "
-            "the claims recorded before them",
-            err=True,
-        )
-
-
-CLOSE_CLAIMS_SHOWN = 5  # three lines each
-# More ranges than this make a line nobody reads: the first and last ids are given instead.
-IDS_SHOWN = 5
-
-
-def _ids_in_brackets(id_ranges):
-    """` (ids 24-26, 28-30)` for the [first, last] pairs, or nothing for none."""
-    if not id_ranges:
-        return ""
-    if len(id_ranges) > IDS_SHOWN:
-        return f" (ids {id_ranges[0][0]} to {id_ranges[-1][1]} in {len(id_ranges)} ranges: --json lists them)"
-    one = len(id_ranges) == 1 and id_ranges[0][0] == id_ranges[0][1]
-    shown = ", ".join(str(first) if first == last else f"{first}-{last}" for first, last in id_ranges)
-    return f" ({'id' if one else 'ids'} {shown})"
 
 
 def _progress_lines(items, size):
@@ -366,5 +293,6 @@ def serve(ctx, host, port, immutable):
 
 
 cli.add_command(document)
+cli.add_command(suggest)
 for command in reading.COMMANDS:
     cli.add_command(command)
