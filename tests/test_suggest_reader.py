@@ -8,6 +8,7 @@ import pytest
 
 from ledger import Ledger
 from ledger.suggest.proposals import suggestions
+from ledger.suggest.words import LONGEST_PASSAGE, passages
 
 OUTLET = "Example Times"
 
@@ -153,3 +154,9 @@ def test_a_name_the_ledger_knows_is_taken_whole_as_the_source(tmp_path):
     text = "According to Peru's Business Daily, the president expressed doubt about the decision."
     read = suggested(tmp_path, text)
     assert any(record.get("outlet") == "Peru's Business Daily" for _, record in read), read
+
+
+def test_a_text_of_one_endless_line_is_read_a_bounded_passage_at_a_time():
+    text = "the minister said nothing " * 400_000  # 10,400,000 characters, no line break, no full stop
+    longest = max(len(tokens) for tokens in passages(text))
+    assert longest <= 2 * LONGEST_PASSAGE

@@ -84,33 +84,49 @@ class Suggestion:
         return {field: values[field] for field in FIELDS if field in values and (values[field] or field == "speaker")}
 
 
-# How many words a quote is widened by, at most, so that its words first occur where it is.
+# How many words a quote is widened by, at most, so that its words first occur where it is,
+# and how far (in characters) either way it may reach, within its paragraph.
 WIDEST_WIDENING = 30
+WIDENING_REACH = 1_000
 
 
 def anchored_at_its_place(text, start, end):
-    """[start, end) widened a word at a time, leftwards first and within its paragraph, until
-    the first occurrence of its words (under the matching rules of CONTRACT section 6) is
-    this one: a quote anchors at its first occurrence, and must anchor where it was read. As it
-    is if no widening within reach makes it so (the same paragraph printed twice)."""
+    """[start, end) widened a word at a time, leftwards first, within its paragraph and
+    WIDENING_REACH, until the first occurrence of its words (under the matching rules of
+    CONTRACT section 6) is this one: a quote anchors at its first occurrence, and must anchor
+    where it was read. As it is if no widening within reach makes it so (the same paragraph
+    printed twice)."""
     folded_text = folded(text)
-    low = text.rfind("\n", 0, start) + 1
-    high = text.find("\n", end) % (len(text) + 1)
+    low = text.rfind("\n", max(0, start - WIDENING_REACH), start) + 1 or max(0, start - WIDENING_REACH)
+    high = text.find("\n", end, end + WIDENING_REACH)
+    high = high if high >= 0 else min(len(text), end + WIDENING_REACH)
     wide_start, wide_end = start, end
     for _ in range(WIDEST_WIDENING):
         wanted = fold_quote(text[wide_start:wide_end])
         place = folded_text.folded_place(wide_start)
         if folded_text.folded.find(wanted, 0, place + len(wanted)) == place:
             return wide_start, wide_end
-        before = re.search(r"\S+\s*$", text[low:wide_start])
+        before = _word_before(text, low, wide_start)
         after = re.match(r"\s*\S+", text[wide_end:high])
-        if before:
-            wide_start = low + before.start()
+        if before is not None:
+            wide_start = before
         elif after:
             wide_end += after.end()
         else:
             break
     return start, end
+
+
+def _word_before(text, low, at):
+    """Where the word before `at` starts (white space between skipped), or None if there is
+    none after `low`."""
+    while at > low and text[at - 1].isspace():
+        at -= 1
+    if at == low:
+        return None
+    while at > low and not text[at - 1].isspace():
+        at -= 1
+    return at
 
 
 def claim_of(text, found, claimant):

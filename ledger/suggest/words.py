@@ -2,6 +2,7 @@
 told about each token. Training and reading share this module, so the model always sees
 tokens made the same way."""
 
+import bisect
 import functools
 import re
 
@@ -192,6 +193,14 @@ def _stem(word):
     return re.sub(r"(ing|ed|es|s)$", "", word) if len(word) > 4 else word
 
 
+def _nearest(places, place):
+    """The member of the sorted list `places` nearest `place` (the earlier of two as near)."""
+    after = bisect.bisect_left(places, place)
+    if after == len(places) or after > 0 and place - places[after - 1] <= places[after] - place:
+        return places[after - 1]
+    return places[after]
+
+
 def quotation_states(words):
     """For each token: O, C or S for an opening, closing or straight mark, else 1 inside
     quotation marks and 0 outside."""
@@ -253,7 +262,7 @@ def features(tokens):
             else:
                 told.append(f"{offset}pad")
         if cues:
-            distance = min(cues, key=lambda cue: abs(cue - index)) - index
+            distance = _nearest(cues, index) - index
             bucket = 0 if distance == 0 else (1 if distance > 0 else -1) * min(6, abs(distance).bit_length())
             told.append(f"cued={bucket}")
         else:
