@@ -232,10 +232,22 @@ def row(figure, size, measured, ours, anchor, anchor_value, unit, target, limit,
 
 
 def save(figure, rows, samples=None):
-    """Write a figure's rows (and, for the record, every sample behind them); print the rows."""
+    """Write a figure's rows (and, for the record, every sample behind them), keeping the rows
+    of the sizes this run did not measure (`make bench-10m` adds to what `make bench` wrote);
+    print the rows."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    document = {"figure": figure, "rows": rows, "samples": samples or {}}
-    (RESULTS / f"{figure}.json").write_text(json.dumps(document, indent=1, default=asdict) + "\n")
+    path = RESULTS / f"{figure}.json"
+    measured = {r["size"] for r in rows}
+    earlier = json.loads(path.read_text()) if path.exists() else {"rows": [], "samples": {}}
+    kept = [r for r in earlier["rows"] if r["size"] not in measured]
+    # Samples by size are kept as the rows are; samples by contender belong to this run alone.
+    kept_samples = {key: s for key, s in earlier["samples"].items() if key.isdigit() and int(key) not in measured}
+    document = {
+        "figure": figure,
+        "rows": sorted(kept + rows, key=lambda r: r["size"]),
+        "samples": {**kept_samples, **{str(key): s for key, s in (samples or {}).items()}},
+    }
+    path.write_text(json.dumps(document, indent=1, default=asdict) + "\n")
     for r in rows:
         verdict = "pass" if r["passed"] else "FAIL"
         print(

@@ -11,11 +11,13 @@ Datasette compute them twice. Target: every facet complete and ours at most 0.25
 """
 
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import common
 
@@ -77,12 +79,33 @@ class Server:
         ms, status, body = page_timing.fetch(self.base + path)
         if status != 200:  # e.g. 400 when the page's query runs past sql_time_limit_ms
             return Fetch(ms, status, list(facets))
+        if not facets:  # a page without facets: the claim page
+            return Fetch(ms, status, [])
         return Fetch(ms, status, [f for f in facets if f not in json.loads(body)["facet_results"]])
 
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
         self.log.close()
+
+
+def busiest_claim(size):
+    """(its id in the ledger, its text) of the claim with the most attributions: the claim
+    page that is slowest to draw."""
+    with sqlite3.connect(f"file:{common.ledger_db(size)}?mode=ro", uri=True) as conn:
+        return conn.execute(
+            """SELECT c.id, c.text FROM claims AS c JOIN (
+                   SELECT claim_id FROM attribution_records GROUP BY claim_id ORDER BY count(*) DESC LIMIT 1
+               ) AS busiest ON busiest.claim_id = c.id"""
+        ).fetchone()
+
+
+def pages(size):
+    """PAGES, and the claim page of the busiest claim: ours, and the pipeline's table
+    filtered on the same claim text, as HTML, as a person reads them."""
+    claim_id, text = busiest_claim(size)
+    claim_page = (f"/ledger/claims/{claim_id}", f"/pipeline/records?{urlencode({'claim': text, '_sort': 'date'})}")
+    return {**PAGES, "claim page, its busiest claim": claim_page}
 
 
 def main():
@@ -94,13 +117,14 @@ def main():
             ledger.wait()
             pipeline.wait()
             samples[size] = {}
-            for page, (ledger_path, pipeline_path) in PAGES.items():
-                ledger.fetch(ledger_path, LEDGER_FACETS)
-                pipeline.fetch(pipeline_path, PIPELINE_FACETS)
+            for page, (ledger_path, pipeline_path) in pages(size).items():
+                facets = (LEDGER_FACETS, PIPELINE_FACETS) if ".json" in ledger_path else ((), ())
+                ledger.fetch(ledger_path, facets[0])
+                pipeline.fetch(pipeline_path, facets[1])
                 timed = common.interleaved(
                     {
-                        "ledger": lambda _: ledger.fetch(ledger_path, LEDGER_FACETS),
-                        "pipeline": lambda _: pipeline.fetch(pipeline_path, PIPELINE_FACETS),
+                        "ledger": lambda _: ledger.fetch(ledger_path, facets[0]),
+                        "pipeline": lambda _: pipeline.fetch(pipeline_path, facets[1]),
                     },
                     FETCHES,
                 )
