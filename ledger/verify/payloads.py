@@ -50,8 +50,9 @@ _SHORTEST_LIMIT = _LIMITED[0][0]
 
 
 def plain_attribution(payload):
-    """(claim, outlet, speaker, via, date, stance, document) of `payload` (UTF-8 bytes) when it is a
-    plain attribution exactly as the ledger writes it; None when it needs read_payload."""
+    """(claim, outlet, speaker, via, date, stance, anchor) of `payload` (UTF-8 bytes) when it is a
+    plain attribution exactly as the ledger writes it, anchor (document, quote) when it names a
+    document and else None; None when it needs read_payload."""
     try:
         text = payload.decode()
     except UnicodeDecodeError:
@@ -62,14 +63,14 @@ def plain_attribution(payload):
     groups = match.groups()
     if len(text) > _SHORTEST_LIMIT and _over_a_limit(groups, len(text)):
         return None  # over a limit, or near one and written with escapes: read in full
-    claim, date, document, _, outlet, _, recorded_at, speaker, stance, _, via = groups
+    claim, date, document, _, outlet, quote, recorded_at, speaker, stance, _, via = groups
     if not (_known_good_date(date) and is_utc_time(recorded_at)):
         return None
     if "\\" in text:
-        claim, outlet, speaker, via = (
-            None if value is None else json.loads(f'"{value}"') for value in (claim, outlet, speaker, via)
+        claim, outlet, speaker, via, quote = (
+            None if value is None else json.loads(f'"{value}"') for value in (claim, outlet, speaker, via, quote)
         )
-    return claim, outlet, speaker, via, date, stance, document
+    return claim, outlet, speaker, via, date, stance, document and (document, quote)
 
 
 def _over_a_limit(groups, length):
