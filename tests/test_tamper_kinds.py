@@ -283,6 +283,15 @@ def test_a_claim_shown_in_a_later_wording_than_its_first(db):
     assert verify(db) == (1, "seq 3: claim_texts row does not match its journal entry")
 
 
+def test_a_claim_shown_in_another_wording_of_its_own_is_named(db):
+    """Entry 3's wording of claim 1 has claim 1's key, so the row's key still agrees with its
+    text; but the text displayed is the first wording, entry 1's."""
+    unseen_tamper(
+        db, f"UPDATE claim_texts SET text = '{SAME_CLAIM_REWORDED}' WHERE seq = 1", drop=("claim_texts_no_update",)
+    )
+    assert verify(db) == (1, "seq 1: claim_texts row does not match its journal entry")
+
+
 # The schema -------------------------------------------------------------------------------
 
 

@@ -155,9 +155,11 @@ class _Projected:
             if claim_id is None:
                 return "attribution_records has no row for this entry"
             projected = self.values_of(row)
-            if values[1:6] != projected[1:6] or not self._same_claim(claim_id, values[0]):
+            if values[1:6] != projected[1:6]:
                 return "attribution_records row does not match its journal entry"
-            problem = values[6] != projected[6] and self._anchor_problem(row[0], values[6], projected[6])
+            problem = self._claim_problem(claim_id, values[0], row[0]) or (
+                values[6] != projected[6] and self._anchor_problem(row[0], values[6], projected[6])
+            )
             if problem:
                 return problem
         elif claim_id is not None:
@@ -178,12 +180,18 @@ class _Projected:
         (document_id,) = self.conn.execute("SELECT document_id FROM anchors WHERE seq = ?", (seq,)).fetchone()
         return f"anchors row is not where its quote is in document {document_id}"
 
-    def _same_claim(self, claim_id, claim):
-        """Whether `claim` is claim `claim_id`: its first wording, or another with its key."""
+    def _claim_problem(self, claim_id, claim, seq):
+        """What is wrong with the claim of entry `seq`, the claim `claim_id` of its row, whose
+        wording is `claim`: none when it is the claim's displayed wording, or another with its
+        key in an entry after the claim's first, whose wording is the one displayed."""
         if self.claims.get(claim_id) == claim:
-            return True
-        row = self.conn.execute("SELECT key FROM claim_texts WHERE id = ?", (claim_id,)).fetchone()
-        return row is not None and row[0] == claim_key(claim)
+            return None
+        row = self.conn.execute("SELECT key, seq FROM claim_texts WHERE id = ?", (claim_id,)).fetchone()
+        if row is None or row[0] != claim_key(claim):
+            return "attribution_records row does not match its journal entry"
+        if row[1] == seq:
+            return "claim_texts row does not match its journal entry"
+        return None
 
 
 def _attribution_values(entry):
