@@ -228,6 +228,11 @@ def test_a_deleted_first_entry(db):
             "seq 1: claim_texts row does not match its journal entry",
         ),
         (
+            "UPDATE claim_texts SET text = 'Peru recognized no one.', key = 'peru recognized no one' WHERE seq = 1",
+            "claim_texts",
+            "seq 1: claim_texts row does not match its journal entry",
+        ),
+        (
             "UPDATE retractions SET reason = 'never happened'",
             "retractions",
             "seq 5: retractions row does not match its journal entry",

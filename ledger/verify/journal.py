@@ -187,10 +187,10 @@ class _Projected:
         if self.claims.get(claim_id) == claim:
             return None
         row = self.conn.execute("SELECT key, seq FROM claim_texts WHERE id = ?", (claim_id,)).fetchone()
+        if row is not None and row[1] == seq:
+            return "claim_texts row does not match its journal entry"
         if row is None or row[0] != claim_key(claim):
             return "attribution_records row does not match its journal entry"
-        if row[1] == seq:
-            return "claim_texts row does not match its journal entry"
         return None
 
 
