@@ -41,7 +41,7 @@ _FOLD = str.maketrans({**dict.fromkeys("’‘‚", "'"), **dict.fromkeys("“�
 # A document is folded as: every white space character a space (which keeps every place
 # where it was), then each run of spaces one space, found by a search for two spaces.
 _FOLD_DOCUMENT = str.maketrans({**_FOLD, **{char: " " for char in map(chr, range(0x3001)) if char.isspace()}})
-_SPACES = re.compile(" {2,}")
+_SPACES = re.compile("  +")  # its two literal spaces first: searched for faster than " {2,}"
 CONTEXT = 32  # characters of prefix and suffix
 
 

@@ -84,6 +84,18 @@ def test_an_anchor_moved_or_cut_is_named(db, statement):
     assert verify(db) == (1, "seq 2: anchors row is not where its quote is in document 1")
 
 
+def test_an_anchor_pointed_at_another_passage_with_all_its_selectors_is_named(db):
+    """Every selector of the row agrees with the text there: only its attribution's quote differs."""
+    other = anchor(SEED_TEXT, "The Peruvian government openly opposes")
+    tamper(
+        db,
+        "UPDATE anchors SET quote_start = ?, quote_end = ?, exact = ?, prefix = ?, suffix = ? WHERE seq = 2",
+        (other.start, other.end, other.exact, other.prefix, other.suffix),
+        drop=("anchors_no_update",),
+    )
+    assert verify(db) == (1, "seq 2: anchors row is not where its quote is in document 1")
+
+
 def test_an_anchor_deleted_or_added_is_named(db):
     tamper(db, "DELETE FROM anchors WHERE seq = 2", drop=("anchors_no_delete",))
     assert verify(db) == (1, "seq 2: anchors row does not match its journal entry")
@@ -168,8 +180,10 @@ def test_a_folded_document_is_its_text_with_each_run_of_white_space_one_space(te
 @settings(max_examples=400, deadline=None)
 @given(TEXT, st.data())
 def test_verify_accepts_exactly_the_anchor_the_ledger_makes(text, data):
-    """The check of an anchors row (verify/anchors.py) holds of the anchor documents.anchor
-    makes, whether the quote was typed as the text has it or otherwise, and of no row moved."""
+    """The checks of an anchors row, its quote folded as its passage (verify/journal.py) and its
+    passage where the ledger would anchor it (verify/anchors.py), hold of the anchor
+    documents.anchor makes, whether the quote was typed as the text has it or otherwise, and
+    not both of any row moved."""
     start = data.draw(st.integers(0, len(text) - 1))
     cut = text[start : data.draw(st.integers(start + 1, len(text)))]
     typed = data.draw(st.sampled_from([cut, cut.replace('"', "“"), cut.replace(" ", "  ")])).strip()
@@ -177,7 +191,7 @@ def test_verify_accepts_exactly_the_anchor_the_ledger_makes(text, data):
     if found is None:
         return
     row = (found.start, found.end, found.exact, found.prefix, found.suffix)
-    assert _anchored_at(text, folded(text), typed, *row)
+    assert fold_quote(typed) == fold_quote(found.exact) and _anchored_at(text, folded(text), *row)
     shift = data.draw(st.sampled_from([-1, 1]))
     moved = (found.start + shift, found.end + shift)
     moved_row = (
@@ -186,4 +200,4 @@ def test_verify_accepts_exactly_the_anchor_the_ledger_makes(text, data):
         text[max(0, moved[0] - 32) : moved[0]],
         text[moved[1] : moved[1] + 32],
     )
-    assert not _anchored_at(text, folded(text), typed, *moved_row)
+    assert not (fold_quote(typed) == fold_quote(moved_row[2]) and _anchored_at(text, folded(text), *moved_row))

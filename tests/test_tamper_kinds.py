@@ -228,6 +228,11 @@ def test_a_deleted_first_entry(db):
             "seq 1: claim_texts row does not match its journal entry",
         ),
         (
+            "UPDATE claim_texts SET text = 'Peru recognized no one.', key = 'peru recognized no one' WHERE seq = 1",
+            "claim_texts",
+            "seq 1: claim_texts row does not match its journal entry",
+        ),
+        (
             "UPDATE retractions SET reason = 'never happened'",
             "retractions",
             "seq 5: retractions row does not match its journal entry",
@@ -281,6 +286,28 @@ def test_a_claim_shown_in_a_later_wording_than_its_first(db):
         drop=("claim_texts_no_update",),
     )
     assert verify(db) == (1, "seq 3: claim_texts row does not match its journal entry")
+
+
+@pytest.mark.parametrize("seq", [0, 99])
+def test_an_attribution_row_of_no_entry_is_named(db, seq):
+    """A row before the first entry or after the newest, of a claim of its own, which no claim
+    row names: only the seqs of its entries are left to find it."""
+    unseen_tamper(
+        db,
+        "INSERT INTO attribution_records (seq, claim_id, outlet_id, date, stance)"
+        f" VALUES ({seq}, 999, 1, '2024-07-30', 'asserts')",
+        drop=("attribution_records_no_replace",),
+    )
+    assert verify(db) == (1, f"seq {seq}: attribution_records row does not match its journal entry")
+
+
+def test_a_claim_shown_in_another_wording_of_its_own_is_named(db):
+    """Entry 3's wording of claim 1 has claim 1's key, so the row's key still agrees with its
+    text; but the text displayed is the first wording, entry 1's."""
+    unseen_tamper(
+        db, f"UPDATE claim_texts SET text = '{SAME_CLAIM_REWORDED}' WHERE seq = 1", drop=("claim_texts_no_update",)
+    )
+    assert verify(db) == (1, "seq 1: claim_texts row does not match its journal entry")
 
 
 # The schema -------------------------------------------------------------------------------

@@ -265,7 +265,8 @@ def quick_and_full(payload):
 
 
 def as_values(full):
-    return tuple(full.get(field) for field in ("claim", "outlet", "speaker", "via", "date", "stance", "document"))
+    fields = ("claim", "outlet", "speaker", "via", "date", "stance")
+    return (*(full.get(field) for field in fields), full.get("document") and (full["document"], full.get("quote")))
 
 
 @settings(max_examples=400, deadline=None)

@@ -1,5 +1,5 @@
 """The journal read again, entry by entry: each entry's place in the chain and its hash, its
-payload (payloads.py), and the attribution row projected of it."""
+payload (payloads.py), and the attribution and anchors rows projected of it."""
 
 import functools
 import json
@@ -7,6 +7,7 @@ import sqlite3
 import sys
 
 from ..database import connect
+from ..documents import fold_quote
 from ..errors import ChainBroken
 from ..journal import GENESIS_HASH, chain_hash
 from ..records import claim_key
@@ -53,7 +54,7 @@ def check_journal(conn, first, last, payloads=True):
     it. The journal is read to its end after a projection problem, as any problem of its
     own is reported first."""
     projected = _Projected(conn, first, last) if payloads else None
-    claims, names, documents = (projected.claims, projected.names, projected.documents) if payloads else ({}, {}, {})
+    claims, names, anchors = (projected.claims, projected.names, projected.anchors) if payloads else ({}, {}, {})
     span_prev_hash = prev = projection_problem = None
     seq = first - 1
     # This loop is most of the check's time: a plain attribution whose row matches it costs
@@ -76,7 +77,7 @@ def check_journal(conn, first, last, payloads=True):
             names.get(via_id, False),
             date,
             stance,
-            documents.get(seq),
+            anchors.get(seq),
         ):
             problem, projection_problem = projected.problem(row, values, projection_problem)
             if problem:
@@ -103,14 +104,16 @@ class _Projected:
         self.names = dict(conn.execute("SELECT id, name FROM names"))
         self.names[None] = None  # no speaker, no via; an id that names nothing is looked up as False
         self.claims = dict(conn.execute("SELECT id, text FROM claim_texts"))
-        # The sha256 of the document each attribution names, by its seq.
-        self.documents = dict(
-            conn.execute(
-                """SELECT a.seq, d.sha256 FROM anchors AS a LEFT JOIN document_records AS d ON d.seq = a.document_id
-                   WHERE a.seq BETWEEN ? AND ?""",
+        # (sha256 of its document, its passage) of each anchors row, by its seq: what the
+        # attribution's anchor, (document, quote), is compared with.
+        self.anchors = {
+            seq: (sha256, exact)
+            for seq, sha256, exact in conn.execute(
+                """SELECT a.seq, d.sha256, a.exact FROM anchors AS a LEFT JOIN document_records AS d
+                   ON d.seq = a.document_id WHERE a.seq BETWEEN ? AND ?""",
                 (first, last),
             )
-        )
+        }
         self.seqs_in = {
             table: {seq for (seq,) in conn.execute(f"SELECT seq FROM {table} WHERE seq BETWEEN ? AND ?", (first, last))}
             for kind, table in ENTRY_TABLES.items()
@@ -118,7 +121,7 @@ class _Projected:
         }
 
     def values_of(self, row):
-        """(claim, outlet, speaker, via, date, stance, document) as the attribution_records and
+        """(claim, outlet, speaker, via, date, stance, anchor) as the attribution_records and
         anchors rows of the entry in `row` (_ENTRIES) have them."""
         names = self.names
         return (
@@ -128,7 +131,7 @@ class _Projected:
             names.get(row[7], False),
             row[8],
             row[9],
-            self.documents.get(row[0]),
+            self.anchors.get(row[0]),
         )
 
     def problem(self, row, values, projection_problem):
@@ -152,28 +155,54 @@ class _Projected:
             if claim_id is None:
                 return "attribution_records has no row for this entry"
             projected = self.values_of(row)
-            if values[1:6] != projected[1:6] or not self._same_claim(claim_id, values[0]):
+            if values[1:6] != projected[1:6]:
                 return "attribution_records row does not match its journal entry"
-            if values[6] != projected[6]:
-                return "anchors row does not match its journal entry"
+            problem = self._claim_problem(claim_id, values[0], row[0]) or (
+                values[6] != projected[6] and self._anchor_problem(row[0], values[6], projected[6])
+            )
+            if problem:
+                return problem
         elif claim_id is not None:
             return "attribution_records row does not match its journal entry"
         if kind != "attribution" and row[0] not in self.seqs_in[ENTRY_TABLES[kind]]:
             return f"{ENTRY_TABLES[kind]} has no row for this entry"
         return None
 
-    def _same_claim(self, claim_id, claim):
-        """Whether `claim` is claim `claim_id`: its first wording, or another with its key."""
+    def _anchor_problem(self, seq, anchor, projected):
+        """What is wrong with the anchors row of attribution `seq`, (sha256, exact), given the
+        attribution's anchor, (document, quote), that differs from it: its quote need only fold
+        as its passage does (the passage's place is check_anchors')."""
+        if anchor is None or projected is None or anchor[0] != projected[0]:
+            return "anchors row does not match its journal entry"
+        quote, exact = anchor[1], projected[1]
+        if quote is not None and exact is not None and fold_quote(quote) == fold_quote(exact):
+            return None
+        (document_id,) = self.conn.execute("SELECT document_id FROM anchors WHERE seq = ?", (seq,)).fetchone()
+        return f"anchors row is not where its quote is in document {document_id}"
+
+    def _claim_problem(self, claim_id, claim, seq):
+        """What is wrong with the claim of entry `seq`, the claim `claim_id` of its row, whose
+        wording is `claim`: none when it is the claim's displayed wording, or another with its
+        key in an entry after the claim's first, whose wording is the one displayed."""
         if self.claims.get(claim_id) == claim:
-            return True
-        row = self.conn.execute("SELECT key FROM claim_texts WHERE id = ?", (claim_id,)).fetchone()
-        return row is not None and row[0] == claim_key(claim)
+            return None
+        row = self.conn.execute("SELECT key, seq FROM claim_texts WHERE id = ?", (claim_id,)).fetchone()
+        if row is not None and row[1] == seq:
+            return "claim_texts row does not match its journal entry"
+        if row is None or row[0] != claim_key(claim):
+            return "attribution_records row does not match its journal entry"
+        return None
 
 
 def _attribution_values(entry):
+    """plain_attribution's values of a valid entry."""
     if entry["type"] not in ("attribution", "correction"):
         return None
-    return tuple(entry.get(field) for field in ("claim", "outlet", "speaker", "via", "date", "stance", "document"))
+    document = entry.get("document")
+    return (
+        *(entry.get(field) for field in ("claim", "outlet", "speaker", "via", "date", "stance")),
+        document and (document, entry.get("quote")),
+    )
 
 
 def on_own_connection(path, check):

@@ -41,14 +41,18 @@ _PLAIN_ATTRIBUTION = re.compile(
     f'(?:,"url":{_URL})?(?:,"via":{_TEXT})?\\}}'
 )
 _GROUPS = ("claim", "date", "document", "note", "outlet", "quote", "recorded_at", "speaker", "stance", "url", "via")
-# (limit, group) from the shortest limit: a value can only be over a limit that the whole text is over.
-_LIMITED = sorted((LIMITS[field], index) for index, field in enumerate(_GROUPS, 1) if field in LIMITS)
+# (limit, index of its group) from the shortest limit: a value can only be over a limit that the
+# whole text is over. A document is left out: the pattern holds it to its 64 hex digits.
+_LIMITED = sorted(
+    (LIMITS[field], index) for index, field in enumerate(_GROUPS) if field in LIMITS.keys() - {"document"}
+)
 _SHORTEST_LIMIT = _LIMITED[0][0]
 
 
 def plain_attribution(payload):
-    """(claim, outlet, speaker, via, date, stance, document) of `payload` (UTF-8 bytes) when it is a
-    plain attribution exactly as the ledger writes it; None when it needs read_payload."""
+    """(claim, outlet, speaker, via, date, stance, anchor) of `payload` (UTF-8 bytes) when it is a
+    plain attribution exactly as the ledger writes it, anchor (document, quote) when it names a
+    document and else None; None when it needs read_payload."""
     try:
         text = payload.decode()
     except UnicodeDecodeError:
@@ -56,23 +60,24 @@ def plain_attribution(payload):
     match = _PLAIN_ATTRIBUTION.fullmatch(text)
     if match is None:
         return None
-    if len(text) > _SHORTEST_LIMIT and _over_a_limit(match, len(text)):
+    groups = match.groups()
+    if len(text) > _SHORTEST_LIMIT and _over_a_limit(groups, len(text)):
         return None  # over a limit, or near one and written with escapes: read in full
-    claim, date, document, _, outlet, _, recorded_at, speaker, stance, _, via = match.groups()
+    claim, date, document, _, outlet, quote, recorded_at, speaker, stance, _, via = groups
     if not (_known_good_date(date) and is_utc_time(recorded_at)):
         return None
     if "\\" in text:
-        claim, outlet, speaker, via = (
-            None if value is None else json.loads(f'"{value}"') for value in (claim, outlet, speaker, via)
+        claim, outlet, speaker, via, quote = (
+            None if value is None else json.loads(f'"{value}"') for value in (claim, outlet, speaker, via, quote)
         )
-    return claim, outlet, speaker, via, date, stance, document
+    return claim, outlet, speaker, via, date, stance, document and (document, quote)
 
 
-def _over_a_limit(match, length):
-    for limit, group in _LIMITED:
+def _over_a_limit(groups, length):
+    for limit, index in _LIMITED:
         if length <= limit:
             return False
-        if len(match.group(group) or "") > limit:
+        if len(groups[index] or "") > limit:
             return True
     return False
 

@@ -51,12 +51,12 @@ _PAYLOAD_IS_JSON = "json_valid(j.payload)"
 
 _NAMES_AND_CLAIMS = [
     (
-        f"""SELECT c.seq FROM claim_texts AS c LEFT JOIN journal AS j ON j.seq = c.seq
-            WHERE j.seq IS NULL OR CASE WHEN {_PAYLOAD_IS_JSON} THEN
-                c.text IS NOT {_field("claim")} OR c.key IS NOT ledger_claim_key(c.text)
-                -- the wording displayed is the first one recorded
-                OR c.seq IS NOT (SELECT min(seq) FROM attribution_records WHERE claim_id = c.id) END
-            ORDER BY c.seq LIMIT 1""",
+        # The row of the claim's first attribution, which the journal's reading compares with its
+        # entry, names the claim; that reading compares the claim's text with the entry's claim.
+        """SELECT c.seq FROM claim_texts AS c
+           WHERE c.key IS NOT ledger_claim_key(c.text)
+              OR c.seq IS NOT (SELECT min(seq) FROM attribution_records WHERE claim_id = c.id)
+           ORDER BY c.seq LIMIT 1""",
         "claim_texts row does not match its journal entry",
     ),
     (
@@ -75,8 +75,9 @@ DOCUMENT_COLUMNS = ("sha256", "url", "title", "date", "language", "translation_o
 
 _OTHER_ROWS = [
     (
-        # The journal's reading has found seqs 1 to its newest entry without a gap.
-        "SELECT seq FROM attribution_records WHERE seq NOT BETWEEN 1 AND (SELECT max(seq) FROM journal) LIMIT 1",
+        # The journal's reading has found seqs 1 to its newest entry without a gap. Two ranges of
+        # seqs, each found at once, where NOT BETWEEN would read every row.
+        "SELECT seq FROM attribution_records WHERE seq < 1 OR seq > (SELECT max(seq) FROM journal) LIMIT 1",
         "attribution_records row does not match its journal entry",
     )
 ]
