@@ -19,6 +19,7 @@ from .database import batch_insert, connect, text_starts, write_transaction
 from .errors import LedgerError
 from .held_documents import HeldDocuments, anchor_row, document_row
 from .journal import JOURNAL_ROWS, Appender
+from .migration import migrate
 from .records import claim_key, record_of
 
 NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
@@ -354,11 +355,14 @@ PROJECTION_TABLES = (
 
 @contextlib.contextmanager
 def appending(conn):
-    """A write transaction with an Appender whose rows are all written before COMMIT."""
-    with write_transaction(conn), Projector(conn) as projector:
-        appender = Appender(conn, projector)
-        yield appender
-        appender.flush()
+    """A write transaction with an Appender whose rows are all written before COMMIT; a journal
+    of the previous layout is migrated first, in the same transaction (`migration.py`)."""
+    with write_transaction(conn):
+        migrate(conn)
+        with Projector(conn) as projector:
+            appender = Appender(conn, projector)
+            yield appender
+            appender.flush()
 
 
 def rebuild(source_path, target_path):
@@ -370,7 +374,7 @@ def rebuild(source_path, target_path):
             # Asked inside the transaction, so that of two rebuilds into one file one is refused.
             if target.execute("SELECT 1 FROM journal LIMIT 1").fetchone():
                 raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
-            # The hashes as hex, which every layout of the journal has (hex text before the digests).
+            # The hashes as hex, which every layout of the journal has (`migration.py`).
             rows = source.execute("SELECT seq, CAST(payload AS BLOB), prev_hash, hash FROM journal ORDER BY seq")
             for seq, payload, prev_hash, hash_ in rows:
                 try:

@@ -9,6 +9,7 @@ import sys
 from ..database import connect
 from ..errors import ChainBroken
 from ..journal import GENESIS_DIGEST, chain_digest
+from ..migration import refuse_hex_hashes
 from ..records import claim_key
 from .payloads import plain_attribution, read_payload
 
@@ -29,6 +30,7 @@ def newest_seq(conn):
 def check_chain(conn):
     """Re-check every entry's place and hash, and nothing else; returns (count, head hash) or
     raises ChainBroken."""
+    refuse_hex_hashes(conn)
     newest = newest_seq(conn)
     _, head, problem, _ = check_journal(conn, 1, newest, payloads=False)
     if problem:
