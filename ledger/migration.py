@@ -34,6 +34,8 @@ BEGIN SELECT RAISE(FAIL, 'journal is append-only: entries cannot be updated'); E
 BEGIN SELECT RAISE(FAIL, 'journal is append-only: entries cannot be deleted'); END""",
 )
 
+MIGRATED_AT_ONCE = 50_000  # entries
+
 _NOT_HEX = "length({0}) <> 64 OR {0} GLOB '*[^0-9a-f]*'"
 
 
@@ -57,10 +59,10 @@ def migrate(conn):
     one, the same entries with their hashes stored as digests; nothing else changes. A journal
     of the current layout is left as it is.
 
-    The table is renamed, a new one made from schema.sql filled from it in seq order, and the
-    old one dropped; the indexes and triggers of schema.sql are made after the rows, each index
-    sorted once. The views and foreign keys that name `journal` keep naming it (a legacy
-    renaming, with foreign keys off as the ledger keeps them), and so read the new table."""
+    The table is renamed, a new one made from schema.sql is filled from it in seq order, and
+    the old one is dropped; the indexes and triggers of schema.sql are made after the rows,
+    each index sorted once. The views and foreign keys that name `journal` keep naming it (a
+    legacy renaming, with foreign keys off as the ledger keeps them), and so read the new table."""
     if not holds_hex_hashes(conn):
         return
     found = {sql for (sql,) in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = 'journal'")}
@@ -89,10 +91,17 @@ def migrate(conn):
     table, *guards = [statement for statement in schema_statements() if _JOURNAL_OBJECT.match(statement)]
     conn.execute(table)
     conn.create_function("ledger_digest", 1, bytes.fromhex, deterministic=True)
-    conn.execute(
-        "INSERT INTO journal (seq, payload, prev_digest, digest)"
-        " SELECT seq, payload, ledger_digest(prev_hash), ledger_digest(hash) FROM hex_journal ORDER BY seq"
-    )
+    # A part at a time, each deleted once copied: the pages it frees take the next part, so
+    # the file does not grow by a second journal.
+    low, high = conn.execute("SELECT min(seq), max(seq) FROM hex_journal").fetchone()
+    for first in range(low or 0, (high or 0) + 1, MIGRATED_AT_ONCE):
+        part = (first, first + MIGRATED_AT_ONCE - 1)
+        conn.execute(
+            "INSERT INTO journal (seq, payload, prev_digest, digest) SELECT seq, payload, ledger_digest(prev_hash),"
+            " ledger_digest(hash) FROM hex_journal WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            part,
+        )
+        conn.execute("DELETE FROM hex_journal WHERE seq BETWEEN ? AND ?", part)
     conn.execute("DROP TABLE hex_journal")
     for statement in guards:
         conn.execute(statement)

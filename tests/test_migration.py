@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ledger import migration
 from ledger.cli import cli
 from ledger.db import Ledger
 from ledger.errors import ChainBroken
@@ -95,7 +96,9 @@ def test_it_reads_as_before_and_verify_says_it_waits_for_a_write(db):
         check_chain(opened.conn)  # what Datasette shows of its chain
 
 
-def test_its_first_write_migrates_it_keeping_every_entry_and_row(db, tmp_path):
+@pytest.mark.parametrize("part", [migration.MIGRATED_AT_ONCE, 4])  # in one part, and in six
+def test_its_first_write_migrates_it_keeping_every_entry_and_row(db, tmp_path, monkeypatch, part):
+    monkeypatch.setattr(migration, "MIGRATED_AT_ONCE", part)
     entries, rows = journal(db), other_rows(db)
     assert ledger(db, "add", *(part for field, value in RECORDED.items() for part in (f"--{field}", value)))[0] == 0
     assert not stores_hex(db)
