@@ -15,32 +15,39 @@
 -- 4. Views give the published shape: attributions with status and canonical names,
 --    claims with their counts over current attributions.
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;  -- 2: the hashes stored as digests (1: as hex text)
 
 ---------------------------------------------------------------------------------
 -- 1. The journal
 ---------------------------------------------------------------------------------
 
+-- The hashes are stored as 32-byte digests, half the bytes of hex text in the table and in
+-- their UNIQUE indexes. prev_hash and hash are the same hashes as lower-case hex, computed
+-- when read (VIRTUAL: they take no space), so the chain is re-checked with sqlite3 and
+-- sha256sum as before; declared first, `SELECT *` starts seq, payload, prev_hash, hash.
+-- A raw INSERT writes seq, payload, prev_digest and digest.
 CREATE TABLE journal (
     seq INTEGER PRIMARY KEY CHECK (seq >= 1),
     payload TEXT NOT NULL CHECK (json_valid(payload)),
-    prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
-    hash TEXT NOT NULL CHECK (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*')
+    prev_hash TEXT GENERATED ALWAYS AS (lower(hex(prev_digest))) VIRTUAL,
+    hash TEXT GENERATED ALWAYS AS (lower(hex(digest))) VIRTUAL,
+    prev_digest BLOB NOT NULL CHECK (typeof(prev_digest) = 'blob' AND length(prev_digest) = 32),
+    digest BLOB NOT NULL CHECK (typeof(digest) = 'blob' AND length(digest) = 32)
 );
--- prev_hash and hash are each UNIQUE, so the chain cannot fork. They are indexes of their
+-- prev_digest and digest are each UNIQUE, so the chain cannot fork. They are indexes of their
 -- own rather than constraints in the table, so that an import into an empty journal can
 -- drop them with the trigger below and make them again, sorted at once, before it commits
--- (`journal.made_at_the_end`).
-CREATE UNIQUE INDEX journal_prev_hash ON journal(prev_hash);
-CREATE UNIQUE INDEX journal_hash ON journal(hash);
+-- (`database.made_at_the_end`).
+CREATE UNIQUE INDEX journal_prev_digest ON journal(prev_digest);
+CREATE UNIQUE INDEX journal_digest ON journal(digest);
 
--- With seq and prev_hash extending the newest entry, only `hash` could clash with an
--- existing row (which INSERT OR REPLACE would then delete).
+-- With seq and prev_digest extending the newest entry, only `digest` could clash with an
+-- existing row (which INSERT OR REPLACE would then delete). Entry 1 extends 32 zero bytes,
+-- whose hex is the 64 zeros of CONTRACT.md.
 CREATE TRIGGER journal_extends_chain BEFORE INSERT ON journal
 WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM journal)
-  OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM journal ORDER BY seq DESC LIMIT 1),
-                                   '0000000000000000000000000000000000000000000000000000000000000000')
-  OR EXISTS (SELECT 1 FROM journal WHERE hash = NEW.hash)
+  OR NEW.prev_digest IS NOT coalesce((SELECT digest FROM journal ORDER BY seq DESC LIMIT 1), zeroblob(32))
+  OR EXISTS (SELECT 1 FROM journal WHERE digest = NEW.digest)
 BEGIN
     SELECT RAISE(FAIL, 'journal is append-only: a new entry must extend the newest entry');
 END;

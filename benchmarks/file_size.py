@@ -10,8 +10,8 @@ import common
 
 # What each table and index of the ledger is for, to tell where its bytes go.
 PARTS = {
-    "journal": "the journal: every record as canonical JSON, with its two hashes",
-    "journal's UNIQUE indexes on prev_hash and hash": "its two UNIQUE indexes (CONTRACT §3)",
+    "journal": "the journal: every record as canonical JSON, with its two hashes as 32-byte digests",
+    "journal's UNIQUE indexes on prev_digest and digest": "its two UNIQUE indexes (CONTRACT §3)",
     "full-text search": "full-text search (attribution_search, claim_search)",
     "other projections and their indexes": "projections: names, claims, attribution rows and their indexes",
 }
@@ -25,8 +25,8 @@ def database_bytes(path):
 def part_of(name):
     if name == "journal":
         return "journal"
-    if name in ("journal_prev_hash", "journal_hash"):
-        return "journal's UNIQUE indexes on prev_hash and hash"
+    if name in ("journal_prev_digest", "journal_digest"):
+        return "journal's UNIQUE indexes on prev_digest and digest"
     if name.startswith(("attribution_search", "claim_search")):
         return "full-text search"
     return "other projections and their indexes"

@@ -51,13 +51,13 @@ def schema_statements():
 
 # What a first import makes once, after its last entry, rather than for every row:
 # - what keeps the journal one chain, besides its primary key: the UNIQUE indexes on
-#   prev_hash and hash, and the trigger that lets an entry only extend the newest one;
+#   prev_digest and digest, and the trigger that lets an entry only extend the newest one;
 # - the indexes that only reading uses (an import looks attributions up by claim alone);
 # - the triggers that stop INSERT OR REPLACE on the tables an import fills, which the
 #   import's own inserts (OR FAIL, on keys it gives out itself) never are.
 MADE_AT_THE_END = {
-    "journal_prev_hash": "INDEX",
-    "journal_hash": "INDEX",
+    "journal_prev_digest": "INDEX",
+    "journal_digest": "INDEX",
     "journal_extends_chain": "TRIGGER",
     "attribution_records_stance": "INDEX",
     "attribution_records_outlet": "INDEX",
@@ -261,23 +261,23 @@ def write_transaction(conn):
         raise
 
 
-def batch_insert(table, columns, texts=(), hashes=(), or_fail=True):
-    """An INSERT of a whole batch of rows, and the names of its texts and hashes: `columns`
+def batch_insert(table, columns, texts=(), digests=(), or_fail=True):
+    """An INSERT of a whole batch of rows, and the names of its texts and digests: `columns`
     come from one JSON array of row arrays; each of the long `texts` (UTF-8 bytes) from one
-    blob of them all, with the place where each row's starts; each of the `hashes` from one
-    blob of them all, 64 hex digits each (`_Batch.statements`). A text taken out of a blob by
+    blob of them all, with the place where each row's starts; each of the `digests` from one
+    blob of them all, 32 bytes each (`_Batch.statements`). A text taken out of a blob by
     its place is neither escaped by Python nor unescaped by SQLite, as one inside JSON is."""
     values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
     values += [
         f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts
     ]
-    values += [f"CAST(substr(:{name}, key * 64 + 1, 64) AS TEXT)" for name in hashes]
+    values += [f"substr(:{name}, key * 32 + 1, 32)" for name in digests]
     verb = "INSERT OR FAIL" if or_fail else "INSERT"
     sql = (
-        f"{verb} INTO {table} ({', '.join([*columns, *texts, *hashes])}) SELECT {', '.join(values)}"
+        f"{verb} INTO {table} ({', '.join([*columns, *texts, *digests])}) SELECT {', '.join(values)}"
         " FROM json_each(:rows) ORDER BY key"
     )
-    return sql, texts, hashes
+    return sql, texts, digests
 
 
 def _start(text, row):

@@ -2,8 +2,10 @@
 
 Each entry is one row (seq, payload, prev_hash, hash): its payload is the entry as
 canonical JSON, its hash the SHA-256 of the previous hash, a line feed and the payload.
-An Appender extends the chain inside a write transaction and hands each row, with its
-entry, to the projector that writes it with the rows derived from it (`projections.py`).
+The journal stores each hash as its 32-byte digest (prev_digest, digest), and reads it as hex
+(schema.sql). An Appender extends the chain inside a write transaction and hands each row,
+with its entry, to the projector that writes it with the rows derived from it
+(`projections.py`).
 """
 
 import hashlib
@@ -14,7 +16,8 @@ from .database import batch_insert
 from .errors import Refused
 from .records import FIELDS
 
-GENESIS_HASH = "0" * 64  # the prev_hash of entry 1
+GENESIS_DIGEST = bytes(32)  # the prev_digest of entry 1
+GENESIS_HASH = GENESIS_DIGEST.hex()  # its prev_hash, 64 zeros
 
 # Made once: json.dumps would make an encoder for every call. The text is that of
 # json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) (docs/reference.md, The journal);
@@ -44,15 +47,16 @@ def attribution_json(entry):
     return "{" + ",".join(parts) + "}" if len(parts) == len(entry) else canonical_json(entry)
 
 
-def chain_hash(prev_hash, payload):
-    """The hash of an entry: lower-case hex SHA-256 of prev_hash + newline + payload, as
-    ASCII bytes. Both are given as bytes (the payload in UTF-8), as an import writes them and
-    SQLite hands them out to `verify`: nothing is decoded only to be encoded again."""
-    return hashlib.sha256(prev_hash + b"\n" + payload).hexdigest().encode()
+def chain_digest(prev_hash, payload):
+    """The digest of an entry, as the journal stores it: the SHA-256 of prev_hash (64 hex
+    digits), a line feed and the payload, 32 bytes; its hash is their lower-case hex. Both
+    are given as bytes (the payload in UTF-8), as an import writes them and SQLite hands them
+    out to `verify`: nothing is decoded only to be encoded again."""
+    return hashlib.sha256(prev_hash + b"\n" + payload).digest()
 
 
 # The INSERT of a batch of journal rows (written with their projection rows, projections._Batch).
-JOURNAL_ROWS = batch_insert("journal", ["seq"], texts=["payload"], hashes=["prev_hash", "hash"])
+JOURNAL_ROWS = batch_insert("journal", ["seq"], texts=["payload"], digests=["prev_digest", "digest"])
 
 
 class Appender:
@@ -62,19 +66,19 @@ class Appender:
 
     def __init__(self, conn, projector):
         self.seq, tip_hash = tip(conn)
-        self.hash = tip_hash.encode()
+        self.digest = bytes.fromhex(tip_hash)
         self.projector = projector
 
     def append(self, entry, payload=None):
         """Append `entry`; `payload`, if given, is its canonical JSON in UTF-8, already written.
         The journal row is bytes until SQL (`projections._Batch`), as hashing needs them."""
         payload = payload or canonical_json(entry).encode()
-        row = (self.seq + 1, payload, self.hash, chain_hash(self.hash, payload))
+        row = (self.seq + 1, payload, self.digest, chain_digest(self.digest.hex().encode(), payload))
         try:  # not a context manager: one for every entry would cost more than the rest of this method
             self.projector.project(row, entry)
         except sqlite3.IntegrityError as error:
             raise _refused(entry["type"], error) from None
-        self.seq, self.hash = row[0], row[3]
+        self.seq, self.digest = row[0], row[3]
         return self.seq
 
     def flush(self):

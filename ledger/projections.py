@@ -19,6 +19,7 @@ from .database import batch_insert, connect, text_starts, write_transaction
 from .errors import LedgerError
 from .held_documents import HeldDocuments, anchor_row, document_row
 from .journal import JOURNAL_ROWS, Appender
+from .migration import migrate
 from .records import claim_key, record_of
 
 NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
@@ -50,7 +51,7 @@ class _Batch:
     payloads: set = field(default_factory=set)  # of the attribution entries
     new_claims: set = field(default_factory=set)  # keys of the claims first recorded here
 
-    # Each list's rows hold the INSERT's columns, then its texts, then its hashes.
+    # Each list's rows hold the INSERT's columns, then its texts, then its digests.
     INSERTS = {
         "names": batch_insert("names", ["id", "name", "seq"]),
         "claims": batch_insert("claim_texts", ["id", "key", "text", "seq"]),
@@ -74,8 +75,8 @@ class _Batch:
     def statements(self):
         """Each INSERT that `write` runs, with its parameters."""
         statements = [
-            (sql, self._parameters(getattr(self, rows), texts, hashes))
-            for rows, (sql, texts, hashes) in self.INSERTS.items()
+            (sql, self._parameters(getattr(self, rows), texts, digests))
+            for rows, (sql, texts, digests) in self.INSERTS.items()
             if getattr(self, rows)
         ]
         if self.attributions:
@@ -83,14 +84,14 @@ class _Batch:
         return statements
 
     @staticmethod
-    def _parameters(rows, texts, hashes):
-        width = len(rows[0]) - len(texts) - len(hashes)
-        columns = [row[:width] for row in rows] if texts or hashes else rows
+    def _parameters(rows, texts, digests):
+        width = len(rows[0]) - len(texts) - len(digests)
+        columns = [row[:width] for row in rows] if texts or digests else rows
         parameters = {"rows": json.dumps(columns, ensure_ascii=False)}
         for place, text in enumerate(texts, start=width):
             encoded = [row[place] for row in rows]
             parameters[text], parameters[f"{text}_starts"] = b"".join(encoded), text_starts(encoded)
-        for place, name in enumerate(hashes, start=width + len(texts)):
+        for place, name in enumerate(digests, start=width + len(texts)):
             parameters[name] = b"".join([row[place] for row in rows])
         return parameters
 
@@ -187,7 +188,7 @@ class Projector:
                 cache.clear()
 
     def project(self, row, entry):
-        """Write journal row (seq, payload, prev_hash, hash), all but seq as bytes, and the
+        """Write journal row (seq, payload, prev_digest, digest), all but seq as bytes, and the
         projection rows of its entry."""
         seq, kind = row[0], entry["type"]
         self.batch.journal.append(row)
@@ -354,11 +355,14 @@ PROJECTION_TABLES = (
 
 @contextlib.contextmanager
 def appending(conn):
-    """A write transaction with an Appender whose rows are all written before COMMIT."""
-    with write_transaction(conn), Projector(conn) as projector:
-        appender = Appender(conn, projector)
-        yield appender
-        appender.flush()
+    """A write transaction with an Appender whose rows are all written before COMMIT; a journal
+    of the previous layout is migrated first, in the same transaction (`migration.py`)."""
+    with write_transaction(conn):
+        migrate(conn)
+        with Projector(conn) as projector:
+            appender = Appender(conn, projector)
+            yield appender
+            appender.flush()
 
 
 def rebuild(source_path, target_path):
@@ -370,12 +374,14 @@ def rebuild(source_path, target_path):
             # Asked inside the transaction, so that of two rebuilds into one file one is refused.
             if target.execute("SELECT 1 FROM journal LIMIT 1").fetchone():
                 raise LedgerError(f"{target_path} already holds a journal; rebuild into a new file")
-            rows = source.execute(
-                "SELECT seq, CAST(payload AS BLOB), CAST(prev_hash AS BLOB), CAST(hash AS BLOB)"
-                " FROM journal ORDER BY seq"
-            )
-            for row in rows:
-                projector.project(row, json.loads(row[1]))
+            # The hashes as hex, which every layout of the journal has (`migration.py`).
+            rows = source.execute("SELECT seq, CAST(payload AS BLOB), prev_hash, hash FROM journal ORDER BY seq")
+            for seq, payload, prev_hash, hash_ in rows:
+                try:
+                    row = (seq, payload, bytes.fromhex(prev_hash), bytes.fromhex(hash_))
+                except (TypeError, ValueError):
+                    raise LedgerError(f"seq {seq}: prev_hash or hash is not hex digits: not rebuilt") from None
+                projector.project(row, json.loads(payload))
             projector.flush()
         return target.execute("SELECT count(*) FROM journal").fetchone()[0]
     finally:

@@ -59,8 +59,8 @@ def test_a_documents_text_changed_with_its_hash_recomputed_is_named(db):
     forged = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     tamper(
         db,
-        "UPDATE journal SET payload = ?, hash = ? WHERE seq = 4",
-        (forged, sha256(prev_hash, forged)),
+        "UPDATE journal SET payload = ?, digest = ? WHERE seq = 4",
+        (forged, bytes.fromhex(sha256(prev_hash, forged))),
         drop=("journal_no_update",),
     )
     assert verify(db) == (1, "seq 4: payload is not a valid entry: sha256: is not the SHA-256 of the text")

@@ -103,14 +103,14 @@ def test_a_first_import_makes_what_it_dropped_again(tmp_path):
     import_records(tmp_path / "imported.db", records)
     assert schema_of(tmp_path / "imported.db") == schema_of(tmp_path / "fresh.db")
     conn = sqlite3.connect(tmp_path / "imported.db")
-    seq, prev, head = conn.execute("SELECT seq, prev_hash, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev, head = conn.execute("SELECT seq, prev_digest, digest FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     with pytest.raises(sqlite3.IntegrityError, match="must extend the newest entry"):
-        conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, "0" * 64, "a" * 64))
+        conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, bytes(32), b"a" * 32))
     conn.execute("DROP TRIGGER journal_extends_chain")  # to reach the UNIQUE indexes behind it
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: journal.hash"):
-        conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, "b" * 64, head))
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: journal.prev_hash"):
-        conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, prev, "c" * 64))
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: journal.digest"):
+        conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, b"b" * 32, head))
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: journal.prev_digest"):
+        conn.execute("INSERT INTO journal VALUES (?, '{}', ?, ?)", (seq + 1, prev, b"c" * 32))
     for table_name in ("names", "claim_texts", "attribution_records"):
         with pytest.raises(sqlite3.IntegrityError, match=f"{table_name} is append-only"):
             conn.execute(f"INSERT OR REPLACE INTO {table_name} SELECT * FROM {table_name} LIMIT 1")
@@ -175,7 +175,7 @@ def test_a_ledger_held_by_a_first_import_is_reported_as_locked(tmp_path, monkeyp
 def refuses_a_payload_that_is_not_json(conn):
     seq, head = journal.tip(conn)
     with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
-        conn.execute("INSERT INTO journal VALUES (?, 'not json', ?, ?)", (seq + 1, head, "d" * 64))
+        conn.execute("INSERT INTO journal VALUES (?, 'not json', ?, ?)", (seq + 1, bytes.fromhex(head), b"d" * 32))
 
 
 def test_an_import_leaves_its_connection_checking_constraints(tmp_path):

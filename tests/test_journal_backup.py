@@ -18,7 +18,7 @@ from ledger import formats
 from ledger.cli import cli
 from ledger import ImportRefused, Ledger
 from ledger.projections import PROJECTION_TABLES
-from ledger.journal import canonical_json, chain_hash
+from ledger.journal import canonical_json, chain_digest
 
 from .helpers import SAMPLE, own_copy, run_ledger, state_of
 from .test_properties import PROPERTY_SETTINGS, apply, assert_same_tables_and_searches, operations
@@ -143,7 +143,7 @@ def rehashed(lines, start):
     lines = [dict(line) for line in lines]
     for line, before in zip(lines[start:], lines[start - 1 :] if start else [None, *lines]):
         line["prev_hash"] = before["hash"] if before else "0" * 64
-        line["hash"] = chain_hash(line["prev_hash"].encode(), line["payload"].encode()).decode()
+        line["hash"] = chain_digest(line["prev_hash"].encode(), line["payload"].encode()).hex()
     return lines
 
 
@@ -173,7 +173,7 @@ FORGERIES = {
     "an entry that extends another chain": (
         lambda lines: [
             *lines[:3],
-            {**lines[3], "prev_hash": "f" * 64, "hash": chain_hash(b"f" * 64, lines[3]["payload"].encode()).decode()},
+            {**lines[3], "prev_hash": "f" * 64, "hash": chain_digest(b"f" * 64, lines[3]["payload"].encode()).hex()},
             *lines[4:],
         ],
         "4: prev_hash: is not the hash of seq 3",

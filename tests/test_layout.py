@@ -20,6 +20,7 @@ LAYERS = [
     ["entries"],
     ["database"],
     ["journal"],
+    ["migration"],
     ["aliases"],
     ["held_documents"],
     ["projections"],

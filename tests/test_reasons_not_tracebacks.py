@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from ledger import Ledger, LedgerError, formats
 from ledger.cli import cli
-from ledger.journal import chain_hash
+from ledger.journal import chain_digest
 
 from .helpers import LEDGER_BIN, SAMPLE, journal_count, write_numbered_records
 
@@ -117,7 +117,7 @@ def test_json_nested_beyond_the_stack_is_refused(db, tmp_path, fmt):
     deep = "[" * 100_000 + "]" * 100_000
     path = tmp_path / f"deep.{'journal.jsonl' if fmt == 'journal' else fmt}"
     if fmt == "journal":
-        digest = chain_hash(b"0" * 64, deep.encode()).decode()
+        digest = chain_digest(b"0" * 64, deep.encode()).hex()
         path.write_text(json.dumps({"seq": 1, "prev_hash": "0" * 64, "hash": digest, "payload": deep}) + "\n")
         target = tmp_path / "empty.db"
     else:

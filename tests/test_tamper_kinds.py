@@ -107,7 +107,7 @@ def test_a_changed_payload_with_its_projection_changed_to_match_is_caught_by_its
 
 
 def test_a_changed_hash(db):
-    unseen_tamper(db, f"UPDATE journal SET hash = '{'ab' * 32}' WHERE seq = 3", drop=JOURNAL_TRIGGERS)
+    unseen_tamper(db, f"UPDATE journal SET digest = x'{'ab' * 32}' WHERE seq = 3", drop=JOURNAL_TRIGGERS)
     assert verify(db) == (1, "seq 3: hash does not match its payload")
 
 
@@ -117,7 +117,7 @@ def test_a_changed_payload_with_its_hash_recomputed_breaks_the_next_link(db):
     text = canonical(payload)
     unseen_tamper(
         db,
-        f"UPDATE journal SET payload = '{text}', hash = '{sha256(prev_hash, text)}' WHERE seq = 3",
+        f"UPDATE journal SET payload = '{text}', digest = x'{sha256(prev_hash, text)}' WHERE seq = 3",
         "UPDATE attribution_records SET stance = 'asserts' WHERE seq = 3",
         drop=(*JOURNAL_TRIGGERS, "attribution_records_no_update"),
     )
@@ -147,11 +147,11 @@ def test_an_entry_inserted_in_the_middle_with_a_correct_hash(db):
     unseen_tamper(
         db,
         # Make room at seq 5 (two steps, as seq is unique), link the old entry 5 to the
-        # forged one (prev_hash is unique too), then slip the forged entry in.
+        # forged one (prev_digest is unique too), then slip the forged entry in.
         "UPDATE journal SET seq = seq + 1000 WHERE seq >= 5",
         "UPDATE journal SET seq = seq - 999 WHERE seq >= 1000",
-        f"UPDATE journal SET prev_hash = '{forged_hash}' WHERE seq = 6",
-        f"INSERT INTO journal VALUES (5, '{forged}', '{hash_of_4}', '{forged_hash}')",
+        f"UPDATE journal SET prev_digest = x'{forged_hash}' WHERE seq = 6",
+        f"INSERT INTO journal VALUES (5, '{forged}', x'{hash_of_4}', x'{forged_hash}')",
         drop=(*JOURNAL_TRIGGERS, "journal_extends_chain"),
     )
     assert verify(db) == (1, "seq 6: hash does not match its payload")
@@ -160,7 +160,7 @@ def test_an_entry_inserted_in_the_middle_with_a_correct_hash(db):
 def test_an_entry_appended_by_another_tool_without_its_projections(db):
     _, _, head = entry(db, 9)
     forged = canonical({"type": "attribution", **SAMPLE, "outlet": "CNN", "recorded_at": "2024-08-01T00:00:00Z"})
-    tamper(db, f"INSERT INTO journal VALUES (10, '{forged}', '{head}', '{sha256(head, forged)}')", drop=())
+    tamper(db, f"INSERT INTO journal VALUES (10, '{forged}', x'{head}', x'{sha256(head, forged)}')", drop=())
     assert verify(db) == (1, "seq 10: attribution_records has no row for this entry")
 
 
@@ -189,7 +189,9 @@ def test_an_appended_entry_that_is_not_the_canonical_json_of_an_entry(db, payloa
     _, _, head = entry(db, 9)
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("PRAGMA ignore_check_constraints = ON")
-    conn.execute("INSERT INTO journal VALUES (10, ?, ?, ?)", (payload, head, sha256(head, payload)))
+    conn.execute(
+        "INSERT INTO journal VALUES (10, ?, ?, ?)", (payload, bytes.fromhex(head), bytes.fromhex(sha256(head, payload)))
+    )
     conn.close()
     assert verify(db) == (1, f"seq 10: {problem}")
 
@@ -200,7 +202,7 @@ def test_the_newest_attribution_rewritten_as_text_that_is_not_json(db):
     unseen_tamper(
         db,
         "PRAGMA ignore_check_constraints = ON",
-        f"UPDATE journal SET payload = '{broken}', hash = '{sha256(prev_hash, broken)}' WHERE seq = 9",
+        f"UPDATE journal SET payload = '{broken}', digest = x'{sha256(prev_hash, broken)}' WHERE seq = 9",
         drop=JOURNAL_TRIGGERS,
     )
     assert verify(db) == (1, "seq 9: payload is not JSON (Expecting ',' delimiter: line 1 column 61 (char 60))")
@@ -376,7 +378,7 @@ def rewrite_tail(db, first, stance_of):
         text = canonical(payload)
         prev, old_prev = sha256(prev, text), prev
         statements += [
-            f"UPDATE journal SET payload = '{text}', prev_hash = '{old_prev}', hash = '{prev}' WHERE seq = {seq}",
+            f"UPDATE journal SET payload = '{text}', prev_digest = x'{old_prev}', digest = x'{prev}' WHERE seq = {seq}",
             f"UPDATE attribution_records SET stance = '{stance_of}' WHERE seq = {seq}",
         ]
     unseen_tamper(db, *statements, drop=(*JOURNAL_TRIGGERS, "attribution_records_no_update"))

@@ -69,7 +69,7 @@ def forge(db, seq, **changes):
     text = ledger.journal.canonical_json(payload)
     unseen_tamper(
         db,
-        f"UPDATE journal SET payload = '{text}', hash = '{sha256(prev_hash, text)}' WHERE seq = {seq}",
+        f"UPDATE journal SET payload = '{text}', digest = x'{sha256(prev_hash, text)}' WHERE seq = {seq}",
         drop=JOURNAL_TRIGGERS,
     )
 
@@ -86,7 +86,7 @@ def test_a_forged_payload_in_a_later_part_is_named(db, in_three_processes):
     text = ledger.journal.canonical_json(payload).replace('"quote"', '"quote":"x","quote"')
     unseen_tamper(
         db,
-        f"UPDATE journal SET payload = '{text}', hash = '{sha256(prev_hash, text)}' WHERE seq = 12",
+        f"UPDATE journal SET payload = '{text}', digest = x'{sha256(prev_hash, text)}' WHERE seq = 12",
         drop=JOURNAL_TRIGGERS,
     )
     assert verify(db) == (1, "seq 12: payload is not in canonical form: a key is repeated")

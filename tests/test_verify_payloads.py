@@ -53,7 +53,9 @@ def forge_newest(db, payload, date=None):
     conn = sqlite3.connect(db, isolation_level=None)
     for trigger in triggers:
         conn.execute(f"DROP TRIGGER {trigger}")
-    conn.execute("UPDATE journal SET payload = ?, hash = ? WHERE seq = 2", (payload, sha256(prev_hash, payload)))
+    conn.execute(
+        "UPDATE journal SET payload = ?, digest = ? WHERE seq = 2", (payload, bytes.fromhex(sha256(prev_hash, payload)))
+    )
     if date:
         conn.execute("UPDATE attribution_records SET date = ? WHERE seq = 2", (date,))
     for statement in _schema_triggers(triggers):

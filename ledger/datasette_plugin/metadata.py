@@ -89,6 +89,8 @@ JOURNAL_COLUMNS = {
     "payload": "The entry as canonical JSON: keys sorted, no white space, UTF-8, NFC.",
     "prev_hash": "The hash of entry seq - 1 (64 zeros for entry 1).",
     "hash": "Lower-case hex SHA-256 of the UTF-8 bytes of prev_hash + newline + payload.",
+    "prev_digest": "prev_hash as the 32 bytes stored (prev_hash is computed from them).",
+    "digest": "hash as the 32 bytes stored (hash is computed from them).",
 }
 
 ATTRIBUTION_FACETS = ["stance", "status", "outlet", "speaker", "via", "month"]

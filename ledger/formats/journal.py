@@ -4,7 +4,7 @@
 import json
 
 from ..errors import Refused
-from ..journal import canonical_json, chain_hash
+from ..journal import canonical_json, chain_digest
 from ..entries import clean_entry
 from .base import decode_json, json_reason
 
@@ -36,7 +36,7 @@ def journal_entry(line, seq, prev_hash):
     if line["prev_hash"] != prev_hash:
         return None, [("prev_hash", f"is not the hash of seq {seq - 1}")]
     payload = line["payload"].encode("utf-8", errors="surrogatepass")
-    if chain_hash(line["prev_hash"].encode(), payload).decode() != line["hash"]:
+    if chain_digest(line["prev_hash"].encode(), payload).hex() != line["hash"]:
         return None, [("hash", "does not match prev_hash and payload")]
     try:
         entry = decode_json(line["payload"])

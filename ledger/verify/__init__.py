@@ -24,6 +24,7 @@ from pathlib import Path
 
 from ..errors import ChainBroken, LedgerError
 from ..journal import GENESIS_HASH
+from ..migration import refuse_hex_hashes
 from .journal import check_chain, newest_seq, on_own_connection, read_journal_span
 from .tables import CHECKS_BEFORE_ATTRIBUTIONS, SQL_CHECKS, check_digest, check_schema, first_repeated_record
 
@@ -43,7 +44,10 @@ def verify(path, digest=None):
     the first problem. With `digest` (SEQ:HASH), also that entry SEQ still has HASH."""
     # The tables first: every check reads those that schema.sql defines.
     newest, documents = on_own_connection(
-        path, lambda conn: check_schema(conn, kinds=("table",)) or (newest_seq(conn), document_lengths(conn))
+        path,
+        lambda conn: refuse_hex_hashes(conn)
+        or check_schema(conn, kinds=("table",))
+        or (newest_seq(conn), document_lengths(conn)),
     )
     spans = journal_spans(newest, READING_PROCESSES if newest >= ENTRIES_READ_BY_PROCESSES else 1, documents)
     readers = [_Reader(path, first, last, in_process=len(spans) == 1) for first, last in spans]

@@ -9,7 +9,8 @@ import sys
 from ..database import connect
 from ..documents import fold_quote
 from ..errors import ChainBroken
-from ..journal import GENESIS_HASH, chain_hash
+from ..journal import GENESIS_DIGEST, chain_digest
+from ..migration import refuse_hex_hashes
 from ..records import claim_key
 from .payloads import plain_attribution, read_payload
 
@@ -30,16 +31,18 @@ def newest_seq(conn):
 def check_chain(conn):
     """Re-check every entry's place and hash, and nothing else; returns (count, head hash) or
     raises ChainBroken."""
+    refuse_hex_hashes(conn)
     newest = newest_seq(conn)
     _, head, problem, _ = check_journal(conn, 1, newest, payloads=False)
     if problem:
         raise ChainBroken(problem)
-    return newest, (head or GENESIS_HASH.encode()).decode()
+    return newest, (head or GENESIS_DIGEST).hex()
 
 
 # Each entry with its attribution_records row, if any. Read as bytes: each payload is hashed
-# and parsed as its UTF-8 bytes, and decoding it to text first would cost much of the check.
-_ENTRIES = """SELECT j.seq, CAST(j.payload AS BLOB), CAST(j.prev_hash AS BLOB), CAST(j.hash AS BLOB),
+# and parsed as its UTF-8 bytes, and decoding it to text first would cost much of the check;
+# the hashes as the digests stored (bytes even where a forger wrote text), not as their hex.
+_ENTRIES = """SELECT j.seq, CAST(j.payload AS BLOB), CAST(j.prev_digest AS BLOB), CAST(j.digest AS BLOB),
                      r.claim_id, r.outlet_id, r.speaker_id, r.via_id, r.date, r.stance
               FROM journal AS j LEFT JOIN attribution_records AS r ON r.seq = j.seq
               WHERE j.seq BETWEEN ? AND ? ORDER BY j.seq"""
@@ -48,24 +51,24 @@ _ENTRIES = """SELECT j.seq, CAST(j.payload AS BLOB), CAST(j.prev_hash AS BLOB), 
 def check_journal(conn, first, last, payloads=True):
     """Entries `first` to `last`, in order: each one's place and hash, the link from entry 1
     to the genesis hash and, with `payloads`, each payload and what was projected of it.
-    Returns (prev_hash of entry `first` or None if there is none, hash of the last entry
+    Returns (prev_digest of entry `first` or None if there is none, digest of the last entry
     read, the first problem of the journal itself, the first problem of a projection), None
     for no problem; the caller, who has read the entry before `first`, checks the link to
     it. The journal is read to its end after a projection problem, as any problem of its
     own is reported first."""
     projected = _Projected(conn, first, last) if payloads else None
     claims, names, anchors = (projected.claims, projected.names, projected.anchors) if payloads else ({}, {}, {})
-    span_prev_hash = prev = projection_problem = None
+    span_prev_digest = prev = projection_problem = None
     seq = first - 1
     # This loop is most of the check's time: a plain attribution whose row matches it costs
     # one regular expression and one comparison of tuples; all else is _Projected.problem's.
     for row in conn.execute(_ENTRIES, (first, last)):
         seq += 1
-        found_seq, payload, prev_hash, digest, claim_id, outlet_id, speaker_id, via_id, date, stance = row
+        found_seq, payload, prev_digest, digest, claim_id, outlet_id, speaker_id, via_id, date, stance = row
         if prev is None:
-            span_prev_hash = prev = GENESIS_HASH.encode() if seq == 1 else prev_hash
-        if found_seq != seq or prev_hash != prev or chain_hash(prev, payload) != digest:
-            return span_prev_hash, prev, _chain_problem(seq, found_seq, prev_hash, prev), None
+            span_prev_digest = prev = GENESIS_DIGEST if seq == 1 else prev_digest
+        if found_seq != seq or prev_digest != prev or chain_digest(prev.hex().encode(), payload) != digest:
+            return span_prev_digest, prev, _chain_problem(seq, found_seq, prev_digest, prev), None
         prev = digest
         if not payloads:
             continue
@@ -81,17 +84,17 @@ def check_journal(conn, first, last, payloads=True):
         ):
             problem, projection_problem = projected.problem(row, values, projection_problem)
             if problem:
-                return span_prev_hash, prev, f"seq {seq}: {problem}", None
+                return span_prev_digest, prev, f"seq {seq}: {problem}", None
     if seq < last:
         after = conn.execute("SELECT min(seq) FROM journal WHERE seq > ?", (seq,)).fetchone()[0]
-        return span_prev_hash, prev, f"seq {seq + 1}: missing (the next entry is seq {after})", None
-    return span_prev_hash, prev, None, projection_problem
+        return span_prev_digest, prev, f"seq {seq + 1}: missing (the next entry is seq {after})", None
+    return span_prev_digest, prev, None, projection_problem
 
 
-def _chain_problem(seq, found_seq, prev_hash, prev):
+def _chain_problem(seq, found_seq, prev_digest, prev):
     if found_seq != seq:
         return f"seq {seq}: missing (the next entry is seq {found_seq})"
-    if prev_hash != prev:
+    if prev_digest != prev:
         return f"seq {seq}: prev_hash does not match the hash of seq {seq - 1}"
     return f"seq {seq}: hash does not match its payload"
 
@@ -224,14 +227,14 @@ def on_own_connection(path, check):
 
 def read_journal_span(path, first, last):
     """check_journal of entries `first` to `last` of the ledger at `path`, on a connection of
-    its own, with the hashes as text; a file SQLite cannot read is its problem."""
+    its own, with the hashes as hex text; a file SQLite cannot read is its problem."""
     try:
-        span_prev_hash, head, problem, projection_problem = on_own_connection(
+        span_prev_digest, head, problem, projection_problem = on_own_connection(
             path, functools.partial(check_journal, first=first, last=last)
         )
     except ChainBroken as broken:
         return None, None, str(broken), None
-    return span_prev_hash and span_prev_hash.decode(), head and head.decode(), problem, projection_problem
+    return span_prev_digest and span_prev_digest.hex(), head and head.hex(), problem, projection_problem
 
 
 def main():

@@ -250,7 +250,7 @@ def check_structure(conn):
             if problem != "ok":
                 raise ChainBroken(f"file: SQLite's quick_check fails: {problem}")
     entries = conn.execute("SELECT count(*) FROM journal").fetchone()[0]
-    for index in ("journal_prev_hash", "journal_hash"):
+    for index in ("journal_prev_digest", "journal_digest"):
         if conn.execute(f"SELECT count(*) FROM journal INDEXED BY {index}").fetchone()[0] != entries:
             raise ChainBroken(f"file: index {index} does not hold one entry for each entry of the journal")
     indexes = conn.execute(
