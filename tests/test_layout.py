@@ -32,6 +32,7 @@ LAYERS = [
         "formats.journal",
         "formats.documents",
         "formats.worker",
+        "formats.parquet",
         "formats",
     ],
     ["close_claims"],
