@@ -40,9 +40,9 @@ ROW_GROUP_ROWS = 65_536
 ROW_GROUP_BYTES = 32 << 20
 PART = "part-0.parquet"
 # The columns whose values repeat, which Parquet keeps once each in a dictionary; the others
-# (ids, hashes, payloads, quotes) would fill one only to give it up.
+# (ids, claims, quotes, payloads, hashes) would fill one only to give it up.
 REPEATED = {
-    *("claim", "claimant", "speaker", "outlet", "via", "speaker_as_written", "outlet_as_written", "via_as_written"),
+    *("claimant", "speaker", "outlet", "via", "speaker_as_written", "outlet_as_written", "via_as_written"),
     *("date", "stance", "status", "first_seen", "first_outlet", "language", "translated_by"),
 }
 
@@ -66,21 +66,17 @@ DOCUMENTS = pa.schema(
 JOURNAL = pa.schema([("seq", _ID), ("payload", _TEXT), ("prev_hash", _TEXT), ("hash", _TEXT)])
 
 # In id order, the attributions view's columns, and url, quote and note read from the payload
-# by one join (the view looks each up on its own); the names' ids, to resolve aliases
-# (`_canonical`), the names as written, and the month, which is set aside (`_Spill`).
+# by one join (the view looks each up on its own); the names by id, looked up in Arrow
+# (`_named`), and the month, which is set aside (`_Spill`).
 _ATTRIBUTIONS = """
-    SELECT r.id, r.claim_id, r.claim, r.speaker_id, r.outlet_id, r.via_id, s.name, o.name, v.name, r.date,
-           r.stance, j.payload ->> '$.url', j.payload ->> '$.quote', r.document, r.quote_start, r.quote_end,
+    SELECT r.id, r.claim_id, r.claim, r.speaker_id, r.outlet_id, r.via_id, r.date, r.stance,
+           j.payload ->> '$.url', j.payload ->> '$.quote', r.document, r.quote_start, r.quote_end,
            j.payload ->> '$.note', r.status, r.month
     FROM attribution_rows AS r JOIN journal AS j ON j.seq = r.id
-    JOIN names AS o ON o.id = r.outlet_id LEFT JOIN names AS s ON s.id = r.speaker_id
-    LEFT JOIN names AS v ON v.id = r.via_id
     ORDER BY r.id"""
+_NAMED = ("speaker", "outlet", "via")
 _READ = pa.schema(
-    [*ATTRIBUTIONS][:3]
-    + [(f"{name}_id", _ID) for name in ("speaker", "outlet", "via")]
-    + [*ATTRIBUTIONS][7:]
-    + [("month", _TEXT)]
+    [*ATTRIBUTIONS][:3] + [(f"{name}_id", _ID) for name in _NAMED] + [*ATTRIBUTIONS][10:] + [("month", _TEXT)]
 )
 _CLAIMS = f"SELECT {', '.join(CLAIMS.names)} FROM claims ORDER BY id"
 _DOCUMENTS = """
@@ -247,10 +243,10 @@ def _write_attributions(conn, folder):
     in id order within it; returns how many. They are read in id order, set aside by month,
     then written a month at a time."""
     (folder / "attributions").mkdir()
-    aliased = _aliased(conn)
+    names = _names(conn)
     with _Spill(folder / ".months") as spill:
         for table in _row_groups(_batches(conn.execute(_ATTRIBUTIONS), _READ, "quote")):
-            spill.add(_canonical(table, *aliased))
+            spill.add(_named(table, *names))
         count = 0
         for month, tables in spill.months():
             partition = folder / "attributions" / f"year={int(month[:4])}" / f"month={int(month[5:7])}"
@@ -259,19 +255,24 @@ def _write_attributions(conn, folder):
     return count
 
 
-def _aliased(conn):
-    """(ids, canonical names) of the names that an alias resolves to another name."""
-    rows = conn.execute("SELECT id, canonical FROM entities WHERE canonical_id <> id").fetchall()
-    return pa.array([id_ for id_, _ in rows], _ID), pa.array([name for _, name in rows], _TEXT)
+def _names(conn):
+    """(ids, names as written, canonical names) of every name, as the entities view resolves
+    them: names are few beside attributions, and are looked up here once rather than for each."""
+    ids, written, canonical = [], [], []
+    for id_, name, canonical_name in conn.execute("SELECT id, name, canonical FROM entities"):
+        ids.append(id_)
+        written.append(name)
+        canonical.append(canonical_name)
+    return pa.array(ids, _ID), pa.array(written, _TEXT), pa.array(canonical, _TEXT)
 
 
-def _canonical(table, aliased_ids, aliased_names):
-    """A table read by _ATTRIBUTIONS (`_READ`) in the attributions' columns, with its month:
-    each name canonical, as the entities view resolves it (one that no alias resolves is its own)."""
+def _named(table, ids, written, canonical):
+    """A table read by _ATTRIBUTIONS (`_READ`) in the attributions' columns, with its month: its
+    names by id, canonical and as written."""
     columns = {name: table[name] for name in _READ.names}
-    for name in ("speaker", "outlet", "via"):
-        resolved = pc.take(aliased_names, pc.index_in(table[f"{name}_id"], value_set=aliased_ids))
-        columns[name] = pc.coalesce(resolved, table[f"{name}_as_written"])
+    for name in _NAMED:
+        at = pc.index_in(table[f"{name}_id"], value_set=ids)
+        columns[name], columns[f"{name}_as_written"] = pc.take(canonical, at), pc.take(written, at)
     columns["claimant"] = pc.coalesce(columns["speaker"], columns["outlet"])
     return pa.table([columns[name] for name in _SPILLED.names], schema=_SPILLED)
 
