@@ -2,11 +2,12 @@
 #   make demo   create .venv, install, build the seed ledger, serve it on http://127.0.0.1:8001
 #   make test   create .venv, install (and Debian's chromium where missing), run every test
 #   make test-fast  the tests without the slow and browser ones; make format  lay the code out
+#   make check-spark  Spark in local mode (and a JDK, where missing) re-checks a Parquet export
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test test-fast format bench bench-10m browser screenshots clean eval model polnear
+.PHONY: install demo test test-fast format bench bench-10m browser screenshots check-spark clean eval model polnear
 
 install: $(INSTALLED)
 
@@ -37,11 +38,19 @@ test-fast: $(INSTALLED)
 
 # The code's layout, as tests/test_format.py checks it.
 format: $(INSTALLED)
-	$(BIN)/ruff format ledger tests benchmarks
+	$(BIN)/ruff format ledger tests benchmarks scripts
 
 # The screenshots of README.md and docs/datasette.md, taken by the browser tests.
 screenshots: $(INSTALLED) browser
 	LEDGER_SCREENSHOTS=docs $(BIN)/python -m pytest -m browser tests/test_browser.py
+
+# Not part of `make test`: Spark in local mode reads a Parquet export of the seed ledger and
+# finds the ledger's counts and its whole chain (scripts/check_spark.py). It needs a Java
+# runtime: Debian's, installed where there is none.
+check-spark: $(INSTALLED) ledger.db
+	command -v java >/dev/null || (apt-get update && apt-get install -y default-jdk-headless)
+	$(BIN)/pip install --quiet -e '.[test,spark]'
+	$(BIN)/python scripts/check_spark.py ledger.db
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/run_all.py

@@ -89,8 +89,9 @@ class Run:
     max_rss_kib: int  # the largest resident set of the process or any child it waited for
 
 
-def measure(command, stdin=None):
-    """Run `command` to completion, returning its Run; its output is discarded, a failure raises."""
+def measure(command, stdin=None, cwd=None):
+    """Run `command` (in folder `cwd`) to completion, returning its Run; its output is discarded,
+    a failure raises."""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -99,6 +100,7 @@ def measure(command, stdin=None):
             stdout=subprocess.DEVNULL,
             stderr=errors,
             env=ENV,
+            cwd=cwd,
         )
         if stdin is not None:
             process.stdin.write(stdin)

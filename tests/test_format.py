@@ -11,6 +11,9 @@ RUFF = Path(sys.executable).with_name("ruff")
 
 def test_the_code_is_formatted():
     result = subprocess.run(
-        [str(RUFF), "format", "--check", "ledger", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True
+        [str(RUFF), "format", "--check", "ledger", "tests", "benchmarks", "scripts"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, "run `make format`:\n" + result.stdout + result.stderr

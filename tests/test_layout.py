@@ -33,6 +33,7 @@ LAYERS = [
         "formats.journal",
         "formats.documents",
         "formats.worker",
+        "formats.parquet",
         "formats",
     ],
     ["close_claims"],

@@ -38,12 +38,14 @@ def read_only_ledger(tmp_path):
         subprocess.run(["umount", str(mounted)], check=True)
 
 
-def test_it_is_verified_and_exported(read_only_ledger):
+def test_it_is_verified_and_exported(read_only_ledger, tmp_path):
     verified = run_ledger(read_only_ledger, "verify")
     assert verified.returncode == 0 and verified.stdout.startswith("ok: 2 entries"), verified.stderr
     assert run_ledger(read_only_ledger, "digest").stdout.startswith("2:")
     assert len(run_ledger(read_only_ledger, "export").stdout.splitlines()) == 2
     assert len(run_ledger(read_only_ledger, "export", "--format", "journal").stdout.splitlines()) == 2
+    parquet = run_ledger(read_only_ledger, "export", "--format", "parquet", "--output", tmp_path / "export")
+    assert parquet.returncode == 0 and parquet.stdout.endswith("journal/ 2 rows\n"), parquet.stderr
 
 
 def test_it_is_served_immutable(read_only_ledger):

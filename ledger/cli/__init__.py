@@ -227,8 +227,14 @@ def digest(ctx):
     is_flag=True,
     help="Include retracted and superseded attributions, each record with its status (a view, not a backup).",
 )
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False),
+    help="The folder that parquet writes (the other formats write to standard output).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace the --output folder if it holds anything.")
 @click.pass_context
-def export(ctx, fmt, include_all):
+def export(ctx, fmt, include_all, output, overwrite):
     """Write the current attributions as import records, names as written.
 
     \b
@@ -240,11 +246,29 @@ def export(ctx, fmt, include_all):
     corrections, fact-checkers), which `ledger import --format journal` replays into an
     empty ledger with the same entries and hashes. The other formats are views: they
     leave the history out.
+    parquet: the whole ledger as a folder of Parquet files, --output DIR, for DuckDB, Spark
+    or BigQuery: DIR/attributions (every one with its status, names canonical and as written,
+    partitioned by year and month of its date), DIR/claims, DIR/documents and DIR/journal.
+    A folder that holds anything is refused unless --overwrite, which replaces it whole.
     """
     format_ = formats.FORMATS[fmt]
     if include_all and format_.write_all is None:
         raise click.UsageError(f"--all does not apply to --format {fmt}")
+    if format_.write_folder and output is None:
+        raise click.UsageError(f"--format {fmt} writes a folder: give --output DIR")
+    if output is not None and not format_.write_folder:
+        folders = ", ".join(name for name, other in formats.FORMATS.items() if other.write_folder)
+        raise click.UsageError(f"--output applies to the formats that write a folder ({folders}), not to {fmt}")
+    if overwrite and output is None:
+        raise click.UsageError("--overwrite applies to --output only")
     with _open(ctx) as ledger:
+        if output is not None:
+            counts = _run(lambda: format_.write_folder(ledger, output, overwrite))
+            click.echo(
+                f"{output}: "
+                + ", ".join(f"{table}/ {count:,} row{'s' * (count != 1)}" for table, count in counts.items())
+            )
+            return
         written = (format_.write_all if include_all else format_.write)(ledger, sys.stdout)
         if written == 0 and fmt in ("claimreview", "claim-jsonld"):  # still valid JSON: say why it is empty
             click.echo(f"nothing written: {why_nothing_written(ledger)}", err=True)

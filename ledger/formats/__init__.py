@@ -1,7 +1,8 @@
 """The file formats: one registry of each format's name, reader, writers and file endings.
 
 A reader takes a binary stream and yields `base.Item`s (a raw record, or the problems found
-at a line); a writer takes a `Ledger` and a text stream and returns how many it wrote.
+at a line); a writer takes a `Ledger` and a text stream and returns how many it wrote; a folder
+writer takes a `Ledger` and a folder to fill (`parquet`).
 """
 
 import functools
@@ -18,6 +19,15 @@ class Format:
     write: Callable | None = None  # (ledger, out) -> count, of what is current
     write_all: Callable | None = None  # (ledger, out) -> count, retracted and superseded too (--all)
     endings: tuple = ()  # file name endings that tell the format, the longest first
+    write_folder: Callable | None = None  # (ledger, directory, overwrite=False) -> counts by table
+
+
+def write_parquet(ledger, directory, overwrite=False):
+    """`parquet.write_parquet`: pyarrow is imported by the one command that writes Parquet,
+    not by every command."""
+    from .parquet import write_parquet
+
+    return write_parquet(ledger, directory, overwrite)
 
 
 FORMATS = {
@@ -38,10 +48,11 @@ FORMATS = {
         Format("journal", text.read_jsonl, journal.write_journal, endings=(".journal.jsonl",)),
         Format("documents", documents.read_documents, documents.write_documents, endings=(".documents.jsonl",)),
         Format("annotation", write=documents.write_annotations),
+        Format("parquet", write_folder=write_parquet),
     )
 }
 IMPORT_FORMATS = tuple(name for name, format_ in FORMATS.items() if format_.read)
-EXPORT_FORMATS = tuple(name for name, format_ in FORMATS.items() if format_.write)
+EXPORT_FORMATS = tuple(name for name, format_ in FORMATS.items() if format_.write or format_.write_folder)
 
 
 def format_of(file_name):
