@@ -45,9 +45,11 @@ def verify(path, digest=None):
     # The tables first: every check reads those that schema.sql defines.
     newest, documents = on_own_connection(
         path,
-        lambda conn: refuse_hex_hashes(conn)
-        or check_schema(conn, kinds=("table",))
-        or (newest_seq(conn), document_lengths(conn)),
+        lambda conn: (
+            refuse_hex_hashes(conn)
+            or check_schema(conn, kinds=("table",))
+            or (newest_seq(conn), document_lengths(conn))
+        ),
     )
     spans = journal_spans(newest, READING_PROCESSES if newest >= ENTRIES_READ_BY_PROCESSES else 1, documents)
     readers = [_Reader(path, first, last, in_process=len(spans) == 1) for first, last in spans]
