@@ -44,14 +44,28 @@ def holds_hex_hashes(conn):
     return conn.execute("SELECT 1 FROM pragma_table_xinfo('journal') WHERE name = 'digest'").fetchone() is None
 
 
+def _is_hex_journal(conn):
+    """Whether the journal's table, indexes and triggers are exactly HEX_JOURNAL's."""
+    return {sql for (sql,) in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = 'journal'")} == set(
+        HEX_JOURNAL
+    )
+
+
 def refuse_hex_hashes(conn):
-    """What `verify` says of a journal of the previous layout, whose digests are not there to
-    check: that the next write migrates it."""
-    if holds_hex_hashes(conn):
+    """What `verify` says of a journal that stores its hashes as hex, whose digests are not
+    there to check: that the next write migrates it, or for a journal that is not exactly the
+    previous layout, that `ledger rebuild` copies it."""
+    if not holds_hex_hashes(conn):
+        return
+    if _is_hex_journal(conn):
         raise ChainBroken(
             "table journal: its hashes are stored as hex text, the layout before digests: the ledger's next "
             "write migrates it (CHANGELOG.md); nothing was checked"
         )
+    raise ChainBroken(
+        "table journal: its hashes are stored as hex text, in a layout other than the one a write migrates: "
+        "`ledger rebuild NEW.db` copies it into the current layout; nothing was checked"
+    )
 
 
 def migrate(conn):
@@ -65,8 +79,7 @@ def migrate(conn):
     legacy renaming, with foreign keys off as the ledger keeps them), and so read the new table."""
     if not holds_hex_hashes(conn):
         return
-    found = {sql for (sql,) in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = 'journal'")}
-    if found != set(HEX_JOURNAL):
+    if not _is_hex_journal(conn):
         raise LedgerError(
             "table journal: neither this version's layout nor the previous one, so it is not migrated; nothing "
             "was written (`ledger rebuild NEW.db` copies the journal into the current layout)"

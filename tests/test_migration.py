@@ -132,6 +132,11 @@ def test_a_journal_whose_guards_were_changed_is_not_migrated(db):
     status, output = ledger(db, "alias", "Hill", "--of", "Yván Gil")
     assert status == 1 and output.startswith("table journal: neither this version's layout nor the previous one")
     assert stores_hex(db) and len(journal(db)) == 21
+    assert ledger(db, "verify") == (
+        1,
+        "table journal: its hashes are stored as hex text, in a layout other than the one a write migrates: "
+        "`ledger rebuild NEW.db` copies it into the current layout; nothing was checked\n",
+    )
 
 
 def test_a_hash_not_in_lower_case_hex_is_not_migrated(db):
