@@ -23,22 +23,24 @@ from ..records import LIMITS, check_date, is_utc_time
 # typographic punctuation and currency signs. Neither white space but the space, nor a
 # control, format or combining character. tests/test_verify_payloads.py checks each pair.
 PLAIN_ALPHABET = "!#-\\[\\]-~\u00a1-\u00ac\u00ae-\u017f\u2010-\u2027\u2030-\u205e\u20a0-\u20c0"
-# Runs of the alphabet and the space, or an escaped quote or backslash, each taken whole
-# (possessively: nothing is tried again); not empty, and no space at either end, which
-# clean_text would strip.
-_TEXT = f'"(?! )((?:[ {PLAIN_ALPHABET}]++|\\\\["\\\\])++)(?<! )"'
+# A run of the alphabet and the space, then each escaped quote or backslash with the run after
+# it, each taken whole (possessively: nothing is tried again); not empty, and no space at
+# either end, which clean_text would strip. Unrolled so: the engine repeats a group once for
+# each escape, rather than once for each run and each escape.
+_TEXT = f'"(?![ "])([ {PLAIN_ALPHABET}]*+(?:\\\\["\\\\][ {PLAIN_ALPHABET}]*+)*+)(?<! )"'
 # An http(s) address (records.check_url): the scheme, then a host, with no white space.
 _URL = f'"(?=(?i:https?)://(?:[^/?#@"]*+@)?[^/?#@:"])([{PLAIN_ALPHABET}]++)"'
 _STANCE = '"(asserts|reports|questions|disputes)"'
 _RECORDED_AT = '"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)"'
 
-# An attribution's canonical JSON, its keys in sorted order; groups: claim, date, document,
-# note, outlet, quote, recorded_at, speaker, stance, url, via.
+# An attribution's canonical JSON, its keys in sorted order, each optional field taken whole
+# or not at all (possessively); groups: claim, date, document, note, outlet, quote,
+# recorded_at, speaker, stance, url, via.
 _PLAIN_ATTRIBUTION = re.compile(
-    f'\\{{"claim":{_TEXT},"date":{_TEXT}(?:,"document":"([0-9a-f]{{64}})")?(?:,"note":{_TEXT})?,"outlet":{_TEXT}'
-    f'(?:,"quote":{_TEXT})?'
-    f',"recorded_at":{_RECORDED_AT}(?:,"speaker":{_TEXT})?,"stance":{_STANCE},"type":"attribution"'
-    f'(?:,"url":{_URL})?(?:,"via":{_TEXT})?\\}}'
+    f'\\{{"claim":{_TEXT},"date":{_TEXT}(?:,"document":"([0-9a-f]{{64}})")?+(?:,"note":{_TEXT})?+,"outlet":{_TEXT}'
+    f'(?:,"quote":{_TEXT})?+'
+    f',"recorded_at":{_RECORDED_AT}(?:,"speaker":{_TEXT})?+,"stance":{_STANCE},"type":"attribution"'
+    f'(?:,"url":{_URL})?+(?:,"via":{_TEXT})?+\\}}'
 )
 _GROUPS = ("claim", "date", "document", "note", "outlet", "quote", "recorded_at", "speaker", "stance", "url", "via")
 # (limit, index of its group) from the shortest limit: a value can only be over a limit that the
