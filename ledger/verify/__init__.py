@@ -4,11 +4,11 @@ The tables of schema.sql come first, as every other check reads them. Then the j
 read again entry by entry in Python (journal.py): each entry's place and hash, its payload
 against what the ledger itself would have written (payloads.py), and its attribution and
 anchor rows. A long journal is read in parts by processes of their own, one per CPU, each
-part about as long to read, documents' texts counted in: this is Python work, which threads
-could not share out. Meanwhile SQLite checks the rest of the
-schema, the file's structure and the other projection rows (tables.py, anchors.py), each
-part on a connection of its own in a thread of its own (SQLite lets go of Python's lock while
-it works). The problem reported is the first in this order: the tables, the journal by seq,
+part about as long to read, documents' texts and anchors counted in: this is Python work,
+which threads could not share out. Meanwhile SQLite checks the rest of the schema, the
+file's structure and the other projection rows (tables.py, anchors.py), each part on a
+connection of its own in a thread of its own (SQLite lets go of Python's lock while it
+works). The problem reported is the first in this order: the tables, the journal by seq,
 the rest of the schema, the file, names and claims, the attribution rows, the other rows,
 the search indexes, the anchors, the names' resolutions. docs/reference.md lists every check
 with what it catches.
