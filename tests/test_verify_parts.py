@@ -10,7 +10,7 @@ from click.testing import CliRunner
 import ledger.verify
 from ledger.cli import cli
 from ledger.db import Ledger
-from ledger.verify import DOCUMENT_CHARACTERS, journal_spans
+from ledger.verify import ANCHORED, DOCUMENT_CHARACTERS, journal_spans
 
 from .helpers import SAMPLE, own_copy
 from .test_tamper_kinds import JOURNAL_TRIGGERS, entry, sha256, unseen_tamper
@@ -44,8 +44,8 @@ def verify(db):
 def test_spans_cover_every_seq_once():
     for newest in range(0, 30):
         for parts in range(1, 5):
-            for documents in ([], [(1, 5_000)], [(3, 400), (20, 9_000), (40, 800)]):
-                spans = journal_spans(newest, parts, documents)
+            for documents, anchored in (([], []), ([(1, 5_000)], [2, 3]), ([(3, 400), (20, 9_000), (40, 800)], [21])):
+                spans = journal_spans(newest, parts, documents, anchored)
                 assert [seq for first, last in spans for seq in range(first, last + 1)] == list(range(1, newest + 1))
                 assert len(spans) <= parts
 
@@ -53,6 +53,13 @@ def test_spans_cover_every_seq_once():
 def test_a_part_holding_a_long_document_holds_fewer_entries():
     """The document's entry is read as 101 entries: 1,100 in all, 550 each."""
     assert journal_spans(1_000, 2, [(1, 100 * DOCUMENT_CHARACTERS)]) == [(1, 450), (451, 1_000)]
+
+
+def test_a_part_holding_anchored_attributions_holds_fewer_entries():
+    """Entries 1 to 500 anchored: the first part's reading, of anchored entries only, is half
+    of all, to within an entry."""
+    (_, last), _ = journal_spans(1_000, 2, anchored=range(1, 501))
+    assert last < 500 and abs(last * (1 + ANCHORED) - (1_000 + 500 * ANCHORED) / 2) <= 1 + ANCHORED
 
 
 def test_read_in_processes_an_honest_ledger_verifies_to_the_same_head(db, in_three_processes):

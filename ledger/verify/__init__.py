@@ -4,18 +4,20 @@ The tables of schema.sql come first, as every other check reads them. Then the j
 read again entry by entry in Python (journal.py): each entry's place and hash, its payload
 against what the ledger itself would have written (payloads.py), and its attribution and
 anchor rows. A long journal is read in parts by processes of their own, one per CPU, each
-part about as long to read, documents' texts counted in: this is Python work, which threads
-could not share out. Meanwhile SQLite checks the rest of the
-schema, the file's structure and the other projection rows (tables.py, anchors.py), each
-part on a connection of its own in a thread of its own (SQLite lets go of Python's lock while
-it works). The problem reported is the first in this order: the tables, the journal by seq,
+part about as long to read, documents' texts and anchors counted in: this is Python work,
+which threads could not share out. Meanwhile SQLite checks the rest of the schema, the
+file's structure and the other projection rows (tables.py, anchors.py), each part on a
+connection of its own in a thread of its own (SQLite lets go of Python's lock while it
+works). The problem reported is the first in this order: the tables, the journal by seq,
 the rest of the schema, the file, names and claims, the attribution rows, the other rows,
 the search indexes, the anchors, the names' resolutions. docs/reference.md lists every check
 with what it catches.
 """
 
+import bisect
 import concurrent.futures
 import functools
+import itertools
 import json
 import os
 import subprocess
@@ -28,30 +30,32 @@ from ..migration import refuse_hex_hashes
 from .journal import check_chain, newest_seq, on_own_connection, read_journal_span
 from .tables import CHECKS_BEFORE_ATTRIBUTIONS, SQL_CHECKS, check_digest, check_schema, first_repeated_record
 
-__all__ = ["verify", "check_chain", "first_repeated_record"]
+__all__ = ["check_chain", "first_repeated_record", "verify"]
 
 # From this many entries on, the journal is read by processes, one part each: below it,
 # starting them would cost more than they save.
 ENTRIES_READ_BY_PROCESSES = 20_000
 READING_PROCESSES = os.cpu_count() or 1
-# A document's entry takes the journal's reading about as long as one entry more for every
-# this many characters of its text (measured: some 13 ns a character, 6 µs an attribution).
+# What the journal's reading of an entry takes, in entries: a document's one more for every
+# DOCUMENT_CHARACTERS characters of its text, an anchored attribution's ANCHORED more
+# (measured on the verify figure's ledger: an entry some 5 µs, a document's character 12 ns,
+# an anchor 1.3 µs).
 DOCUMENT_CHARACTERS = 400
+ANCHORED = 0.25
 
 
 def verify(path, digest=None):
     """Check the ledger at `path`; returns (entries, head hash) or raises ChainBroken naming
     the first problem. With `digest` (SEQ:HASH), also that entry SEQ still has HASH."""
     # The tables first: every check reads those that schema.sql defines.
-    newest, documents = on_own_connection(
+    newest, (documents, anchored) = on_own_connection(
         path,
         lambda conn: (
-            refuse_hex_hashes(conn)
-            or check_schema(conn, kinds=("table",))
-            or (newest_seq(conn), document_lengths(conn))
+            refuse_hex_hashes(conn) or check_schema(conn, kinds=("table",)) or (newest_seq(conn), heavier_entries(conn))
         ),
     )
-    spans = journal_spans(newest, READING_PROCESSES if newest >= ENTRIES_READ_BY_PROCESSES else 1, documents)
+    parts = READING_PROCESSES if newest >= ENTRIES_READ_BY_PROCESSES else 1
+    spans = journal_spans(newest, parts, documents, anchored)
     readers = [_Reader(path, first, last, in_process=len(spans) == 1) for first, last in spans]
     with concurrent.futures.ThreadPoolExecutor(len(SQL_CHECKS)) as pool:
         checks = [pool.submit(on_own_connection, path, check) for check in SQL_CHECKS]
@@ -79,28 +83,30 @@ def verify(path, digest=None):
     return (spans[-1][1] if spans else 0), head
 
 
-def document_lengths(conn):
-    """(seq, length of its text) of each document, in seq order, as document_records has them:
-    unchecked yet, they only share out the reading."""
-    return conn.execute(
+def heavier_entries(conn):
+    """(seq, length of its text) of each document and the seq of each anchored attribution,
+    in seq order, as the projections have them: unchecked yet, they only share out the reading."""
+    documents = conn.execute(
         "SELECT seq, length FROM document_records WHERE typeof(length) = 'integer' AND length > 0 ORDER BY seq"
     ).fetchall()
+    return documents, [seq for (seq,) in conn.execute("SELECT seq FROM anchors ORDER BY seq")]
 
 
-def journal_spans(newest, parts, documents=()):
+def journal_spans(newest, parts, documents=(), anchored=()):
     """Seqs 1 to `newest` in at most `parts` parts read at the same time, (first, last) each,
-    of about as much reading each: an entry, and one more for each DOCUMENT_CHARACTERS of the
-    text of a document's entry (`documents`: (seq, length of its text), in seq order)."""
-    heavy = [(seq, length // DOCUMENT_CHARACTERS) for seq, length in documents if seq <= newest]
-    total = newest + sum(more for _, more in heavy)
-    lasts, more_before, at = [], 0, 0  # more_before: of the documents before heavy[at]
-    for part in range(1, parts):
-        reading = total * part // parts  # of seqs 1 to this part's last
-        while at < len(heavy) and heavy[at][0] + more_before + heavy[at][1] <= reading:
-            more_before += heavy[at][1]
-            at += 1
-        next_document = heavy[at][0] if at < len(heavy) else newest + 1
-        lasts.append(min(reading - more_before, next_document - 1))
+    each about as long to read: an entry counts one, a document's entry one more for every
+    DOCUMENT_CHARACTERS of its text (`documents`: (seq, length)), an anchored attribution's
+    ANCHORED more (`anchored`: seqs); each in seq order."""
+    document_seqs = [seq for seq, _ in documents]
+    documents_reading = [0, *itertools.accumulate(length / DOCUMENT_CHARACTERS for _, length in documents)]
+
+    def reading(last):
+        """Of seqs 1 to `last`."""
+        more = documents_reading[bisect.bisect_right(document_seqs, last)]
+        return last + more + ANCHORED * bisect.bisect_right(anchored, last)
+
+    share = reading(newest) / parts
+    lasts = [bisect.bisect_right(range(newest + 1), share * part, key=reading) - 1 for part in range(1, parts)]
     spans, first = [], 1
     for last in [*lasts, newest]:
         if last >= first:

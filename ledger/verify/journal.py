@@ -57,7 +57,10 @@ def check_journal(conn, first, last, payloads=True):
     it. The journal is read to its end after a projection problem, as any problem of its
     own is reported first."""
     projected = _Projected(conn, first, last) if payloads else None
-    claims, names, anchors = (projected.claims, projected.names, projected.anchors) if payloads else ({}, {}, {})
+    # Bound once, not looked up at each entry.
+    claim_of, name_of, anchor_of = (
+        (projected.claims.get, projected.names.get, projected.anchors.get) if payloads else ({}.get,) * 3
+    )
     span_prev_digest = prev = projection_problem = None
     seq = first - 1
     # This loop is most of the check's time: a plain attribution whose row matches it costs
@@ -74,13 +77,13 @@ def check_journal(conn, first, last, payloads=True):
             continue
         values = plain_attribution(payload)
         if values is None or values != (
-            claims.get(claim_id),
-            names.get(outlet_id, False),
-            names.get(speaker_id, False),
-            names.get(via_id, False),
+            claim_of(claim_id),
+            name_of(outlet_id, False),
+            name_of(speaker_id, False),
+            name_of(via_id, False),
             date,
             stance,
-            anchors.get(seq),
+            anchor_of(seq),
         ):
             problem, projection_problem = projected.problem(row, values, projection_problem)
             if problem:

@@ -12,9 +12,9 @@ import functools
 import json
 import re
 
+from ..entries import clean_entry
 from ..errors import Refused
 from ..journal import canonical_json
-from ..entries import clean_entry
 from ..records import LIMITS, check_date, is_utc_time
 
 # Letters and signs that canonical JSON writes as themselves and that make NFC text next to
@@ -31,7 +31,8 @@ _TEXT = f'"(?![ "])([ {PLAIN_ALPHABET}]*+(?:\\\\["\\\\][ {PLAIN_ALPHABET}]*+)*+)
 # An http(s) address (records.check_url): the scheme, then a host, with no white space.
 _URL = f'"(?=(?i:https?)://(?:[^/?#@"]*+@)?[^/?#@:"])([{PLAIN_ALPHABET}]++)"'
 _STANCE = '"(asserts|reports|questions|disputes)"'
-_RECORDED_AT = '"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)"'
+# ASCII digits: \d would look up each character's Unicode category.
+_RECORDED_AT = '"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)"'
 
 # An attribution's canonical JSON, its keys in sorted order, each optional field taken whole
 # or not at all (possessively); groups: claim, date, document, note, outlet, quote,

@@ -10,8 +10,8 @@ from ..database import schema_statements
 from ..errors import ChainBroken, LedgerError
 from ..journal import GENESIS_HASH
 from ..projections import SEARCH_TEXTS
-from .anchors import check_anchors
 from ..records import LARGEST_ID
+from .anchors import check_anchors
 
 
 def check_digest(conn, digest):
