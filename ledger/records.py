@@ -82,9 +82,12 @@ def utc_now():
 @functools.lru_cache(maxsize=8_192)
 def claim_key(text):
     """Two claims are the same claim when their keys are equal (docs/reference.md, Records)."""
-    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
-    if not folded.isprintable():  # a joiner changes how a word is drawn, not which claim it is
-        folded = _JOINER.sub("", folded)
+    if text.isascii():  # most claims: NFC changes no ASCII, casefold only its capitals, no joiner is ASCII
+        folded = text.lower()
+    else:
+        folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+        if not folded.isprintable():  # a joiner changes how a word is drawn, not which claim it is
+            folded = _JOINER.sub("", folded)
     collapsed = " ".join(folded.split())
     if collapsed.endswith("."):
         collapsed = collapsed[:-1].rstrip()
