@@ -83,7 +83,7 @@ def fmt(value, unit):
     return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.3g} {unit}"
 
 
-def results_table(rows, previous=()):
+def results_table(rows, previous):
     """The figures, with the ratio of the same row in `previous` (the previous layout's rows)."""
     before = {(r["figure"], r["size"], r["measured"], r["anchor"]): r for r in previous}
     lines = [
@@ -106,8 +106,8 @@ def results_table(rows, previous=()):
 def previous_layout_lines(previous):
     run = previous["run"]
     return [
-        "The last column is the ratio of the same row on the journal's previous layout (each hash",
-        "kept as 64 hex digits, UNIQUE twice over; now 32-byte digests behind generated hex columns,",
+        "The last column is the ratio of the same row on the journal's previous layout (prev_hash and",
+        "hash stored as 64 hex digits, each UNIQUE; now 32-byte digests behind generated hex columns,",
         f"CHANGELOG), as published from `make bench` at {run['ledger measured']} on {run['date']}",
         f"({run['sizes and runs']}, load average {run['load average (1, 5, 15 min)']}), kept in",
         "`benchmarks/previous-layout.json`. Each ratio was measured against its anchor in its own",
