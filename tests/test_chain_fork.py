@@ -16,14 +16,24 @@ from .test_chain_independent import recheck
 # A writer on a plain sqlite3 connection, driven line by line on standard input: `read` reads
 # the tail and answers `tail SEQ`; `write` appends an entry extending the tail it read, with
 # the seq after the newest it finds, and answers `won` or `refused: REASON`. It waits for the
-# write lock as long as the ledger's own writers do (60 s), where sqlite3's default is 5 s.
+# write lock until the other writer lets go of it, however long that takes: SQLite's busy
+# timeout only sets how often it looks again.
 WRITER = """
 import hashlib, json, sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
 name = sys.argv[2]
+
+def when_unlocked(sql, parameters=()):
+    while True:
+        try:
+            return conn.execute(sql, parameters)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+
 for command in sys.stdin:
     if command.strip() == "read":
-        seq, tail = conn.execute(
+        seq, tail = when_unlocked(
             "SELECT coalesce(max(seq), 0), coalesce((SELECT digest FROM journal ORDER BY seq DESC LIMIT 1), zeroblob(32))"
             " FROM journal"
         ).fetchone()
@@ -32,7 +42,7 @@ for command in sys.stdin:
     payload = json.dumps({"round": seq + 1, "writer": name}, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(tail.hex().encode() + b"\\n" + payload.encode()).digest()
     try:
-        conn.execute(
+        when_unlocked(
             "INSERT INTO journal (seq, payload, prev_digest, digest)"
             " VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM journal), ?, ?, ?)",
             (payload, tail, digest),
