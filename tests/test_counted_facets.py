@@ -5,7 +5,9 @@ import sqlite3
 
 import pytest
 from datasette.app import Datasette
+from datasette.database import Database
 
+from ledger.datasette_plugin import facets as facets_module
 from ledger.db import Ledger
 
 from .helpers import SAMPLE
@@ -94,7 +96,17 @@ FILTERED_PAGES = {
     "?stance=asserts&outlet=Global+Times": "stance = 'asserts' AND outlet = 'Global Times'",
     "?_search=Peru": searched("Peru"),
     "?status=current&_search=Venezuela": f"status = 'current' AND {searched('Venezuela')}",
+    "?stance=questions&_search=Venezuela": f"stance = 'questions' AND {searched('Venezuela')}",
+    "?outlet=BBC&_search=Peru": f"outlet = 'BBC' AND {searched('Peru')}",
 }
+# The pages that only exact filters on names and stance, and a search, select.
+BEGUN_WITH_THE_FILTERS = [
+    "?stance=disputes",
+    "?stance=asserts&outlet=Global+Times",
+    "?_search=Peru",
+    "?stance=questions&_search=Venezuela",
+    "?outlet=BBC&_search=Peru",
+]
 
 
 @pytest.mark.asyncio
@@ -127,3 +139,44 @@ async def test_a_filtered_page_past_the_facet_time_limit_still_answers_without_f
     assert response.status_code == 200
     assert response.json()["facet_results"] == {}
     assert response.json()["rows"]
+
+
+def logged(monkeypatch):
+    """The SQL that Datasette runs on a page, and each count of facets as ("facets", SQL of its rows),
+    in the order they were asked for."""
+    events = []
+    execute, counts_of_rows = Database.execute, facets_module.counts_of_rows
+
+    async def logging_execute(self, sql, *args, **kwargs):
+        events.append(sql)
+        return await execute(self, sql, *args, **kwargs)
+
+    def logging_counts(datasette, database, table, columns, rows_sql, params):
+        events.append(("facets", rows_sql))
+        return counts_of_rows(datasette, database, table, columns, rows_sql, params)
+
+    monkeypatch.setattr(Database, "execute", logging_execute)
+    monkeypatch.setattr(facets_module, "counts_of_rows", logging_counts)
+    return events
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("query", BEGUN_WITH_THE_FILTERS)
+async def test_a_pages_facets_are_begun_before_datasette_counts_its_rows(seed_ledger, query, monkeypatch):
+    events = logged(monkeypatch)
+    data = (await Datasette([str(seed_ledger)]).client.get(f"/ledger/attributions.json{query}")).json()
+    assert set(data["facet_results"]) == set(COLUMNS["attributions"])
+    [counted] = [event for event in events if isinstance(event, tuple)]  # the page's own SQL is not counted again
+    count = next(i for i, event in enumerate(events) if str(event).startswith("select count(*) from attributions"))
+    main = next(i for i, event in enumerate(events) if str(event).startswith("select id, claim_id"))
+    assert events.index(counted) < main < count
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("query", ["?status=current&_search=Venezuela", "?date__gte=2024-07-30&outlet=BBC"])
+async def test_a_page_with_another_filter_counts_its_own_rows(seed_ledger, query, monkeypatch):
+    events = logged(monkeypatch)
+    data = (await Datasette([str(seed_ledger)]).client.get(f"/ledger/attributions.json{query}")).json()
+    assert data["filtered_table_rows_count"] > 0
+    [(_, rows_sql)] = [event for event in events if isinstance(event, tuple)]
+    assert rows_sql.startswith("select id, claim_id")  # the page's own SQL, asked for after its count

@@ -8,8 +8,8 @@ pages and shows why an attribution was retracted or superseded (`cells`), serves
 `/DB/claims/ID` with a timeline drawn on the server (`pages`, `timeline`), searches names and
 word prefixes as well as claim texts and quotes (`search`), makes its connections query-only
 (`read_only`), and shows whether the hash chain verified (`chain`). On the attributions view
-it narrows filters on names by name id (`narrowing`) and counts facets in one pass (`facets`,
-`counts`), so that pages stay fast at a million attributions. Its templates (`templates/`,
+it narrows filters on names by name id (`narrowing`) and counts facets in one pass, begun
+with the filters (`facets`, `counts`), so that pages stay fast at a million attributions. Its templates (`templates/`,
 found by Datasette as a plugin package's own) extend Datasette's and change nothing on a
 database that is not a ledger.
 """
@@ -71,6 +71,11 @@ def filters_from_request(request, database, table, datasette):
 @hookimpl(specname="filters_from_request")
 def search_filters(request, database, table, datasette):
     return search.search_filters(request, database, table, datasette)
+
+
+@hookimpl(specname="filters_from_request")
+def page_counts(request, database, table, datasette):
+    return facets.begin_page_counts(request, database, table, datasette)
 
 
 @hookimpl

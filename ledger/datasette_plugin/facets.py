@@ -1,25 +1,71 @@
 """The plugin's `counted` facet type, which the attributions and claims views' default facets use."""
 
+import asyncio
 import heapq
 import json
 import re
 import sqlite3
 import urllib.parse
 from collections import Counter
+from dataclasses import dataclass
 from functools import partial
 
 from datasette.database import QueryInterrupted
-from datasette.facets import ColumnFacet
+from datasette.facets import ColumnFacet, load_facet_configs
 from datasette.utils import escape_sqlite, path_with_removed_args, sqlite_timelimit
+from datasette.utils.asgi import BadRequest
 
 from ..records import STANCES, STATUSES
-from .counts import by_canonical_name, canonical_names, head_counts
+from .counts import canonical_names, head_counts
 from .metadata import NAME_ID_COLUMNS
 from .narrowing import name_narrowing
-from .state import ledger_names, once_per_head
+from .search import page_search
+from .state import begin, ledger_names, once_per_head, state_of
 
 COUNTED_VIEWS = ("attributions", "claims")
 FIXED_VALUES = {"stance": STANCES, "status": STATUSES}  # of the attributions view
+
+
+@dataclass
+class PageCounts:
+    columns: list
+    task: asyncio.Task  # of counts_of_rows: (how many rows, {column: Counter of value})
+
+
+def begin_page_counts(request, database, table, datasette):
+    """Datasette's filters_from_request hook adding no filter: on a page of a ledger's
+    attributions that only exact filters on names and stance, and a search, select, it begins
+    counting the page's facets over the rows they select, on a thread of its own, while
+    Datasette runs the page's query and then its count of the page's rows on another."""
+    narrowing = name_narrowing(request, database, table, datasette)
+    # Datasette counts no facet with _nofacet, nor for the array and object shapes.
+    if narrowing is None or not narrowing.complete or request.args.get("_nofacet"):
+        return None
+    if request.args.get("_shape") in ("array", "object"):
+        return None
+    configs = load_facet_configs(request, datasette.table_metadata(database, table))
+    columns = [config["config"]["simple"] for config in configs.get(CountedFacet.type, [])]
+    searching = page_search(request, database, table, datasette)
+    if not columns or (narrowing.where is None and searching is None):
+        return None  # no facet to count, or the unfiltered view, counted once per head
+
+    async def start():
+        clauses, params = [], {}
+        if narrowing.where:
+            clauses.append(narrowing.where)
+            params.update(narrowing.params)
+        if searching is not None:
+            try:
+                search = await searching
+            except BadRequest:
+                return  # the search's own filter reports it
+            clauses += search.where_clauses
+            params.update(search.params)
+        rows_sql = f"SELECT * FROM attributions WHERE {' AND '.join(clauses)}"
+        counting = counts_of_rows(datasette, database, table, columns, rows_sql, params)
+        state_of(datasette).page_counts[request] = PageCounts(columns, begin(counting))
+
+    return start
 
 
 class CountedFacet(ColumnFacet):
@@ -30,7 +76,9 @@ class CountedFacet(ColumnFacet):
     the facet time limit. Here the unfiltered attributions and claims views take their
     counts from the base tables, counted once per journal head, and a filtered page (any
     filter or search) reads the facet columns of its rows in a single query (names by id,
-    from attribution_rows), with the time of all its facets together."""
+    from attribution_rows), with the time of all its facets together. On a page of
+    attributions that only exact filters and a search select, that query was begun with
+    the filters (`begin_page_counts`), and has run beside Datasette's own queries."""
 
     type = "counted"
 
@@ -45,9 +93,9 @@ class CountedFacet(ColumnFacet):
         counts = await self._whole_view_counts()
         if counts is None or any(column not in counts for column in columns):
             try:
-                counts = await self._narrowed_counts(columns)
+                counts = await self._page_counts_begun(columns)
                 if counts is None:
-                    _, counts = await self._counts_of_rows(columns, self.sql, self.params)
+                    _, counts = await counts_of_rows(self.ds, self.database, self.table, columns, self.sql, self.params)
             except QueryInterrupted:
                 return [], columns
         size = self.get_facet_size()
@@ -90,61 +138,16 @@ class CountedFacet(ColumnFacet):
             )
         return results, []
 
-    async def _narrowed_counts(self, columns):
-        """The page's counts read from the rows its name narrowing allows, without the page's
-        filters, when they are the same rows; else None.
-
-        The narrowing is implied by the page's filters, so the page's rows are among the
-        rows it allows; when there are as many of them as Datasette counted on the page,
-        they are the same rows, and their names need not be resolved row by row again."""
-        narrowing = name_narrowing(self.request, self.database, self.table, self.ds)
-        if narrowing is None or not narrowing.alone or self.row_count is None:
+    async def _page_counts_begun(self, columns):
+        """The counts of the page begun with its filters, if any, holding these columns, and
+        counted over the page's very rows: the exact filters and search that select them are
+        implied by the page's filters, so the page's rows are among theirs, and when there are
+        as many as Datasette counted on the page, they are the same rows."""
+        begun = state_of(self.ds).page_counts.get(self.request)
+        if begun is None or not set(columns) <= set(begun.columns) or self.row_count is None:
             return None
-        total, counts = await self._counts_of_rows(
-            columns, f"SELECT * FROM attributions WHERE {narrowing.where}", narrowing.params
-        )
+        total, counts = await begun.task
         return counts if total == self.row_count else None
-
-    async def _counts_of_rows(self, columns, rows_sql, params):
-        """How many rows rows_sql gives (a page's SQL without its order or limit), and
-        {column: Counter of value} over them.
-
-        Each column's values come back as one JSON array, or for a column with a fixed set of
-        values their counts as one JSON object: making a Python value of each cell, as
-        fetching rows does, costs more than the query over tens of thousands of rows."""
-        # On a ledger's attributions, the same filters run over attribution_rows, which has
-        # the columns of attributions and the ids of the names as written: a name column is
-        # read as its name id, on the same row, and named once per id.
-        page = (
-            self.table == "attributions"
-            and self.database in ledger_names(self.ds)
-            and re.fullmatch(r"select .+? from attributions\b(.*)", rows_sql, re.DOTALL | re.IGNORECASE)
-        )
-        name_ids = NAME_ID_COLUMNS if page else {}
-        rows = f"attribution_rows AS attributions{page[1]}" if page else f"({rows_sql}) AS page"
-        selected = ", ".join(_counted_values(column, name_ids.get(column, column)) for column in columns)
-        sql = f"SELECT count(*), {selected} FROM {rows}"
-        time_limit = self.ds.setting("facet_time_limit_ms") * len(columns)
-
-        def count(conn):
-            try:
-                with sqlite_timelimit(conn, time_limit):
-                    total, *arrays = conn.execute(sql, params).fetchone()
-                    canonical = once_per_head(self.ds, self.database, canonical_names, conn) if name_ids else {}
-            except sqlite3.OperationalError as error:
-                if "interrupted" in str(error):
-                    raise QueryInterrupted(error, sql, params) from None
-                raise
-            counts = {column: Counter(json.loads(values)) for column, values in zip(columns, arrays)}
-            for column, counter in counts.items():
-                counter.pop(None, None)  # as Datasette's facets, which count only values
-                if column in FIXED_VALUES:
-                    counts[column] = +counter  # a value no row has is not shown
-                if column in name_ids:
-                    counts[column] = by_canonical_name(counter, canonical)
-            return total, counts
-
-        return await self.ds.get_database(self.database).execute_fn(count)
 
     async def _whole_view_counts(self):
         """The counts of this facet's view, or None if they do not apply to this page."""
@@ -157,13 +160,76 @@ class CountedFacet(ColumnFacet):
         return counts[self.table]
 
 
-def _counted_values(column, selected):
-    """SQL for one JSON value holding a column's values over a page's rows: an object of
-    counts for a column whose values are fixed, else an array of every row's value."""
+# On a ledger's attributions page, these columns are read from another column of the same
+# row of attribution_rows, whose values hold no comma, listed by group_concat (cheaper than a
+# JSON array), and counted by the value each maps to: a name by its id, named once per id
+# (`canonical`, {name id: canonical name}), and a month by its date.
+READ_AS = {
+    **{
+        column: (id_column, lambda name_id, canonical: canonical[int(name_id)])
+        for column, id_column in NAME_ID_COLUMNS.items()
+    },
+    "month": ("date", lambda date, canonical: date[:7]),
+}
+
+
+def _counted_values(column, read_as):
+    """SQL for one value holding a column's values over a page's rows: a JSON object of counts
+    for a column whose values are fixed, the values of the column it is read as (`read_as`,
+    or None) between commas, else a JSON array of every row's value."""
     if column in FIXED_VALUES:
         counts = (
-            f"'{value}', count(*) FILTER (WHERE {escape_sqlite(selected)} = '{value}')"
-            for value in FIXED_VALUES[column]
+            f"'{value}', count(*) FILTER (WHERE {escape_sqlite(column)} = '{value}')" for value in FIXED_VALUES[column]
         )
         return f"json_object({', '.join(counts)})"
-    return f"json_group_array({escape_sqlite(selected)})"
+    if read_as:
+        return f"group_concat({escape_sqlite(read_as)})"
+    return f"json_group_array({escape_sqlite(column)})"
+
+
+async def counts_of_rows(datasette, database, table, columns, rows_sql, params):
+    """How many rows rows_sql gives (a page's SQL without its order or limit), and
+    {column: Counter of value} over them.
+
+    Each column's values come back as one text, or for a column with a fixed set of values
+    their counts as one JSON object: making a Python value of each cell, as fetching rows
+    does, costs more than the query over tens of thousands of rows."""
+    # On a ledger's attributions, the same filters run over attribution_rows, which has the
+    # columns of attributions and those that READ_AS reads.
+    page = (
+        table == "attributions"
+        and database in ledger_names(datasette)
+        and re.fullmatch(r"select .+? from attributions\b(.*)", rows_sql, re.DOTALL | re.IGNORECASE)
+    )
+    read_as = {column: READ_AS[column] for column in columns if page and column in READ_AS}
+    rows = f"attribution_rows AS attributions{page[1]}" if page else f"({rows_sql}) AS page"
+    selected = ", ".join(
+        _counted_values(column, read_as[column][0] if column in read_as else None) for column in columns
+    )
+    sql = f"SELECT count(*), {selected} FROM {rows}"
+    time_limit = datasette.setting("facet_time_limit_ms") * len(columns)
+
+    def count(conn):
+        try:
+            with sqlite_timelimit(conn, time_limit):
+                total, *values = conn.execute(sql, params).fetchone()
+                canonical = once_per_head(datasette, database, canonical_names, conn) if read_as else {}
+        except sqlite3.OperationalError as error:
+            if "interrupted" in str(error):
+                raise QueryInterrupted(error, sql, params) from None
+            raise
+        counts = {}
+        for column, listed in zip(columns, values):
+            if column in FIXED_VALUES:
+                counts[column] = +Counter(json.loads(listed))  # a value no row has is not shown
+            elif column in read_as:
+                value_of = read_as[column][1]
+                counts[column] = Counter()
+                for read, count in Counter(listed.split(",") if listed else ()).items():
+                    counts[column][value_of(read, canonical)] += count
+            else:
+                counts[column] = Counter(json.loads(listed))
+                counts[column].pop(None, None)  # as Datasette's facets, which count only values
+        return total, counts
+
+    return await datasette.get_database(database).execute_fn(count)

@@ -16,20 +16,21 @@ from .state import ledger_names, state_of
 
 @dataclass
 class Narrowing:
-    where: str  # `id IN (...)`, over attribution_records
+    where: str | None  # `id IN (...)`, over attribution_records; None with no exact filter
     params: dict
-    alone: bool  # no other filter or search on the page, so likely the page's very rows
+    by_name: bool  # an exact filter on a name, which Datasette's own filter resolves row by row
+    complete: bool  # no filter on the page but these and a search: its rows are those both select
 
 
 def narrowing_filters(request, database, table, datasette) -> FilterArguments | None:
     """The narrowing of a page, as Datasette's filters_from_request hook gives a filter."""
     narrowing = name_narrowing(request, database, table, datasette)
-    return FilterArguments([narrowing.where], narrowing.params) if narrowing else None
+    return FilterArguments([narrowing.where], narrowing.params) if narrowing and narrowing.by_name else None
 
 
 def name_narrowing(request, database, table, datasette) -> Narrowing | None:
     """The narrowing of a page of a ledger's attributions, made once per request: the filter
-    and the facets both ask for it."""
+    and the facets both ask for it. None on any other page."""
     if table != "attributions" or database not in ledger_names(datasette):
         return None
     narrowings = state_of(datasette).narrowings
@@ -38,17 +39,18 @@ def name_narrowing(request, database, table, datasette) -> Narrowing | None:
     return narrowings[request]
 
 
-def narrowing_of(args) -> Narrowing | None:
+def narrowing_of(args) -> Narrowing:
     """The attribution ids that a page's exact filters on names and stance allow (`args`, its
-    query string), or None when it has no such filter on a name (a stance alone has its own index)."""
+    query string). Datasette is given it as a filter only with a name among them: a stance
+    alone has its own index."""
     pairs = sorted(
         (key, value) for key in args if not (key.startswith("_") and "__" not in key) for value in args.getlist(key)
     )  # what Datasette reads as filters
     conditions, params, by_name = [], {}, False
-    alone = not any(key.startswith(("_search", "_where", "_through")) for key in args)
+    complete = not any(key.startswith(("_where", "_through")) for key in args)
     for column, lookup, value in Filters(pairs).selections():
         if lookup != "exact" or (column not in NAME_ID_COLUMNS and column != "stance"):
-            alone = False
+            complete = False
             continue
         param = f"ledger_narrowing_{len(params)}"
         params[param] = value
@@ -57,6 +59,5 @@ def narrowing_of(args) -> Narrowing | None:
         else:
             conditions.append(f"{NAME_ID_COLUMNS[column]} IN (SELECT id FROM entities WHERE canonical = :{param})")
             by_name = True
-    if not by_name:
-        return None
-    return Narrowing(f"id IN (SELECT seq FROM attribution_records WHERE {' AND '.join(conditions)})", params, alone)
+    where = f"id IN (SELECT seq FROM attribution_records WHERE {' AND '.join(conditions)})" if conditions else None
+    return Narrowing(where, params, by_name, complete)

@@ -18,12 +18,32 @@ from datasette.filters import FilterArguments
 from datasette.utils.asgi import BadRequest
 
 from .metadata import NAME_ID_COLUMNS, SEARCHES
-from .state import ledger_names, state_of
+from .state import begin, ledger_names, state_of
 
 
 def search_filters(request, database, table, datasette):
     """What the page's `_search` arguments select, as Datasette's filters_from_request hook
     gives a filter (a coroutine function); None on a page that this search does not serve."""
+    searching = page_search(request, database, table, datasette)
+    if searching is None:
+        return None
+
+    async def search():
+        return await searching
+
+    return search
+
+
+def page_search(request, database, table, datasette):
+    """The page's search, begun once per request (the filter and the facets' early count both
+    await it): a task giving FilterArguments, or None on a page that this search does not serve."""
+    searches = state_of(datasette).searches
+    if request not in searches:
+        searches[request] = _begin_search(request, database, table, datasette)
+    return searches[request]
+
+
+def _begin_search(request, database, table, datasette):
     if table not in SEARCHES or database not in ledger_names(datasette):
         return None
     searches = {key: request.args[key] for key in request.args if key.startswith("_search") and key != "_searchmode"}
@@ -70,7 +90,7 @@ def search_filters(request, database, table, datasette):
                     clauses.append(f"id IN ({rows} UNION ALL SELECT seq FROM attribution_records WHERE {by_name})")
         return FilterArguments(clauses, params, described)
 
-    return search
+    return begin(search())
 
 
 def search_words(text) -> list[str]:

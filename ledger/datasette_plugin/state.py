@@ -2,6 +2,7 @@
 as checked at startup, what was computed at a journal head, the name indexes of search, and
 what was computed for a request."""
 
+import asyncio
 import sqlite3
 import weakref
 
@@ -20,6 +21,8 @@ class LedgerState:
         self.metadata = None  # (the chains it was built at, metadata.ledger_metadata's metadata)
         self.name_indexes = {}  # ledger name -> search.NameIndex, made by the first search
         self.narrowings = weakref.WeakKeyDictionary()  # request -> narrowing.Narrowing or None
+        self.searches = weakref.WeakKeyDictionary()  # request -> asyncio.Task of its search, or None
+        self.page_counts = weakref.WeakKeyDictionary()  # request -> facets.PageCounts begun early
 
 
 _states = weakref.WeakKeyDictionary()  # Datasette -> LedgerState
@@ -67,3 +70,11 @@ def once_per_head(datasette, database, function, conn):
     if (database, function) not in cache or cache[(database, function)][0] != head:
         cache[(database, function)] = (head, function(conn))
     return cache[(database, function)][1]
+
+
+def begin(awaitable) -> asyncio.Task:
+    """A task running `awaitable` from now on, for a request's later steps to await: its error
+    reaches whoever awaits it, and is not logged as never retrieved when the page fails first."""
+    task = asyncio.ensure_future(awaitable)
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return task
