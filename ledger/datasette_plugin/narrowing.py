@@ -16,10 +16,14 @@ from .state import ledger_names, state_of
 
 @dataclass
 class Narrowing:
-    where: str | None  # `id IN (...)`, over attribution_records; None with no exact filter
+    ids_sql: str | None  # SQL selecting the ids of attribution_records allowed; None with no exact filter
     params: dict
     by_name: bool  # an exact filter on a name, which Datasette's own filter resolves row by row
     complete: bool  # no filter on the page but these and a search: its rows are those both select
+
+    @property
+    def where(self):
+        return f"id IN ({self.ids_sql})"
 
 
 def narrowing_filters(request, database, table, datasette) -> FilterArguments | None:
@@ -59,5 +63,5 @@ def narrowing_of(args) -> Narrowing:
         else:
             conditions.append(f"{NAME_ID_COLUMNS[column]} IN (SELECT id FROM entities WHERE canonical = :{param})")
             by_name = True
-    where = f"id IN (SELECT seq FROM attribution_records WHERE {' AND '.join(conditions)})" if conditions else None
-    return Narrowing(where, params, by_name, complete)
+    ids_sql = f"SELECT seq FROM attribution_records WHERE {' AND '.join(conditions)}" if conditions else None
+    return Narrowing(ids_sql, params, by_name, complete)

@@ -12,6 +12,7 @@ import json
 import re
 import sqlite3
 import threading
+from dataclasses import dataclass
 from functools import partial
 
 from datasette.filters import FilterArguments
@@ -29,14 +30,22 @@ def search_filters(request, database, table, datasette):
         return None
 
     async def search():
-        return await searching
+        found = await searching
+        return FilterArguments([f"id IN ({ids})" for ids in found.ids_sql], found.params, found.described)
 
     return search
 
 
+@dataclass
+class PageSearch:
+    ids_sql: list  # SQL selecting ids, one for each part of the search: a row is found by all
+    params: dict
+    described: list  # each part in words, for the page's description
+
+
 def page_search(request, database, table, datasette):
     """The page's search, begun once per request (the filter and the facets' early count both
-    await it): a task giving FilterArguments, or None on a page that this search does not serve."""
+    await it): a task giving a PageSearch, or None on a page that this search does not serve."""
     searches = state_of(datasette).searches
     if request not in searches:
         searches[request] = _begin_search(request, database, table, datasette)
@@ -55,7 +64,7 @@ def _begin_search(request, database, table, datasette):
         db = datasette.get_database(database)
         fts_columns = await db.table_columns(fts_table)
         raw = request.args.get("_searchmode") == "raw"
-        clauses, params, described = [], {}, []
+        ids_sql, params, described = [], {}, []
 
         def fts_rows(query):
             params[f"ledger_search_{len(params)}"] = query
@@ -68,7 +77,7 @@ def _begin_search(request, database, table, datasette):
             terms = [text] if raw else [f'"{word}"*' for word in search_words(text)] or ['""']  # no word: no row
             if column is not None:
                 in_column = f"{column} : ({' '.join(terms)})"
-                clauses.append(f"id IN ({fts_rows(in_column)})")
+                ids_sql.append(fts_rows(in_column))
                 described.append(f'search column "{column}" matches "{text}"')
                 continue
             described.append(f'search matches "{text}"')
@@ -78,7 +87,7 @@ def _begin_search(request, database, table, datasette):
             # The words that no name matches are looked up together; each of the others on its own.
             unnamed = [term for term, ids in zip(terms, names) if not ids]
             if unnamed:
-                clauses.append(f"id IN ({fts_rows(' '.join(unnamed))})")
+                ids_sql.append(fts_rows(" ".join(unnamed)))
             for term, ids in zip(terms, names):
                 if ids:
                     rows = fts_rows(term)
@@ -87,8 +96,8 @@ def _begin_search(request, database, table, datasette):
                     by_name = " OR ".join(
                         f"{name_id} IN (SELECT value FROM json_each(:{named}))" for name_id in NAME_ID_COLUMNS.values()
                     )
-                    clauses.append(f"id IN ({rows} UNION ALL SELECT seq FROM attribution_records WHERE {by_name})")
-        return FilterArguments(clauses, params, described)
+                    ids_sql.append(f"{rows} UNION ALL SELECT seq FROM attribution_records WHERE {by_name}")
+        return PageSearch(ids_sql, params, described)
 
     return begin(search())
 
