@@ -26,21 +26,16 @@ from .state import begin, ledger_names, once_per_head, state_of
 COUNTED_VIEWS = ("attributions", "claims")
 
 
-# The parts of a page whose facets are begun with its filters, each a range of ids counted on a
-# thread of its own: with Datasette's query and count on another, two cores are kept busy.
-PARTS = 2
-
-
 @dataclass
 class PageCounts:
     columns: list
-    task: asyncio.Task  # of (how many rows, {column: Counter of value}), as counts_of_rows gives
+    task: asyncio.Task  # of counts_of_rows: (how many rows, {column: Counter of value})
 
 
 def begin_page_counts(request, database, table, datasette):
     """Datasette's filters_from_request hook adding no filter: on a page of a ledger's
     attributions that only exact filters on names and stance, and a search, select, it begins
-    counting the page's facets over the rows they select, on threads of their own, while
+    counting the page's facets over the rows they select, on a thread of its own, while
     Datasette runs the page's query and then its count of the page's rows on another."""
     narrowing = name_narrowing(request, database, table, datasette)
     # Datasette counts no facet with _nofacet, nor for the array and object shapes.
@@ -66,41 +61,11 @@ def begin_page_counts(request, database, table, datasette):
                 return  # the search's own filter reports it
             ids_sql += search.ids_sql
             params.update(search.params)
-        # Each part's range is pushed into every query of ids (FTS5 and the indexes take it),
-        # so no part reads the ids of another.
-        in_part = " AND ".join(
-            f"id IN (WITH part(id) AS ({ids}) SELECT id FROM part WHERE id BETWEEN :ledger_first AND :ledger_last)"
-            for ids in ids_sql
-        )
-        rows_sql = f"SELECT * FROM attributions WHERE {in_part}"
-        db = datasette.get_database(database)
-        last = (await db.execute("SELECT coalesce(max(seq), 0) FROM attribution_records")).first()[0]
-        parts = [
-            begin(
-                counts_of_rows(
-                    datasette,
-                    database,
-                    table,
-                    columns,
-                    rows_sql,
-                    {**params, "ledger_first": part * last // PARTS + 1, "ledger_last": (part + 1) * last // PARTS},
-                )
-            )
-            for part in range(PARTS)
-        ]
-        state_of(datasette).page_counts[request] = PageCounts(columns, begin(_added(parts)))
+        rows_sql = f"SELECT * FROM attributions WHERE {' AND '.join(f'id IN ({ids})' for ids in ids_sql)}"
+        counting = counts_of_rows(datasette, database, table, columns, rows_sql, params)
+        state_of(datasette).page_counts[request] = PageCounts(columns, begin(counting))
 
     return start
-
-
-async def _added(parts):
-    """The counts of the parts of a page's rows, added up."""
-    total, counts = 0, {}
-    for part_total, part_counts in await asyncio.gather(*parts):
-        total += part_total
-        for column, counter in part_counts.items():
-            counts.setdefault(column, Counter()).update(counter)
-    return total, counts
 
 
 class CountedFacet(ColumnFacet):
