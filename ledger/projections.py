@@ -294,8 +294,8 @@ class Projector:
         return claim_id
 
     def _cache_name(self, name, seq):
-        """Cache the id of a name not cached yet: the one SQL holds, or a new one, whose row
-        goes into the batch."""
+        """Cache the id of a name not cached yet: the one it was given (by this Projector or
+        before it), or a new one, whose row goes into the batch."""
         name_id = self._id("SELECT id FROM names WHERE name = ?", name, self.names_made, self.names_before)
         if name_id is None:
             name_id, self.next_name_id = self.next_name_id, self.next_name_id + 1
