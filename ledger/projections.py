@@ -214,6 +214,8 @@ class Projector:
             if "document" in entry:
                 self.batch.anchors.append(anchor_row(seq, entry, self.held))
         if kind != "attribution":
+            # Taken first: the flush may let the cache go of names this entry names.
+            ids = {name: self.name_ids[name] for name in map(entry.get, NAME_FIELDS) if name is not None}
             self.flush()  # the triggers on retractions and corrections read attribution_records
         elif len(self.batch.journal) >= self.BATCH:
             self._write_in_background()
@@ -224,18 +226,16 @@ class Projector:
         elif kind == "alias":
             self.conn.execute(
                 "INSERT INTO name_aliases (seq, name_id, of_id) VALUES (?, ?, ?)",
-                (seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]]),
+                (seq, ids[entry["name"]], ids[entry["of"]]),
             )
-            record_alias(self.conn, seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]])
+            record_alias(self.conn, seq, ids[entry["name"]], ids[entry["of"]])
         elif kind == "document":
             self.conn.execute(
                 f"INSERT INTO document_records VALUES ({', '.join('?' * 11)})",
-                document_row(seq, entry, self.name_ids.get(entry.get("outlet"))),
+                document_row(seq, entry, ids.get(entry.get("outlet"))),
             )
         elif kind == "fact_checker":
-            self.conn.execute(
-                "INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, self.name_ids[entry["name"]])
-            )
+            self.conn.execute("INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, ids[entry["name"]]))
 
     def holds(self, record, payload):
         """Whether the journal already holds `record` as an attribution, current or not: in a

@@ -76,3 +76,13 @@ def test_every_attribution_gets_the_id_of_its_claim(before, during, repeats):
                 assert (result.new, result.existing) == (len(part) - existing, existing)
             assert ledger.conn.execute("SELECT count(*) FROM claim_texts").fetchone()[0] == len({*before, *during})
         assert claim_keys(path) == [(claim_key(record["claim"]),) for record in records]
+
+
+def test_a_fact_checker_named_long_before_is_recorded_after_the_caches_let_names_go(tmp_path, monkeypatch):
+    monkeypatch.setattr(Projector, "CACHE_LIMIT", 2)
+    records = records_of(range(6), dt.date(2022, 1, 1))  # outlets 0 to 4, then 0 again
+    items = [Item(line, record, fact_checker=line == len(records)) for line, record in enumerate(records, 1)]
+    with Ledger(tmp_path / "l.db", create=True) as ledger:
+        assert ledger.import_items(items).new == len(records)
+        checkers = "SELECT n.name FROM fact_checkers AS f JOIN names AS n ON n.id = f.name_id"
+        assert ledger.conn.execute(checkers).fetchall() == [("Outlet 0",)]
