@@ -7,6 +7,7 @@ same Projector. What `verify` checks of them is in `verify.py`.
 
 import concurrent.futures
 import contextlib
+import itertools
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from rbloom import Bloom
 from .aliases import record_alias
 from .database import batch_insert, connect, text_starts, write_transaction
 from .errors import LedgerError
+from .given_ids import GivenIds
 from .held_documents import HeldDocuments, anchor_row, document_row
 from .journal import JOURNAL_ROWS, Appender
 from .migration import migrate
@@ -49,7 +51,6 @@ class _Batch:
     claim_search: list = field(default_factory=list)
     anchors: list = field(default_factory=list)
     payloads: set = field(default_factory=set)  # of the attribution entries
-    new_claims: set = field(default_factory=set)  # keys of the claims first recorded here
 
     # Each list's rows hold the INSERT's columns, then its texts, then its digests.
     INSERTS = {
@@ -110,13 +111,14 @@ class Projector:
     writes the rest and waits; it must run before the transaction commits. Used as a context
     manager, it waits at the end for any write still running, so that none outlives the
     transaction. Its caches of name and claim ids are only valid while the write lock is
-    held; what it holds is bounded, so an import of any size runs in the same memory."""
+    held; they are bounded, and what it made is held compactly (`GivenIds`), so an import of
+    any size runs in about the same memory."""
 
     BATCH = 10_000  # entries written together
-    # Names or claims; past it a cache starts afresh. A claim looked up again after that, while
-    # a batch is written, waits for the batch: a million records have about 200,000 claims.
-    CACHE_LIMIT = 500_000
-    # These size the Bloom filters (11, 2.3 and 0.2 MiB); past them, more lookups go to SQL.
+    # Names or claims; past it a cache lets its older half go, and what it made is found in
+    # `GivenIds`: a million records have about 200,000 claims, ten million 1,800,000.
+    CACHE_LIMIT = 200_000
+    # These size the Bloom filters (29, 2.3 and 0.2 MiB); past them, more lookups go to SQL.
     EXPECTED_ATTRIBUTIONS = 10_000_000
     EXPECTED_CLAIMS = 2_000_000
     EXPECTED_NAMES = 200_000
@@ -130,22 +132,23 @@ class Projector:
         # their rows can be written later with the rest of their batch.
         self.next_name_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM names").fetchone()[0]
         self.next_claim_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM claim_texts").fetchone()[0]
-        # While a batch is written, this connection waits for it; names and claims are then
-        # looked up on a second connection, which sees the ledger as it was before this
-        # transaction, unless this Projector may have made them (these filters say so).
-        self.names_made = Bloom(self.EXPECTED_NAMES, 0.01)
-        self.claims_made = Bloom(self.EXPECTED_CLAIMS, 0.01)
+        # While a batch is written, this connection waits for it: names and claims this
+        # Projector made are found in these, and the others on a second connection, which
+        # sees the ledger as it was before this transaction.
+        self.names_made = GivenIds(self.EXPECTED_NAMES)
+        self.claims_made = GivenIds(self.EXPECTED_CLAIMS)
         self.names_before, self.claims_before = self.next_name_id > 1, self.next_claim_id > 1
         self.before = None
         self.batch = _Batch()
         self.writing = None  # (batch, future) while a batch is written in the background
         self.writer = None  # its thread, started by the first batch written in the background
-        # Claim, date and stance of every attribution written by this Projector, in fixed
-        # memory (a Bloom filter never misses a member): a record of a claim first recorded
-        # in this transaction needs no SQL to tell it is new unless these three match.
+        # The payload of every attribution written by this Projector, in fixed memory (a Bloom
+        # filter never misses a member): only a record whose payload it may hold needs this
+        # connection, which waits for a batch being written, to tell whether it is new. Few
+        # enough false positives that most batches meet none.
+        self.written = Bloom(self.EXPECTED_ATTRIBUTIONS, 1e-5)
         # Claim ids only grow, so the first one this Projector writes divides old from new.
         self.first_new_claim_id = None
-        self.written = Bloom(self.EXPECTED_ATTRIBUTIONS, 0.01)
 
     def __enter__(self):
         return self
@@ -158,23 +161,30 @@ class Projector:
             self.writer.shutdown()
         if self.before:
             self.before.close()
+        self.names_made.close()
+        self.claims_made.close()
         self.held.close()
 
     def flush(self):
         """Write every row gathered; they are all in SQL when it returns."""
         self._wait_for_writing()
-        batch, self.batch = self.batch, _Batch()
+        batch = self._next_batch()
         batch.write(self.conn, batch.statements())
-        self._bound_caches()
 
     def _write_in_background(self):
         self._wait_for_writing()
-        batch, self.batch = self.batch, _Batch()
+        batch = self._next_batch()
         self.writer = self.writer or concurrent.futures.ThreadPoolExecutor(1)
         self.writing = (batch, self.writer.submit(batch.write, self.conn, batch.statements()))
-        if max(len(self.name_ids), len(self.claim_ids)) > self.CACHE_LIMIT:
-            self._wait_for_writing()  # the caches hold the only ids of rows not yet in SQL
-            self._bound_caches()
+
+    def _next_batch(self):
+        """The batch gathered, to be written; a new one is gathered from here on. Once the
+        names and claims it made are held in `GivenIds`, the caches may let them go."""
+        batch, self.batch = self.batch, _Batch()
+        self.names_made.add([(name, name_id) for name_id, name, _ in batch.names])
+        self.claims_made.add([(key, claim_id) for claim_id, key, _, _ in batch.claims])
+        self._bound_caches()
+        return batch
 
     def _wait_for_writing(self):
         if self.writing:
@@ -185,7 +195,10 @@ class Projector:
     def _bound_caches(self):
         for cache in (self.name_ids, self.claim_ids):
             if len(cache) > self.CACHE_LIMIT:
-                cache.clear()
+                # The older half goes: a dict keeps its keys in the order they came, and those
+                # met lately are the likeliest to be met again.
+                for key in list(itertools.islice(cache, len(cache) // 2)):
+                    del cache[key]
 
     def project(self, row, entry):
         """Write journal row (seq, payload, prev_digest, digest), all but seq as bytes, and the
@@ -201,6 +214,8 @@ class Projector:
             if "document" in entry:
                 self.batch.anchors.append(anchor_row(seq, entry, self.held))
         if kind != "attribution":
+            # Taken first: the flush may let the cache go of names this entry names.
+            ids = {name: self.name_ids[name] for name in map(entry.get, NAME_FIELDS) if name is not None}
             self.flush()  # the triggers on retractions and corrections read attribution_records
         elif len(self.batch.journal) >= self.BATCH:
             self._write_in_background()
@@ -211,52 +226,37 @@ class Projector:
         elif kind == "alias":
             self.conn.execute(
                 "INSERT INTO name_aliases (seq, name_id, of_id) VALUES (?, ?, ?)",
-                (seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]]),
+                (seq, ids[entry["name"]], ids[entry["of"]]),
             )
-            record_alias(self.conn, seq, self.name_ids[entry["name"]], self.name_ids[entry["of"]])
+            record_alias(self.conn, seq, ids[entry["name"]], ids[entry["of"]])
         elif kind == "document":
             self.conn.execute(
                 f"INSERT INTO document_records VALUES ({', '.join('?' * 11)})",
-                document_row(seq, entry, self.name_ids.get(entry.get("outlet"))),
+                document_row(seq, entry, ids.get(entry.get("outlet"))),
             )
         elif kind == "fact_checker":
-            self.conn.execute(
-                "INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, self.name_ids[entry["name"]])
-            )
+            self.conn.execute("INSERT INTO fact_checkers (seq, name_id) VALUES (?, ?)", (seq, ids[entry["name"]]))
 
     def holds(self, record, payload):
         """Whether the journal already holds `record` as an attribution, current or not: in a
-        batch not written yet (its entry's `payload` recorded at the import's one time), or in
-        the tables."""
-        return self.holds_pending(payload) or (
-            self.may_be_in_tables(record) and recorded_id(self.conn, record) is not None
-        )
+        batch not written yet (its entry's `payload` recorded at the import's one time),
+        written by this Projector, or held before it."""
+        if self.holds_pending(payload):
+            return True
+        if payload in self.written and recorded_id(self.conn, record) is not None:
+            return True
+        if not self.claims_before:
+            return False
+        claim_id = self._claim(claim_key(record["claim"]))
+        if claim_id is None or (self.first_new_claim_id is not None and claim_id >= self.first_new_claim_id):
+            return False  # no claim held before this Projector
+        return recorded_id(self._reader(), record) is not None
 
     def holds_pending(self, payload):
         """Whether an attribution entry with this payload (bytes) is in a batch not written yet
         (SQL may not see it): the one gathered, or the one being written. An import records all
         its entries at one time, so two of its payloads are equal exactly when their records are."""
-        return self._unwritten_hold(payload, "payloads")
-
-    def _unwritten_hold(self, value, kind):
-        """Whether the batch gathered, or the one being written, holds `value` among its `kind`."""
-        return value in getattr(self.batch, kind) or (
-            self.writing is not None and value in getattr(self.writing[0], kind)
-        )
-
-    def may_be_in_tables(self, record):
-        """Whether SQL may already hold `record` as an attribution row: False when its claim
-        has no row SQL can see, or was first recorded by this Projector and no attribution
-        of it with the same date and stance has been written since."""
-        key = claim_key(record["claim"])
-        if self._unwritten_hold(key, "new_claims"):
-            return False
-        claim_id = self._claim(key)
-        if claim_id is None:
-            return False
-        if self.first_new_claim_id is None or claim_id < self.first_new_claim_id:
-            return True
-        return (claim_id, record["date"], record["stance"]) in self.written
+        return payload in self.batch.payloads or (self.writing is not None and payload in self.writing[0].payloads)
 
     def _project_attribution(self, row, entry):
         seq, claim = row[0], entry["claim"]
@@ -269,10 +269,8 @@ class Projector:
             if self.first_new_claim_id is None:
                 self.first_new_claim_id = claim_id
             self.claim_ids[key] = claim_id
-            self.claims_made.add(key)
-            self.batch.new_claims.add(key)
         self.batch.payloads.add(row[1])
-        self.written.add((claim_id, entry["date"], entry["stance"]))
+        self.written.add(row[1])
         get = entry.get
         self.batch.attributions.append(
             (
@@ -288,34 +286,40 @@ class Projector:
 
     def _claim(self, key):
         """The id of the claim with this key, or None."""
-        if key not in self.claim_ids:
-            row = self._select("SELECT id FROM claim_texts WHERE key = ?", key, self.claims_made, self.claims_before)
-            if row is None:
-                return None
-            self.claim_ids[key] = row[0]
-        return self.claim_ids[key]
+        claim_id = self.claim_ids.get(key)
+        if claim_id is None:
+            claim_id = self._id("SELECT id FROM claim_texts WHERE key = ?", key, self.claims_made, self.claims_before)
+            if claim_id is not None:
+                self.claim_ids[key] = claim_id
+        return claim_id
 
     def _cache_name(self, name, seq):
-        """Cache the id of a name not cached yet: the one SQL holds, or a new one, whose row
-        goes into the batch."""
-        row = self._select("SELECT id FROM names WHERE name = ?", name, self.names_made, self.names_before)
-        if row:
-            self.name_ids[name] = row[0]
-        else:
-            self.name_ids[name], self.next_name_id = self.next_name_id, self.next_name_id + 1
-            self.names_made.add(name)
-            self.batch.names.append((self.name_ids[name], name, seq))
+        """Cache the id of a name not cached yet: the one it was given (by this Projector or
+        before it), or a new one, whose row goes into the batch."""
+        name_id = self._id("SELECT id FROM names WHERE name = ?", name, self.names_made, self.names_before)
+        if name_id is None:
+            name_id, self.next_name_id = self.next_name_id, self.next_name_id + 1
+            self.batch.names.append((name_id, name, seq))
+        self.name_ids[name] = name_id
 
-    def _select(self, sql, key, made_here, held_before):
-        """The row `sql` selects for `key`, without waiting for a batch being written unless
-        the row may have been made by this Projector."""
-        if self.writing is None or key in made_here:
-            return self.conn.execute(sql, (key,)).fetchone()
-        if not held_before:
-            return None
+    def _id(self, sql, key, made_here, held_before):
+        """The id of `key`, given by this Projector (in `made_here`, unless in the batch
+        gathered, which the caches hold) or held before it (`sql` selects it), or None;
+        found without waiting for a batch being written where the WAL allows."""
+        made_id = made_here.get(key)
+        if made_id is not None or not held_before:
+            return made_id
+        row = self._reader().execute(sql, (key,)).fetchone()
+        return row[0] if row else None
+
+    def _reader(self):
+        """A connection that sees what was held before this Projector, and does not wait for a
+        batch being written where the WAL allows."""
+        if self.writing is None:
+            return self.conn
         if self.before is None:
             self.before = self._connection_to_before()
-        return (self.before or self.conn).execute(sql, (key,)).fetchone()
+        return self.before or self.conn
 
     def _connection_to_before(self):
         """A read-only connection to this ledger as committed, or False where it would wait

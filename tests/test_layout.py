@@ -23,6 +23,7 @@ LAYERS = [
     ["migration"],
     ["aliases"],
     ["held_documents"],
+    ["given_ids"],
     ["projections"],
     ["verify.payloads", "verify.journal", "verify.anchors", "verify.tables", "verify"],
     [
