@@ -10,8 +10,6 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 
-import pyarrow
-import pyarrow.compute
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet, load_facet_configs
 from datasette.utils import escape_sqlite, path_with_removed_args, sqlite_timelimit
@@ -181,6 +179,10 @@ def _value_counts(listed) -> dict:
     for no value), counted by Arrow: Python's Counter takes longer than SQLite to list them."""
     if not listed:
         return {}
+    # Imported here: every Datasette that loads the plugin would pay for it at start-up.
+    import pyarrow
+    import pyarrow.compute
+
     counted = pyarrow.compute.value_counts(pyarrow.compute.split_pattern(pyarrow.array([listed]), ",").flatten())
     return dict(zip(counted.field(0).to_pylist(), counted.field(1).to_pylist()))
 
