@@ -128,11 +128,11 @@ class Ledger(Reading):
             if problems:
                 raise ImportRefused(problems)
             appender.flush()  # every entry, before what a first import makes at the end
-        if projector.first_new_claim_id is not None:
-            result.new_claims = projector.next_claim_id - projector.first_new_claim_id
+        if projector.next_claim_id > projector.first_claim_made:
+            result.new_claims = projector.next_claim_id - projector.first_claim_made
             compared = self.conn.execute(
                 "SELECT id, text, seq FROM claim_texts WHERE id >= ? AND seq <= ? ORDER BY id LIMIT ?",
-                (projector.first_new_claim_id, appender.seq, CLAIMS_COMPARED),
+                (projector.first_claim_made, appender.seq, CLAIMS_COMPARED),
             ).fetchall()
             result.close_claims = [
                 close

@@ -19,14 +19,14 @@ class GivenIds:
         self.db = None  # made with the first key: most Projectors append a few entries
 
     def add(self, pairs):
-        """Hold each (key, id) of `pairs`."""
+        """Hold each (key, id) of `pairs`; a key held already (let go by a cache twice) stays."""
         if not pairs:
             return
         if self.db is None:
             self.db = sqlite3.connect(":memory:", isolation_level=None)
             self.db.execute("CREATE TABLE made (digest BLOB PRIMARY KEY, id INTEGER NOT NULL) WITHOUT ROWID")
         self.bloom.update(key for key, _ in pairs)
-        self.db.executemany("INSERT INTO made VALUES (?, ?)", [(_digest(key), id_) for key, id_ in pairs])
+        self.db.executemany("INSERT OR IGNORE INTO made VALUES (?, ?)", [(_digest(key), id_) for key, id_ in pairs])
 
     def get(self, key):
         """The id given to `key`, or None."""

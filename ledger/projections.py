@@ -138,17 +138,18 @@ class Projector:
         self.names_made = GivenIds(self.EXPECTED_NAMES)
         self.claims_made = GivenIds(self.EXPECTED_CLAIMS)
         self.names_before, self.claims_before = self.next_name_id > 1, self.next_claim_id > 1
+        # Ids only grow, so the first one this Projector gives divides old from new.
+        self.first_name_made, self.first_claim_made = self.next_name_id, self.next_claim_id
         self.before = None
         self.batch = _Batch()
         self.writing = None  # (batch, future) while a batch is written in the background
         self.writer = None  # its thread, started by the first batch written in the background
-        # The payload of every attribution written by this Projector, in fixed memory (a Bloom
-        # filter never misses a member): only a record whose payload it may hold needs this
-        # connection, which waits for a batch being written, to tell whether it is new. Few
-        # enough false positives that most batches meet none.
-        self.written = Bloom(self.EXPECTED_ATTRIBUTIONS, 1e-5)
-        # Claim ids only grow, so the first one this Projector writes divides old from new.
-        self.first_new_claim_id = None
+        # The payload of every attribution written by this Projector: only a record whose
+        # payload it may hold needs this connection, which waits for a batch being written, to
+        # tell whether it is new. A set while few (`_remember_written`), then a Bloom filter in
+        # fixed memory, which never misses a member, with few enough false positives that most
+        # batches meet none.
+        self.written = set()
 
     def __enter__(self):
         return self
@@ -178,11 +179,8 @@ class Projector:
         self.writing = (batch, self.writer.submit(batch.write, self.conn, batch.statements()))
 
     def _next_batch(self):
-        """The batch gathered, to be written; a new one is gathered from here on. Once the
-        names and claims it made are held in `GivenIds`, the caches may let them go."""
+        """The batch gathered, to be written; a new one is gathered from here on."""
         batch, self.batch = self.batch, _Batch()
-        self.names_made.add([(name, name_id) for name_id, name, _ in batch.names])
-        self.claims_made.add([(key, claim_id) for claim_id, key, _, _ in batch.claims])
         self._bound_caches()
         return batch
 
@@ -193,11 +191,18 @@ class Projector:
             future.result()
 
     def _bound_caches(self):
-        for cache in (self.name_ids, self.claim_ids):
+        caches = (
+            (self.name_ids, self.names_made, self.first_name_made),
+            (self.claim_ids, self.claims_made, self.first_claim_made),
+        )
+        for cache, made, first_made in caches:
             if len(cache) > self.CACHE_LIMIT:
                 # The older half goes: a dict keeps its keys in the order they came, and those
-                # met lately are the likeliest to be met again.
-                for key in list(itertools.islice(cache, len(cache) // 2)):
+                # met lately are the likeliest to be met again. Those this Projector made are
+                # kept in `made`, where they are found without waiting for a batch being written.
+                older = list(itertools.islice(cache.items(), len(cache) // 2))
+                made.add([(key, given) for key, given in older if given >= first_made])
+                for key, _ in older:
                     del cache[key]
 
     def project(self, row, entry):
@@ -248,7 +253,7 @@ class Projector:
         if not self.claims_before:
             return False
         claim_id = self._claim(claim_key(record["claim"]))
-        if claim_id is None or (self.first_new_claim_id is not None and claim_id >= self.first_new_claim_id):
+        if claim_id is None or claim_id >= self.first_claim_made:
             return False  # no claim held before this Projector
         return recorded_id(self._reader(), record) is not None
 
@@ -266,11 +271,9 @@ class Projector:
             claim_id, self.next_claim_id = self.next_claim_id, self.next_claim_id + 1
             self.batch.claims.append((claim_id, key, claim, seq))
             self.batch.claim_search.append((claim_id, claim))
-            if self.first_new_claim_id is None:
-                self.first_new_claim_id = claim_id
             self.claim_ids[key] = claim_id
         self.batch.payloads.add(row[1])
-        self.written.add(row[1])
+        self._remember_written(row[1])
         get = entry.get
         self.batch.attributions.append(
             (
@@ -283,6 +286,14 @@ class Projector:
                 entry["stance"],
             )
         )
+
+    def _remember_written(self, payload):
+        self.written.add(payload)
+        # Past a batch of them, the payloads go into a filter of fixed size: made for every
+        # append, its 29 MiB would cost a single `add` more than the rest of it.
+        if isinstance(self.written, set) and len(self.written) > self.BATCH:
+            payloads, self.written = self.written, Bloom(self.EXPECTED_ATTRIBUTIONS, 1e-5)
+            self.written.update(payloads)
 
     def _claim(self, key):
         """The id of the claim with this key, or None."""
