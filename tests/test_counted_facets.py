@@ -195,14 +195,15 @@ def logged(monkeypatch):
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("query", BEGUN_WITH_THE_FILTERS)
-async def test_a_pages_facets_are_begun_before_datasette_counts_its_rows(seed_ledger, query, monkeypatch):
+async def test_a_pages_facets_are_begun_before_datasette_runs_its_query(seed_ledger, query, monkeypatch):
     events = logged(monkeypatch)
     data = (await Datasette([str(seed_ledger)]).client.get(f"/ledger/attributions.json{query}")).json()
     assert set(data["facet_results"]) == set(COLUMNS["attributions"])
     [counted] = [event for event in events if isinstance(event, tuple)]  # the page's own SQL is not counted again
-    count = next(i for i, event in enumerate(events) if str(event).startswith("select count(*) from attributions"))
     main = next(i for i, event in enumerate(events) if str(event).startswith("select id, claim_id"))
-    assert events.index(counted) < main < count
+    assert events.index(counted) < main
+    # The page's rows were counted from the indexes (test_page_count), not by Datasette's count.
+    assert not any(str(event).startswith("select count(*) from attributions") for event in events)
 
 
 @pytest.mark.asyncio

@@ -8,8 +8,9 @@ pages and shows why an attribution was retracted or superseded (`cells`), serves
 `/DB/claims/ID` with a timeline drawn on the server (`pages`, `timeline`), searches names and
 word prefixes as well as claim texts and quotes (`search`), makes its connections query-only
 (`read_only`), and shows whether the hash chain verified (`chain`). On the attributions view
-it narrows filters on names by name id (`narrowing`) and counts facets in one pass, begun
-with the filters (`facets`, `counts`), so that pages stay fast at a million attributions. Its templates (`templates/`,
+it narrows filters on names by name id (`narrowing`), counts facets in one pass, begun
+with the filters (`facets`, `counts`), and counts the page's rows from the indexes, also
+begun with the filters (`page_count`), so that pages stay fast at ten million attributions. Its templates (`templates/`,
 found by Datasette as a plugin package's own) extend Datasette's and change nothing on a
 database that is not a ledger.
 """
@@ -18,7 +19,7 @@ from functools import partial
 
 from datasette import hookimpl
 
-from . import cells, chain, facets, metadata, narrowing, pages, read_only, search
+from . import cells, chain, facets, metadata, narrowing, page_count, pages, read_only, search
 from .state import ledger_names
 
 
@@ -76,6 +77,11 @@ def search_filters(request, database, table, datasette):
 @hookimpl(specname="filters_from_request")
 def page_counts(request, database, table, datasette):
     return facets.begin_page_counts(request, database, table, datasette)
+
+
+@hookimpl(specname="filters_from_request")
+def begun_page_count(request, database, table, datasette):
+    return page_count.begin_page_count(request, database, table, datasette)
 
 
 @hookimpl

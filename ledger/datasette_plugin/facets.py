@@ -13,11 +13,10 @@ from functools import partial
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet, load_facet_configs
 from datasette.utils import escape_sqlite, path_with_removed_args, sqlite_timelimit
-from datasette.utils.asgi import BadRequest
 
 from .counts import canonical_names, head_counts
 from .metadata import NAME_ID_COLUMNS
-from .narrowing import name_narrowing
+from .narrowing import name_narrowing, selected_ids
 from .search import page_search
 from .state import begin, ledger_names, once_per_head, state_of
 
@@ -48,17 +47,10 @@ def begin_page_counts(request, database, table, datasette):
         return None  # no facet to count, or the unfiltered view, counted once per head
 
     async def start():
-        ids_sql, params = [], {}
-        if narrowing.ids_sql:
-            ids_sql.append(narrowing.ids_sql)
-            params.update(narrowing.params)
-        if searching is not None:
-            try:
-                search = await searching
-            except BadRequest:
-                return  # the search's own filter reports it
-            ids_sql += search.ids_sql
-            params.update(search.params)
+        selected = await selected_ids(narrowing, searching)
+        if selected is None:
+            return
+        ids_sql, params = selected
         rows_sql = f"SELECT * FROM attributions WHERE {' AND '.join(f'id IN ({ids})' for ids in ids_sql)}"
         counting = counts_of_rows(datasette, database, table, columns, rows_sql, params)
         state_of(datasette).page_counts[request] = PageCounts(columns, begin(counting))

@@ -9,6 +9,7 @@ so the rows shown are the same."""
 from dataclasses import dataclass
 
 from datasette.filters import FilterArguments, Filters
+from datasette.utils.asgi import BadRequest
 
 from .metadata import NAME_ID_COLUMNS
 from .state import ledger_names, state_of
@@ -43,16 +44,20 @@ def name_narrowing(request, database, table, datasette) -> Narrowing | None:
     return narrowings[request]
 
 
+def filter_pairs(args) -> list[tuple[str, str]]:
+    """The (key, value) pairs of a query string (`args`) that Datasette reads as filters, in its order."""
+    return sorted(
+        (key, value) for key in args if not (key.startswith("_") and "__" not in key) for value in args.getlist(key)
+    )
+
+
 def narrowing_of(args) -> Narrowing:
     """The attribution ids that a page's exact filters on names and stance allow (`args`, its
     query string). Datasette is given it as a filter only with a name among them: a stance
     alone has its own index."""
-    pairs = sorted(
-        (key, value) for key in args if not (key.startswith("_") and "__" not in key) for value in args.getlist(key)
-    )  # what Datasette reads as filters
     conditions, params, by_name = [], {}, False
     complete = not any(key.startswith(("_where", "_through")) for key in args)
-    for column, lookup, value in Filters(pairs).selections():
+    for column, lookup, value in Filters(filter_pairs(args)).selections():
         if lookup != "exact" or (column not in NAME_ID_COLUMNS and column != "stance"):
             complete = False
             continue
@@ -65,3 +70,22 @@ def narrowing_of(args) -> Narrowing:
             by_name = True
     ids_sql = f"SELECT seq FROM attribution_records WHERE {' AND '.join(conditions)}" if conditions else None
     return Narrowing(ids_sql, params, by_name, complete)
+
+
+async def selected_ids(narrowing, searching) -> tuple[list, dict] | None:
+    """What the exact filters (`narrowing`) and the search (`searching`, a task of
+    search.page_search, or None) of a page select: SQL selecting ids, one for each part
+    (a row is selected by all), and its parameters; None when the search is refused, as
+    its own filter reports."""
+    ids_sql, params = [], {}
+    if narrowing.ids_sql:
+        ids_sql.append(narrowing.ids_sql)
+        params.update(narrowing.params)
+    if searching is not None:
+        try:
+            search = await searching
+        except BadRequest:
+            return None
+        ids_sql += search.ids_sql
+        params.update(search.params)
+    return ids_sql, params

@@ -31,7 +31,7 @@ def search_filters(request, database, table, datasette):
 
     async def search():
         found = await searching
-        return FilterArguments([f"id IN ({ids})" for ids in found.ids_sql], found.params, found.described)
+        return FilterArguments(found.clauses, found.params, found.described)
 
     return search
 
@@ -41,6 +41,11 @@ class PageSearch:
     ids_sql: list  # SQL selecting ids, one for each part of the search: a row is found by all
     params: dict
     described: list  # each part in words, for the page's description
+
+    @property
+    def clauses(self):
+        """The search as clauses of the page's WHERE."""
+        return [f"id IN ({ids})" for ids in self.ids_sql]
 
 
 def page_search(request, database, table, datasette):
@@ -96,7 +101,7 @@ def _begin_search(request, database, table, datasette):
                     by_name = " OR ".join(
                         f"{name_id} IN (SELECT value FROM json_each(:{named}))" for name_id in NAME_ID_COLUMNS.values()
                     )
-                    ids_sql.append(f"{rows} UNION ALL SELECT seq FROM attribution_records WHERE {by_name}")
+                    ids_sql.append(f"{rows} UNION SELECT seq FROM attribution_records WHERE {by_name}")
         return PageSearch(ids_sql, params, described)
 
     return begin(search())
