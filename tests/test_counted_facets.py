@@ -160,7 +160,7 @@ async def test_every_page_of_a_name_a_stance_and_a_search_counts_what_sql_counts
         assert facets(data) == expected, filters
         assert sum(expected["stance"].values()) == data["filtered_table_rows_count"]
     counted_again = [
-        event for event in events if isinstance(event, tuple) and event[1].startswith("select id, claim_id")
+        event for event in events if isinstance(event, tuple) and str(event[1]).startswith("select id, claim_id")
     ]
     assert not counted_again  # the page's own SQL
 
@@ -175,10 +175,12 @@ async def test_a_filtered_page_past_the_facet_time_limit_still_answers_without_f
 
 
 def logged(monkeypatch):
-    """The SQL that Datasette runs on a page, and each count of facets as ("facets", SQL of its rows),
-    in the order they were asked for."""
+    """The SQL that Datasette runs on a page, and each count of facets as ("facets", SQL of its
+    rows) or, begun with the filters, ("facets", [SQL of the ids of each part]), in the order
+    they were asked for."""
     events = []
-    execute, counts_of_rows = Database.execute, facets_module.counts_of_rows
+    execute = Database.execute
+    counts_of_rows, counts_of_selected = facets_module.counts_of_rows, facets_module.counts_of_selected
 
     async def logging_execute(self, sql, *args, **kwargs):
         events.append(sql)
@@ -188,8 +190,13 @@ def logged(monkeypatch):
         events.append(("facets", rows_sql))
         return counts_of_rows(datasette, database, table, columns, rows_sql, params)
 
+    def logging_selected(datasette, database, columns, ids_sql, params):
+        events.append(("facets", ids_sql))
+        return counts_of_selected(datasette, database, columns, ids_sql, params)
+
     monkeypatch.setattr(Database, "execute", logging_execute)
     monkeypatch.setattr(facets_module, "counts_of_rows", logging_counts)
+    monkeypatch.setattr(facets_module, "counts_of_selected", logging_selected)
     return events
 
 

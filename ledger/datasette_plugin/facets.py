@@ -2,7 +2,9 @@
 
 import asyncio
 import heapq
+import itertools
 import json
+import os
 import re
 import sqlite3
 import urllib.parse
@@ -26,7 +28,7 @@ COUNTED_VIEWS = ("attributions", "claims")
 @dataclass
 class PageCounts:
     columns: list
-    task: asyncio.Task  # of counts_of_rows: (how many rows, {column: Counter of value})
+    task: asyncio.Task  # of counts_of_selected: (how many rows, {column: Counter of value})
 
 
 def begin_page_counts(request, database, table, datasette):
@@ -51,8 +53,7 @@ def begin_page_counts(request, database, table, datasette):
         if selected is None:
             return
         ids_sql, params = selected
-        rows_sql = f"SELECT * FROM attributions WHERE {' AND '.join(f'id IN ({ids})' for ids in ids_sql)}"
-        counting = counts_of_rows(datasette, database, table, columns, rows_sql, params)
+        counting = counts_of_selected(datasette, database, columns, ids_sql, params)
         state_of(datasette).page_counts[request] = PageCounts(columns, begin(counting))
 
     return start
@@ -181,10 +182,7 @@ def _value_counts(listed) -> dict:
 
 async def counts_of_rows(datasette, database, table, columns, rows_sql, params):
     """How many rows rows_sql gives (a page's SQL without its order or limit), and
-    {column: Counter of value} over them.
-
-    Each column's values come back as one text: making a Python value of each cell, as
-    fetching rows does, costs more than the query over tens of thousands of rows."""
+    {column: Counter of value} over them."""
     # On a ledger's attributions, the same filters run over attribution_rows, which has the
     # columns of attributions and those that READ_AS reads.
     page = (
@@ -193,35 +191,82 @@ async def counts_of_rows(datasette, database, table, columns, rows_sql, params):
         and re.fullmatch(r"select .+? from attributions\b(.*)", rows_sql, re.DOTALL | re.IGNORECASE)
     )
     read_as = {column: READ_AS[column] for column in columns if page and column in READ_AS}
-    rows = f"attribution_rows AS attributions{page[1]}" if page else f"({rows_sql}) AS page"
+    rows = (
+        f"SELECT {{}} FROM attribution_rows AS attributions{page[1]}"
+        if page
+        else f"SELECT {{}} FROM ({rows_sql}) AS page"
+    )
+    counting = partial(_count, datasette, database, columns, read_as, rows, params)
+    return await datasette.get_database(database).execute_fn(counting)
+
+
+async def counts_of_selected(datasette, database, columns, ids_sql, params):
+    """counts_of_rows over the attributions whose ids each of ids_sql selects, the ids of the
+    first read in parts by id, as many as the database has threads to count them at once:
+    a search's rows take longer to count than the page's own query."""
+    db = datasette.get_database(database)
+    read_as = {column: READ_AS[column] for column in columns if column in READ_AS}
+    first, *others = ids_sql
+    within = "".join(f" AND attributions.id IN ({ids})" for ids in others)
+    # Bounds of the ids in a part, which SQLite passes to the first's index (full-text or B-tree).
+    rows = (
+        f"WITH selected(id) AS ({first}) SELECT {{}} FROM selected "
+        "JOIN attribution_rows AS attributions ON attributions.id = selected.id "
+        f"WHERE selected.id >= :ledger_part_from AND selected.id < :ledger_part_to{within}"
+    )
+    last = (await db.execute("SELECT max(seq) FROM attribution_records")).first()[0] or 0
+    parts = max(1, min(os.cpu_count() or 1, datasette.setting("num_sql_threads")))
+    bounds = [last * part // parts for part in range(parts)] + [last + 1]
+    counted = await asyncio.gather(
+        *(
+            db.execute_fn(
+                partial(
+                    _count,
+                    datasette,
+                    database,
+                    columns,
+                    read_as,
+                    rows,
+                    {**params, "ledger_part_from": start, "ledger_part_to": end},
+                )
+            )
+            for start, end in itertools.pairwise(bounds)
+        )
+    )
+    counts = {column: Counter() for column in columns}
+    for _, part_counts in counted:
+        for column, part in part_counts.items():
+            counts[column].update(part)
+    return sum(total for total, _ in counted), counts
+
+
+def _count(datasette, database, columns, read_as, rows, params, conn):
+    """(how many rows, {column: Counter of value}) of the rows that `rows` gives (SQL with {}
+    for what it selects). Each column's values come back as one text: making a Python value
+    of each cell, as fetching rows does, costs more than the query over tens of thousands of rows."""
     selected = ", ".join(
         f"group_concat({escape_sqlite(read_as[column][0])})"
         if column in read_as
         else f"json_group_array({escape_sqlite(column)})"
         for column in columns
     )
-    sql = f"SELECT count(*), {selected} FROM {rows}"
-    time_limit = datasette.setting("facet_time_limit_ms") * len(columns)
-
-    def count(conn):
-        try:
-            with sqlite_timelimit(conn, time_limit):
-                total, *values = conn.execute(sql, params).fetchone()
-                canonical = once_per_head(datasette, database, canonical_names, conn) if read_as else {}
-        except sqlite3.OperationalError as error:
-            if "interrupted" in str(error):
-                raise QueryInterrupted(error, sql, params) from None
-            raise
-        counts = {}
-        for column, listed in zip(columns, values):
-            if column in read_as:
-                value_of = read_as[column][1]
-                counts[column] = Counter()
-                for read, count in _value_counts(listed).items():
-                    counts[column][value_of(read, canonical)] += count
-            else:
-                counts[column] = Counter(json.loads(listed))
-                counts[column].pop(None, None)  # as Datasette's facets, which count only values
-        return total, counts
-
-    return await datasette.get_database(database).execute_fn(count)
+    sql = rows.format(f"count(*), {selected}")
+    try:
+        with sqlite_timelimit(conn, datasette.setting("facet_time_limit_ms") * len(columns)):
+            total, *values = conn.execute(sql, params).fetchone()
+            canonical = once_per_head(datasette, database, canonical_names, conn) if read_as else {}
+    except sqlite3.OperationalError as error:
+        if "interrupted" in str(error):
+            raise QueryInterrupted(error, sql, params) from None
+        raise
+    counts = {}
+    for column, listed in zip(columns, values):
+        if column in read_as:
+            value_of = read_as[column][1]
+            counts[column] = Counter()
+            for read, count in _value_counts(listed).items():
+                counts[column][value_of(read, canonical)] += count
+        else:
+            counts[column] = Counter(json.loads(listed))
+            counts[column].pop(None, None)  # as Datasette's facets, which count only values
+    return total, counts
