@@ -63,6 +63,7 @@ LAYERS = [
             "narrowing",
             "search",
             "facets",
+            "page_count",
             "cells",
             "timeline",
             "marks",

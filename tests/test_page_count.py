@@ -13,6 +13,8 @@ from datasette.app import Datasette
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ledger.datasette_plugin.page_count import COUNTED_WITH_THE_FACETS
+
 DATASETTE_COUNT = "select count(*) from attributions"
 BEGUN_COUNT = "WITH selected(id) AS"
 
@@ -65,10 +67,13 @@ def traced(seed_ledger):
 @pytest.mark.asyncio
 @pytest.mark.parametrize("pairs", COUNTED_FROM_THE_INDEXES, ids=urlencode)
 async def test_a_page_of_exact_filters_and_a_search_is_counted_from_the_indexes(seed_ledger, traced, pairs):
-    data, sql = await traced_page(traced, pairs)
-    assert data["filtered_table_rows_count"] == page_count(sqlite3.connect(seed_ledger), data)
-    assert not any(statement.startswith(DATASETTE_COUNT) for statement in sql)
-    assert [statement for statement in sql if statement.startswith(BEGUN_COUNT)]  # shown in the trace
+    # With its facets, the page's count is theirs; without, its own SQL's.
+    for extra, counted_by in (([], COUNTED_WITH_THE_FACETS), ([("_nofacet", "1")], BEGUN_COUNT)):
+        data, sql = await traced_page(traced, pairs + extra)
+        assert data["filtered_table_rows_count"] == page_count(sqlite3.connect(seed_ledger), data), extra
+        assert not any(statement.startswith(DATASETTE_COUNT) for statement in sql)
+        assert [statement for statement in sql if statement.startswith(counted_by)]  # shown in the trace
+        assert bool(data["facet_results"]) == (not extra)
 
 
 @pytest.mark.asyncio
@@ -78,7 +83,7 @@ async def test_a_page_with_any_other_filter_is_counted_by_datasette(seed_ledger,
     assert data["filtered_table_rows_count"] == page_count(sqlite3.connect(seed_ledger), data)
     assert data["filtered_table_rows_count"] > 0
     assert [statement for statement in sql if statement.startswith(DATASETTE_COUNT)]
-    assert not any(statement.startswith(BEGUN_COUNT) for statement in sql)
+    assert not any(statement.startswith((BEGUN_COUNT, COUNTED_WITH_THE_FACETS)) for statement in sql)
 
 
 @pytest.mark.asyncio
@@ -86,7 +91,7 @@ async def test_a_page_that_datasette_does_not_count_is_not_counted(traced):
     for pairs in ([("outlet", "BBC"), ("_nocount", "1")], [("outlet", "BBC"), ("_shape", "array")]):
         response = await traced.client.get(f"/ledger/attributions.json?{urlencode(pairs + [('_trace', '1')])}")
         traces = response.json()["_trace"]["traces"] if pairs[1][0] == "_nocount" else []
-        assert not any(trace.get("sql", "").startswith(BEGUN_COUNT) for trace in traces)
+        assert not any(trace.get("sql", "").startswith((BEGUN_COUNT, COUNTED_WITH_THE_FACETS)) for trace in traces)
         if pairs[1][0] == "_nocount":
             assert response.json()["filtered_table_rows_count"] is None
 
@@ -121,3 +126,13 @@ def test_any_page_of_exact_filters_and_a_search_counts_as_datasettes_own_sql(see
     data = asyncio.run(page())
     assert data["filtered_table_rows_count"] == page_count(sqlite3.connect(seed_ledger), data), pairs
     assert len(data["rows"]) == min(data["filtered_table_rows_count"], 100)
+
+
+@pytest.mark.asyncio
+async def test_a_page_whose_facets_are_cut_short_is_counted_by_its_own_sql(seed_ledger):
+    ds = Datasette([str(seed_ledger)], settings={"facet_time_limit_ms": 0, "trace_debug": True})
+    for pairs in ([("outlet", "BBC")], [("_search", "Peru")], [("stance", "asserts"), ("_search", "Venezuela")]):
+        data, sql = await traced_page(ds, pairs)
+        assert data["facet_results"] == {}
+        assert data["filtered_table_rows_count"] == page_count(sqlite3.connect(seed_ledger), data) > 0
+        assert not any(statement.startswith(DATASETTE_COUNT) for statement in sql)

@@ -47,6 +47,7 @@ def asgi_wrapper(datasette):
 def prepare_connection(conn, database, datasette):
     if database in ledger_names(datasette):
         read_only.lock(conn)
+        search.connect_full_text_tables(conn)
 
 
 @hookimpl
@@ -75,13 +76,22 @@ def search_filters(request, database, table, datasette):
 
 
 @hookimpl(specname="filters_from_request")
-def page_counts(request, database, table, datasette):
-    return facets.begin_page_counts(request, database, table, datasette)
+def begin_page_counts(request, database, table, datasette):
+    # The facets first: the page's count is taken from theirs, if they are begun.
+    starts = [
+        start
+        for start in (
+            facets.begin_page_counts(request, database, table, datasette),
+            page_count.begin_page_count(request, database, table, datasette),
+        )
+        if start
+    ]
 
+    async def start_all():
+        for start in starts:
+            await start()
 
-@hookimpl(specname="filters_from_request")
-def begun_page_count(request, database, table, datasette):
-    return page_count.begin_page_count(request, database, table, datasette)
+    return start_all if starts else None
 
 
 @hookimpl

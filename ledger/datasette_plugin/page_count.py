@@ -15,6 +15,7 @@ import asyncio
 import contextvars
 import sqlite3
 from dataclasses import dataclass
+from functools import partial
 
 from datasette.database import QueryInterrupted, Results
 from datasette.filters import Filters
@@ -23,8 +24,10 @@ from datasette.utils import escape_sqlite, sqlite_timelimit
 
 from .narrowing import filter_pairs, name_narrowing, selected_ids
 from .search import page_search
-from .state import begin
+from .state import begin, state_of
 
+# What the trace shows of a count taken from the facets' counts.
+COUNTED_WITH_THE_FACETS = "-- counted with the page's facets"
 # The count begun for the request being served: each request runs in a task of its own,
 # whose context the filters hook and Datasette's count share.
 _BEGUN = contextvars.ContextVar("ledger_page_count", default=None)
@@ -96,6 +99,10 @@ def begin_page_count(request, database, table, datasette):
         sql = f"WITH selected(id) AS ({first}) SELECT count(*) FROM selected WHERE 1{within}"
         db = datasette.get_database(database)
         answer_counts(db)
+        count_rows = partial(db.execute_fn, partial(_count, datasette, sql, sql_params))
+        facet_counts = state_of(datasette).page_counts.get(request)
+        if facet_counts is not None:
+            sql = f"{COUNTED_WITH_THE_FACETS}, or else {sql}"
         _BEGUN.set(
             BegunCount(
                 head=f"select count(*) from {escape_sqlite(table)} where ",
@@ -104,14 +111,24 @@ def begin_page_count(request, database, table, datasette):
                 params=params,
                 sql=sql,
                 sql_params=sql_params,
-                task=begin(db.execute_fn(lambda conn: _count(datasette, conn, sql, sql_params))),
+                task=begin(_total(facet_counts.task, count_rows) if facet_counts else count_rows()),
             )
         )
 
     return start
 
 
-def _count(datasette, conn, sql, params):
+async def _total(facet_counts, count_rows):
+    """The page's count from the counts of its facets, begun over the same rows; if they
+    are cut short, from its own SQL."""
+    try:
+        total, _ = await facet_counts
+        return total
+    except QueryInterrupted:
+        return await count_rows()
+
+
+def _count(datasette, sql, params, conn):
     # Within the time Datasette gives its own count; past it, Datasette's own runs and is cut short as ever.
     try:
         with sqlite_timelimit(conn, datasette.sql_time_limit_ms):

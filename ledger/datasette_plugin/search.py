@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from datasette.filters import FilterArguments
+from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
 
 from .metadata import NAME_ID_COLUMNS, SEARCHES
@@ -105,6 +106,17 @@ def _begin_search(request, database, table, datasette):
         return PageSearch(ids_sql, params, described)
 
     return begin(search())
+
+
+def connect_full_text_tables(conn):
+    """Connect each full-text table of a ledger now, on a new connection, with no time limit.
+
+    SQLite connects a virtual table to a connection when a query first uses it; a query
+    interrupted then (a facet past its time limit) leaves the table failing every later
+    query on that connection with "vtable constructor failed"."""
+    tables = conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'").fetchall()
+    for (table,) in tables:
+        conn.execute(f"SELECT rowid FROM {escape_sqlite(table)} LIMIT 0").fetchall()
 
 
 def search_words(text) -> list[str]:
