@@ -1,13 +1,31 @@
 """What is counted over a whole ledger, once per journal head, for the default facets and the
 home page alike; and how counts by name id add up by canonical name."""
 
+import contextlib
 import heapq
+import sqlite3
 from collections import Counter, defaultdict
+
+from datasette.database import QueryInterrupted
+from datasette.utils import sqlite_timelimit
 
 from .metadata import CONTESTED_COUNTS, NAME_ID_COLUMNS
 
 HOME_ROWS = 5  # contested claims, and newest attributions, on the home page
 HOME_OUTLETS = 10  # outlets drawn by stance
+
+
+@contextlib.contextmanager
+def time_limited(conn, ms, sql, params):
+    """Datasette's time limit of `ms` on `conn`, and its QueryInterrupted, which Datasette's
+    pages handle, when `sql` with `params` runs past it."""
+    try:
+        with sqlite_timelimit(conn, ms):
+            yield
+    except sqlite3.OperationalError as error:
+        if "interrupted" in str(error):
+            raise QueryInterrupted(error, sql, params) from None
+        raise
 
 
 def canonical_names(conn) -> dict:

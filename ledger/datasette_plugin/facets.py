@@ -6,7 +6,6 @@ import itertools
 import json
 import os
 import re
-import sqlite3
 import urllib.parse
 from collections import Counter
 from dataclasses import dataclass
@@ -14,9 +13,9 @@ from functools import partial
 
 from datasette.database import QueryInterrupted
 from datasette.facets import ColumnFacet, load_facet_configs
-from datasette.utils import escape_sqlite, path_with_removed_args, sqlite_timelimit
+from datasette.utils import escape_sqlite, path_with_removed_args
 
-from .counts import canonical_names, head_counts
+from .counts import canonical_names, head_counts, time_limited
 from .metadata import NAME_ID_COLUMNS
 from .narrowing import name_narrowing, selected_ids
 from .search import page_search
@@ -251,14 +250,9 @@ def _count(datasette, database, columns, read_as, rows, params, conn):
         for column in columns
     )
     sql = rows.format(f"count(*), {selected}")
-    try:
-        with sqlite_timelimit(conn, datasette.setting("facet_time_limit_ms") * len(columns)):
-            total, *values = conn.execute(sql, params).fetchone()
-            canonical = once_per_head(datasette, database, canonical_names, conn) if read_as else {}
-    except sqlite3.OperationalError as error:
-        if "interrupted" in str(error):
-            raise QueryInterrupted(error, sql, params) from None
-        raise
+    with time_limited(conn, datasette.setting("facet_time_limit_ms") * len(columns), sql, params):
+        total, *values = conn.execute(sql, params).fetchone()
+        canonical = once_per_head(datasette, database, canonical_names, conn) if read_as else {}
     counts = {}
     for column, listed in zip(columns, values):
         if column in read_as:

@@ -5,23 +5,24 @@ after the page's own query. Over the view, that count resolves each row's names 
 them with a filter, and looks each row up by id: at ten million attributions, 190,000 rows
 of one outlet and stance take 290 ms, and 500,000 rows of a search 260 ms. On a page that
 only exact filters on names and stance, and a search, select, the same rows are counted
-from attribution_records' indexes and the full-text index alone (the ids of
-`narrowing.selected_ids`), begun with the filters. Datasette has no hook that supplies a
-count, so its database's `execute` is wrapped (`answer_counts`): asked for exactly the
-count SQL that such a page's filters make, it gives the count begun; asked anything else,
-it runs it as before."""
+once, begun with the filters: by the page's facets, which count them anyway
+(`facets.begin_page_counts`), or with no facet, from attribution_records' indexes and the
+full-text index alone (the ids of `narrowing.selected_ids`). Datasette has no hook that
+supplies a count, so its database's `execute` is wrapped (`answer_counts`): asked for exactly
+the count SQL that such a page's filters make, it gives the count begun; asked anything
+else, it runs it as before."""
 
 import asyncio
 import contextvars
-import sqlite3
 from dataclasses import dataclass
 from functools import partial
 
 from datasette.database import QueryInterrupted, Results
 from datasette.filters import Filters
 from datasette.tracer import trace
-from datasette.utils import escape_sqlite, sqlite_timelimit
+from datasette.utils import escape_sqlite
 
+from .counts import time_limited
 from .narrowing import filter_pairs, name_narrowing, selected_ids
 from .search import page_search
 from .state import begin, state_of
@@ -130,13 +131,8 @@ async def _total(facet_counts, count_rows):
 
 def _count(datasette, sql, params, conn):
     # Within the time Datasette gives its own count; past it, Datasette's own runs and is cut short as ever.
-    try:
-        with sqlite_timelimit(conn, datasette.sql_time_limit_ms):
-            return conn.execute(sql, params).fetchone()[0]
-    except sqlite3.OperationalError as error:
-        if "interrupted" in str(error):
-            raise QueryInterrupted(error, sql, params) from None
-        raise
+    with time_limited(conn, datasette.sql_time_limit_ms, sql, params):
+        return conn.execute(sql, params).fetchone()[0]
 
 
 def answer_counts(db):
