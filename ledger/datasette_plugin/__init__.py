@@ -8,11 +8,11 @@ pages and shows why an attribution was retracted or superseded (`cells`), serves
 `/DB/claims/ID` with a timeline drawn on the server (`pages`, `timeline`), searches names and
 word prefixes as well as claim texts and quotes (`search`), makes its connections query-only
 (`read_only`), and shows whether the hash chain verified (`chain`). On the attributions view
-it narrows filters on names by name id (`narrowing`), counts facets in one pass, begun
-with the filters (`facets`, `counts`), and counts the page's rows from the indexes, also
-begun with the filters (`page_count`), so that pages stay fast at ten million attributions. Its templates (`templates/`,
-found by Datasette as a plugin package's own) extend Datasette's and change nothing on a
-database that is not a ledger.
+it narrows filters on names by name id (`narrowing`), counts facets in one pass, begun with
+the filters (`facets`, `counts`), and counts the page's rows once, with its facets or from
+the indexes (`page_count`), so that pages stay fast at ten million attributions. Its
+templates (`templates/`, found by Datasette as a plugin package's own) extend Datasette's
+and change nothing on a database that is not a ledger.
 """
 
 from functools import partial

@@ -102,6 +102,7 @@ def _begin_search(request, database, table, datasette):
                     by_name = " OR ".join(
                         f"{name_id} IN (SELECT value FROM json_each(:{named}))" for name_id in NAME_ID_COLUMNS.values()
                     )
+                    # UNION, not UNION ALL: each part selects an id once, as page_count counts them.
                     ids_sql.append(f"{rows} UNION SELECT seq FROM attribution_records WHERE {by_name}")
         return PageSearch(ids_sql, params, described)
 
