@@ -120,10 +120,15 @@ def test_any_page_of_exact_filters_and_a_search_counts_as_datasettes_own_sql(see
     if words:
         pairs.append(("_search", " ".join(words)))
 
-    async def page():
-        return (await Datasette([str(seed_ledger)]).client.get(f"/ledger/attributions.json?{urlencode(pairs)}")).json()
+    ds = Datasette([str(seed_ledger)])  # one per example: each runs in an event loop of its own
 
-    data = asyncio.run(page())
+    async def page():
+        return (await ds.client.get(f"/ledger/attributions.json?{urlencode(pairs)}")).json()
+
+    try:
+        data = asyncio.run(page())
+    finally:
+        ds.executor.shutdown()  # its SQL threads, which would otherwise outlive the example
     assert data["filtered_table_rows_count"] == page_count(sqlite3.connect(seed_ledger), data), pairs
     assert len(data["rows"]) == min(data["filtered_table_rows_count"], 100)
 
