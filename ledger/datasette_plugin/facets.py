@@ -17,8 +17,8 @@ from datasette.utils import escape_sqlite, path_with_removed_args
 
 from .counts import canonical_names, head_counts, time_limited
 from .metadata import NAME_ID_COLUMNS
-from .narrowing import name_narrowing, selected_ids
-from .search import page_search
+from .narrowing import selected_ids
+from .search import selecting
 from .state import begin, ledger_names, once_per_head, state_of
 
 COUNTED_VIEWS = ("attributions", "claims")
@@ -35,17 +35,14 @@ def begin_page_counts(request, database, table, datasette):
     attributions that only exact filters on names and stance, and a search, select, it begins
     counting the page's facets over the rows they select, on a thread of its own, while
     Datasette runs the page's query and then its count of the page's rows on another."""
-    narrowing = name_narrowing(request, database, table, datasette)
-    # Datasette counts no facet with _nofacet, nor for the array and object shapes.
-    if narrowing is None or not narrowing.complete or request.args.get("_nofacet"):
+    selected = selecting(request, database, table, datasette)
+    if selected is None or request.args.get("_nofacet"):  # Datasette counts no facet with _nofacet
         return None
-    if request.args.get("_shape") in ("array", "object"):
-        return None
+    narrowing, searching = selected
     configs = load_facet_configs(request, datasette.table_metadata(database, table))
     columns = [config["config"]["simple"] for config in configs.get(CountedFacet.type, [])]
-    searching = page_search(request, database, table, datasette)
-    if not columns or (narrowing.ids_sql is None and searching is None):
-        return None  # no facet to count, or the unfiltered view, counted once per head
+    if not columns:
+        return None
 
     async def start():
         selected = await selected_ids(narrowing, searching)

@@ -23,8 +23,8 @@ from datasette.tracer import trace
 from datasette.utils import escape_sqlite
 
 from .counts import time_limited
-from .narrowing import filter_pairs, name_narrowing, selected_ids
-from .search import page_search
+from .narrowing import filter_pairs, selected_ids
+from .search import selecting
 from .state import begin, state_of
 
 # What the trace shows of a count taken from the facets' counts.
@@ -69,17 +69,12 @@ def begin_page_count(request, database, table, datasette):
     """Datasette's filters_from_request hook adding no filter: on a page of a ledger's
     attributions that only exact filters on names and stance, and a search, select, it begins
     counting the rows they select, and has the database answer Datasette's count with it."""
-    narrowing = name_narrowing(request, database, table, datasette)
-    if narrowing is None or not narrowing.complete:
-        return None
-    # Datasette counts nothing with _nocount, nor for the array and object shapes.
-    if request.args.get("_nocount") or request.args.get("_shape") in ("array", "object"):
+    selected = selecting(request, database, table, datasette)
+    if selected is None or request.args.get("_nocount"):  # Datasette counts nothing with _nocount
         return None
     if datasette.table_metadata(database, table).get("units"):
         return None  # Datasette's filters would convert units: the clauses below would differ
-    searching = page_search(request, database, table, datasette)
-    if narrowing.ids_sql is None and searching is None:
-        return None  # the unfiltered view: a count of attribution_records alone already
+    narrowing, searching = selected
 
     async def start():
         selected = await selected_ids(narrowing, searching)

@@ -20,6 +20,7 @@ from datasette.utils import escape_sqlite
 from datasette.utils.asgi import BadRequest
 
 from .metadata import NAME_ID_COLUMNS, SEARCHES
+from .narrowing import name_narrowing
 from .state import begin, ledger_names, state_of
 
 
@@ -56,6 +57,20 @@ def page_search(request, database, table, datasette):
     if request not in searches:
         searches[request] = _begin_search(request, database, table, datasette)
     return searches[request]
+
+
+def selecting(request, database, table, datasette):
+    """(its narrowing, its search task or None) of a page of a ledger's attributions that only
+    exact filters on names and stance, and a search, select, in a shape that Datasette counts
+    and facets (not the array or object shapes); None for any other page, and for the
+    unfiltered view, which is counted once per journal head."""
+    narrowing = name_narrowing(request, database, table, datasette)
+    if narrowing is None or not narrowing.complete or request.args.get("_shape") in ("array", "object"):
+        return None
+    searching = page_search(request, database, table, datasette)
+    if narrowing.ids_sql is None and searching is None:
+        return None
+    return narrowing, searching
 
 
 def _begin_search(request, database, table, datasette):
