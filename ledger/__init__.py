@@ -10,12 +10,18 @@ canonical JSON and the hash chain, appending), `projections` (the tables derived
 `cli` (the command) and `datasette_plugin` (what is published).
 """
 
-from .close_claims import CloseClaim
-from .db import ImportResult, Ledger
 from .errors import ChainBroken, ImportRefused, LedgerError, Refused
+
+# Imported when first asked for, not with the package: a process that needs one module of it
+# (each of `verify`'s journal readers) would otherwise import the whole library first.
+_LIBRARY = {"Ledger": "db", "ImportResult": "db", "CloseClaim": "close_claims"}
 
 
 def __getattr__(name):
+    if name in _LIBRARY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LIBRARY[name]}", __name__), name)
     # The version is read from the installed package's metadata only when asked: importing
     # importlib.metadata would slow every command's start.
     if name == "__version__":

@@ -14,8 +14,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
 from .errors import Refused
 from .records import SHA256, check_date, check_url, clean_name, clean_text, preview
 
@@ -191,6 +189,8 @@ def anchor(text, quote):
 def nearest_passage(text, quote, least_alike=70):
     """(the passage of `text` most like `quote`, how alike in percent), or None below `least_alike`."""
     folded_text, wanted = folded(text), fold_quote(quote)
+    from rapidfuzz import fuzz  # imported here: `verify`'s journal readers import this module, and never need it
+
     match = fuzz.partial_ratio_alignment(wanted, folded_text.folded, score_cutoff=least_alike)
     if match is None:
         return None

@@ -9,8 +9,10 @@ pages and shows why an attribution was retracted or superseded (`cells`), serves
 word prefixes as well as claim texts and quotes (`search`), makes its connections query-only
 (`read_only`), and shows whether the hash chain verified (`chain`). On the attributions view
 it narrows filters on names by name id (`narrowing`), counts facets in one pass, begun with
-the filters (`facets`, `counts`), and counts the page's rows once, with its facets or from
-the indexes (`page_count`), so that pages stay fast at ten million attributions. Its
+the filters (`facets`, `counts`), counts the page's rows once, with its facets or from
+the indexes (`page_count`), and reads a search's rows in id order from the full-text index
+(`search_rows`), answering Datasette's own queries of the page (`page_queries`), so that
+pages stay fast at ten million attributions. Its
 templates (`templates/`, found by Datasette as a plugin package's own) extend Datasette's
 and change nothing on a database that is not a ledger.
 """
@@ -19,7 +21,7 @@ from functools import partial
 
 from datasette import hookimpl
 
-from . import cells, chain, facets, metadata, narrowing, page_count, pages, read_only, search
+from . import cells, chain, facets, metadata, narrowing, page_count, pages, read_only, search, search_rows
 from .state import ledger_names
 
 
@@ -76,13 +78,14 @@ def search_filters(request, database, table, datasette):
 
 
 @hookimpl(specname="filters_from_request")
-def begin_page_counts(request, database, table, datasette):
+def begin_page_queries(request, database, table, datasette):
     # The facets first: the page's count is taken from theirs, if they are begun.
     starts = [
         start
         for start in (
             facets.begin_page_counts(request, database, table, datasette),
             page_count.begin_page_count(request, database, table, datasette),
+            search_rows.begin_search_rows(request, database, table, datasette),
         )
         if start
     ]

@@ -43,6 +43,7 @@ class PageSearch:
     ids_sql: list  # SQL selecting ids, one for each part of the search: a row is found by all
     params: dict
     described: list  # each part in words, for the page's description
+    full_text_parts: set  # the places in ids_sql of the parts the full-text index alone selects
 
     @property
     def clauses(self):
@@ -85,11 +86,15 @@ def _begin_search(request, database, table, datasette):
         db = datasette.get_database(database)
         fts_columns = await db.table_columns(fts_table)
         raw = request.args.get("_searchmode") == "raw"
-        ids_sql, params, described = [], {}, []
+        ids_sql, params, described, full_text_parts = [], {}, [], set()
 
         def fts_rows(query):
             params[f"ledger_search_{len(params)}"] = query
             return f"SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH :ledger_search_{len(params) - 1}"
+
+        def full_text_part(query):
+            full_text_parts.add(len(ids_sql))
+            ids_sql.append(fts_rows(query))
 
         for key, text in searches.items():
             column = key.removeprefix("_search").removeprefix("_") or None
@@ -97,8 +102,7 @@ def _begin_search(request, database, table, datasette):
                 raise BadRequest("Cannot search by that column")
             terms = [text] if raw else [f'"{word}"*' for word in search_words(text)] or ['""']  # no word: no row
             if column is not None:
-                in_column = f"{column} : ({' '.join(terms)})"
-                ids_sql.append(fts_rows(in_column))
+                full_text_part(f"{column} : ({' '.join(terms)})")
                 described.append(f'search column "{column}" matches "{text}"')
                 continue
             described.append(f'search matches "{text}"')
@@ -108,7 +112,7 @@ def _begin_search(request, database, table, datasette):
             # The words that no name matches are looked up together; each of the others on its own.
             unnamed = [term for term, ids in zip(terms, names) if not ids]
             if unnamed:
-                ids_sql.append(fts_rows(" ".join(unnamed)))
+                full_text_part(" ".join(unnamed))
             for term, ids in zip(terms, names):
                 if ids:
                     rows = fts_rows(term)
@@ -119,7 +123,7 @@ def _begin_search(request, database, table, datasette):
                     )
                     # UNION, not UNION ALL: each part selects an id once, as page_count counts them.
                     ids_sql.append(f"{rows} UNION SELECT seq FROM attribution_records WHERE {by_name}")
-        return PageSearch(ids_sql, params, described)
+        return PageSearch(ids_sql, params, described, full_text_parts)
 
     return begin(search())
 
