@@ -55,6 +55,13 @@ def chain_digest(prev_hash, payload):
     return hashlib.sha256(prev_hash + b"\n" + payload).digest()
 
 
+# What the attributions' search row holds of each, read from its entry: (seq, claim, quote),
+# the quote '' if none.
+SEARCH_TEXTS = (
+    "SELECT r.seq, json_extract(j.payload, '$.claim'), coalesce(json_extract(j.payload, '$.quote'), '')"
+    " FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq"
+)
+
 # The INSERT of a batch of journal rows (written with their projection rows, projections._Batch).
 JOURNAL_ROWS = batch_insert("journal", ["seq"], texts=["payload"], digests=["prev_digest", "digest"])
 

@@ -20,18 +20,11 @@ from .database import batch_insert, connect, text_starts, write_transaction
 from .errors import LedgerError
 from .given_ids import GivenIds
 from .held_documents import HeldDocuments, anchor_row, document_row
-from .journal import JOURNAL_ROWS, Appender
+from .journal import JOURNAL_ROWS, SEARCH_TEXTS, Appender
 from .migration import migrate
 from .records import claim_key, record_of
 
 NAME_FIELDS = ("outlet", "speaker", "via", "name", "of")
-
-
-# What the attributions' search row holds of each: (seq, claim, quote), the quote '' if none.
-SEARCH_TEXTS = (
-    "SELECT r.seq, json_extract(j.payload, '$.claim'), coalesce(json_extract(j.payload, '$.quote'), '')"
-    " FROM attribution_records AS r JOIN journal AS j ON j.seq = r.seq"
-)
 
 
 @dataclass

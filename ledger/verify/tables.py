@@ -8,8 +8,7 @@ import sqlite3
 
 from ..database import schema_statements
 from ..errors import ChainBroken, LedgerError
-from ..journal import GENESIS_HASH
-from ..projections import SEARCH_TEXTS
+from ..journal import GENESIS_HASH, SEARCH_TEXTS
 from ..records import LARGEST_ID
 from .anchors import check_anchors
 
