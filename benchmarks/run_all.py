@@ -118,7 +118,7 @@ def previous_layout_lines(previous):
 
 def page_lines(rows):
     lines = [
-        "| records | side | path | HTTP | facets missing (timed out) | the page's own query |",
+        "| records | side | path | HTTP | facets missing (timed out) | the query of its rows |",
         "|--:|---|---|---|---|--:|",
     ]
     for r in rows:

@@ -8,7 +8,6 @@ in id order from the full-text index). Any other query runs as asked."""
 
 import contextvars
 from dataclasses import dataclass
-from functools import partial
 
 from datasette.filters import Filters
 
@@ -80,11 +79,7 @@ def _wrap(db):
         if answer is None:
             return await own_execute(sql, params, *args, **kwargs)
         _EXPECTED.set(tuple(other for other in expected if other is not answer))
-        return await answer.answer(partial(_run, own_execute, args, kwargs), sql, params)
+        return await answer.answer(lambda sql, params: own_execute(sql, params, *args, **kwargs), sql, params)
 
     db.execute = execute
     db.answers_page_queries = True
-
-
-async def _run(own_execute, args, kwargs, sql, params):
-    return await own_execute(sql, params, *args, **kwargs)
