@@ -3,6 +3,7 @@
 import subprocess
 
 import pytest
+from datasette.app import Datasette
 
 from .helpers import LEDGER_BIN, ROOT
 
@@ -15,3 +16,9 @@ def seed_ledger(tmp_path_factory):
     path = tmp_path_factory.mktemp("seed") / "ledger.db"
     subprocess.run(["sh", str(ROOT / "seeds" / "build"), str(path), str(LEDGER_BIN)], check=True, capture_output=True)
     return path
+
+
+@pytest.fixture(scope="module")
+def traced(seed_ledger):
+    """A Datasette of the seed ledger that shows a page's SQL with `_trace=1`."""
+    return Datasette([str(seed_ledger)], settings={"trace_debug": True})

@@ -1,5 +1,6 @@
 """Small helpers shared by the tests (no fixtures: those are in conftest.py)."""
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -12,6 +13,9 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlencode
+
+from datasette.app import Datasette
 
 ROOT = Path(__file__).resolve().parents[1]
 LEDGER_BIN = Path(sys.executable).with_name("ledger")
@@ -166,3 +170,27 @@ def listening_addresses(port):
                 raw = b"".join(struct.pack("<I", int(address[i : i + 8], 16)) for i in range(0, len(address), 8))
                 addresses.add(socket.inet_ntop(family, raw))
     return addresses
+
+
+async def traced_page(ds, pairs):
+    """(the page JSON, the SQL its trace shows run) of /ledger/attributions.json with the query
+    string `pairs`, from a Datasette whose settings allow `_trace`."""
+    response = await ds.client.get(f"/ledger/attributions.json?{urlencode(pairs + [('_trace', '1')])}")
+    assert response.status_code == 200, response.text
+    data = response.json()
+    return data, [trace["sql"] for trace in data["_trace"]["traces"] if trace["type"] == "sql"]
+
+
+def page_of_its_own(ledger, pairs):
+    """The JSON of /ledger/attributions.json with the query string `pairs`, from a Datasette of
+    the `ledger` file of its own, in an event loop of its own (as each example of a property
+    test runs), whose SQL threads are let go after, rather than outlive it."""
+    ds = Datasette([str(ledger)])
+
+    async def page():
+        return (await ds.client.get(f"/ledger/attributions.json?{urlencode(pairs)}")).json()
+
+    try:
+        return asyncio.run(page())
+    finally:
+        ds.executor.shutdown()

@@ -3,7 +3,6 @@ counted from the indexes, begun with its filters (the plugin's `page_count`): it
 be what Datasette's own SQL for the page counts, and that SQL is not run. Any other page is
 counted by Datasette, as ever."""
 
-import asyncio
 import re
 import sqlite3
 from urllib.parse import urlencode
@@ -14,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger.datasette_plugin.page_count import COUNTED_WITH_THE_FACETS
+
+from .helpers import page_of_its_own, traced_page
 
 DATASETTE_COUNT = "select count(*) from attributions"
 BEGUN_COUNT = "WITH selected(id) AS"
@@ -50,18 +51,6 @@ def page_count(conn, data):
     query = data["query"]
     from_sql = re.fullmatch(r"select .+? (from .+?)(?: order by .*)? limit \d+", query["sql"], re.DOTALL)[1]
     return conn.execute("select count(*) " + from_sql, query["params"]).fetchone()[0]
-
-
-async def traced_page(ds, pairs):
-    response = await ds.client.get(f"/ledger/attributions.json?{urlencode(pairs + [('_trace', '1')])}")
-    assert response.status_code == 200, response.text
-    data = response.json()
-    return data, [trace["sql"] for trace in data["_trace"]["traces"] if trace["type"] == "sql"]
-
-
-@pytest.fixture(scope="module")
-def traced(seed_ledger):
-    return Datasette([str(seed_ledger)], settings={"trace_debug": True})
 
 
 @pytest.mark.asyncio
@@ -120,15 +109,7 @@ def test_any_page_of_exact_filters_and_a_search_counts_as_datasettes_own_sql(see
     if words:
         pairs.append(("_search", " ".join(words)))
 
-    ds = Datasette([str(seed_ledger)])  # one per example: each runs in an event loop of its own
-
-    async def page():
-        return (await ds.client.get(f"/ledger/attributions.json?{urlencode(pairs)}")).json()
-
-    try:
-        data = asyncio.run(page())
-    finally:
-        ds.executor.shutdown()  # its SQL threads, which would otherwise outlive the example
+    data = page_of_its_own(seed_ledger, pairs)
     assert data["filtered_table_rows_count"] == page_count(sqlite3.connect(seed_ledger), data), pairs
     assert len(data["rows"]) == min(data["filtered_table_rows_count"], 100)
 

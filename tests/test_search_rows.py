@@ -3,15 +3,15 @@ full-text index (the plugin's `search_rows`): its rows must be those of Datasett
 for the page, in the same order, and that SQL is not run. Any other page's rows come from
 Datasette's own SQL, as ever."""
 
-import asyncio
 import re
 import sqlite3
 from urllib.parse import urlencode
 
 import pytest
-from datasette.app import Datasette
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from .helpers import page_of_its_own, traced_page
 
 # What the trace shows of the rows read in id order, and of Datasette's own query of them.
 READ_IN_ID_ORDER = "AS ledger_found CROSS JOIN attributions ON attributions.id = ledger_found.ledger_id"
@@ -51,18 +51,6 @@ def datasette_rows(conn, data):
     query = data["query"]
     page_size = int(re.search(r" limit (\d+)", query["sql"])[1]) - 1
     return [list(row) for row in conn.execute(query["sql"], query["params"])][:page_size]
-
-
-async def traced_page(ds, pairs):
-    response = await ds.client.get(f"/ledger/attributions.json?{urlencode(pairs + [('_trace', '1')])}")
-    assert response.status_code == 200, response.text
-    data = response.json()
-    return data, [trace["sql"] for trace in data["_trace"]["traces"] if trace["type"] == "sql"]
-
-
-@pytest.fixture(scope="module")
-def traced(seed_ledger):
-    return Datasette([str(seed_ledger)], settings={"trace_debug": True})
 
 
 @pytest.mark.asyncio
@@ -121,13 +109,5 @@ WORDS = ["Peru", "Venezuela", "Gil", "first", "president", "election", "zzzz"]
 def test_any_search_page_has_the_rows_of_datasettes_own_sql(seed_ledger, filters, stances, words, sort, size, offset):
     pairs = filters + [("stance", stance) for stance in stances] + [("_search", " ".join(words))] + sort
     pairs += [("_size", str(size))] + ([("_next", str(offset))] if offset else [])
-    ds = Datasette([str(seed_ledger)])  # one per example: each runs in an event loop of its own
-
-    async def page():
-        return (await ds.client.get(f"/ledger/attributions.json?{urlencode(pairs)}")).json()
-
-    try:
-        data = asyncio.run(page())
-    finally:
-        ds.executor.shutdown()  # its SQL threads, which would otherwise outlive the example
+    data = page_of_its_own(seed_ledger, pairs)
     assert data["rows"] == datasette_rows(sqlite3.connect(seed_ledger), data), pairs
