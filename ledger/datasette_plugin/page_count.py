@@ -2,8 +2,8 @@
 
 Datasette 0.65.5 counts a page's rows with `select count(*) from attributions where ...`,
 after the page's own query. Over the view, that count resolves each row's names to compare
-them with a filter, and looks each row up by id: at ten million attributions, 190,000 rows
-of one outlet and stance take 290 ms, and 500,000 rows of a search 260 ms. On a page that
+them with a filter, and looks each row up by id: at ten million attributions, hundreds of
+thousands of rows of one outlet and stance, or of a search (docs/benchmarks.md). On a page that
 only exact filters on names and stance, and a search, select, the same rows are counted
 once, begun with the filters: by the page's facets, which count them anyway
 (`facets.begin_page_counts`), or with no facet, from attribution_records' indexes and the

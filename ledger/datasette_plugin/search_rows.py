@@ -2,12 +2,12 @@
 
 Datasette asks for a page's rows with `select COLUMNS from attributions where CLAUSES order
 by id desc limit N`, a search's clause being `id IN (SELECT rowid FROM attribution_search
-WHERE ...)`. SQLite lists every match of that clause before it reads the first row: at ten
-million attributions, the 500,000 matches of `ceasefire` take 64 ms. The full-text index gives
-its matches in id order: read as the outer loop of a join, they come in the page's order,
-and SQLite stops at the page's end (12 ms). On a page that only exact filters on names and
-stance, and a search, select, sorted by id, Datasette's query of its rows is so answered
-(`page_queries`): the same rows, in the same order, by a join that the trace shows."""
+WHERE ...)`. SQLite lists every match of that clause before it reads the first row: half a
+million for a common word at ten million attributions. The full-text index gives its matches
+in id order: read as the outer loop of a join, they come in the page's order, and SQLite
+stops at the page's end (docs/benchmarks.md has both times). On a page that only exact filters
+on names and stance, and a search, select, sorted by id, Datasette's query of its rows is so
+answered (`page_queries`): the same rows, in the same order, by a join that the trace shows."""
 
 import re
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ class SearchRows:
     clause: str  # that part's clause of the page's WHERE
 
     def answers(self, sql, params) -> bool:
+        """Whether `sql` with `params` is Datasette's query of this page's rows, sorted by id."""
         return params == self.params and self._read(sql) is not None
 
     def _read(self, sql):
