@@ -21,8 +21,7 @@ from datasette.utils import escape_sqlite
 
 from .counts import time_limited
 from .narrowing import selected_ids
-from .page_queries import PageWhere, expect, page_where
-from .search import selecting
+from .page_queries import PageWhere, answerable, expect, page_where
 from .state import begin, state_of
 
 # What the trace shows of a count taken from the facets' counts.
@@ -59,11 +58,9 @@ def begin_page_count(request, database, table, datasette):
     """Datasette's filters_from_request hook adding no filter: on a page of a ledger's
     attributions that only exact filters on names and stance, and a search, select, it begins
     counting the rows they select, and has the database answer Datasette's count with it."""
-    selected = selecting(request, database, table, datasette)
+    selected = answerable(request, database, table, datasette)
     if selected is None or request.args.get("_nocount"):  # Datasette counts nothing with _nocount
         return None
-    if datasette.table_metadata(database, table).get("units"):
-        return None  # Datasette's filters would convert units: the clauses below would differ
     narrowing, searching = selected
 
     async def start():

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datasette.filters import Filters
 
 from .narrowing import filter_pairs
+from .search import selecting
 
 # What the request being served expects: each request runs in a task of its own, whose
 # context the filters hook and Datasette's queries share.
@@ -44,6 +45,14 @@ class PageWhere:
                     return None
                 sql = sql[len(" and ") :]
         return found, sql
+
+
+def answerable(request, database, table, datasette):
+    """`search.selecting` of a page whose SQL the plugin can tell (Datasette's filters convert
+    no units, so its clauses are those `page_where` makes), or None."""
+    if datasette.table_metadata(database, table).get("units"):
+        return None
+    return selecting(request, database, table, datasette)
 
 
 async def page_where(request, table, narrowing, searching):

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from datasette.utils.asgi import BadRequest
 
-from .page_queries import PageWhere, expect, page_where
-from .search import selecting
+from .page_queries import PageWhere, answerable, expect, page_where
 
 # What follows the WHERE of the rows' SQL when the page is sorted by id, either way.
 _BY_ID = re.compile(r" order by id( desc)? limit (\d+)( offset \d+)?")
@@ -61,11 +60,9 @@ def begin_search_rows(request, database, table, datasette):
     """Datasette's filters_from_request hook adding no filter: on a page of a ledger's
     attributions that only exact filters on names and stance, and a search, select, it has
     the database answer Datasette's query of the page's rows with a join led by the search."""
-    selected = selecting(request, database, table, datasette)
+    selected = answerable(request, database, table, datasette)
     if selected is None or selected[1] is None:
         return None
-    if datasette.table_metadata(database, table).get("units"):
-        return None  # Datasette's filters would convert units: the clauses would differ
     narrowing, searching = selected
 
     async def start():
