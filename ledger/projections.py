@@ -128,8 +128,8 @@ class Projector:
         # While a batch is written, this connection waits for it: names and claims this
         # Projector made are found in these, and the others on a second connection, which
         # sees the ledger as it was before this transaction.
-        self.names_made = GivenIds(self.EXPECTED_NAMES)
-        self.claims_made = GivenIds(self.EXPECTED_CLAIMS)
+        self.names_made = GivenIds(self.EXPECTED_NAMES, first=self.next_name_id)
+        self.claims_made = GivenIds(self.EXPECTED_CLAIMS, first=self.next_claim_id)
         self.names_before, self.claims_before = self.next_name_id > 1, self.next_claim_id > 1
         # Ids only grow, so the first one this Projector gives divides old from new.
         self.first_name_made, self.first_claim_made = self.next_name_id, self.next_claim_id
@@ -184,17 +184,15 @@ class Projector:
             future.result()
 
     def _bound_caches(self):
-        caches = (
-            (self.name_ids, self.names_made, self.first_name_made),
-            (self.claim_ids, self.claims_made, self.first_claim_made),
-        )
-        for cache, made, first_made in caches:
+        for cache, made in ((self.name_ids, self.names_made), (self.claim_ids, self.claims_made)):
             if len(cache) > self.CACHE_LIMIT:
                 # The older half goes: a dict keeps its keys in the order they came, and those
                 # met lately are the likeliest to be met again. Those this Projector made are
                 # kept in `made`, where they are found without waiting for a batch being written.
+                # Those it made came in the order of their ids, so those let go before are the
+                # ones below `held_below`: a key found there and cached again is not added twice.
                 older = list(itertools.islice(cache.items(), len(cache) // 2))
-                made.add([(key, given) for key, given in older if given >= first_made])
+                made.add([(key, given) for key, given in older if given >= made.held_below])
                 for key, _ in older:
                     del cache[key]
 

@@ -23,7 +23,7 @@ WORDINGS = ("Claim number {} was made.", "claim  NUMBER {} was made", "Claim num
 
 @given(st.lists(st.text(min_size=1, max_size=12), unique=True, max_size=60), st.integers(1, 7))
 def test_given_ids_give_each_key_its_own_id(keys, chunk):
-    made = GivenIds(expected=100)
+    made = GivenIds(expected=100, first=1000)
     held, absent = keys[: len(keys) // 2], keys[len(keys) // 2 :]
     for start in range(0, len(held), chunk):
         made.add([(key, 1000 + keys.index(key)) for key in held[start : start + chunk]])
