@@ -57,6 +57,16 @@ def close_edits(key):
     return 1 if len(key) < 40 else 2
 
 
+def of_first_claims(conn, first_id, last_seq):
+    """The CloseClaims of the first CLAIMS_COMPARED claims from id `first_id` on, recorded by
+    entries up to `last_seq` (an import's new claims)."""
+    compared = conn.execute(
+        "SELECT id, text, seq FROM claim_texts WHERE id >= ? AND seq <= ? ORDER BY id LIMIT ?",
+        (first_id, last_seq, CLAIMS_COMPARED),
+    ).fetchall()
+    return [close for claim_id, text, seq in compared if (close := closest_claim(conn, claim_id, text, seq))]
+
+
 def closest_claim(conn, claim_id, text, attribution, other_than=None):
     """The CloseClaim of claim `claim_id`, recorded by `attribution`, among the claims recorded
     before it, or None.

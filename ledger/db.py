@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from . import close_claims, database, formats, journal, projections, replay, verify
-from .close_claims import CLAIMS_COMPARED, CloseClaim
+from .close_claims import CloseClaim
 from .documents import clean_document, document_text, sha256_of
 from .errors import ImportRefused, LedgerError, Refused
 from .held_documents import (
@@ -108,8 +108,15 @@ class Ledger(Reading):
         with self._importing() as (appender, _):
             projector = appender.projector
             for item in checked(items):
-                problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
                 record, payload = item.record, item.payload
+                if payload is not None and not (problems or item.problems or item.fact_checker or "document" in record):
+                    # Most records of a large file: checked, their payload written by the worker.
+                    if projector.holds(record, payload):
+                        result.existing += 1
+                    else:
+                        result.added(appender.append_attribution(record, payload))
+                    continue
+                problems += [f"{source}:{item.line}: {field}: {reason}" for field, reason in item.problems]
                 if record is not None and "document" in record:
                     try:
                         record, payload = projector.held.resolve(record), None
@@ -130,15 +137,7 @@ class Ledger(Reading):
             appender.flush()  # every entry, before what a first import makes at the end
         if projector.next_claim_id > projector.first_claim_made:
             result.new_claims = projector.next_claim_id - projector.first_claim_made
-            compared = self.conn.execute(
-                "SELECT id, text, seq FROM claim_texts WHERE id >= ? AND seq <= ? ORDER BY id LIMIT ?",
-                (projector.first_claim_made, appender.seq, CLAIMS_COMPARED),
-            ).fetchall()
-            result.close_claims = [
-                close
-                for claim_id, text, seq in compared
-                if (close := close_claims.closest_claim(self.conn, claim_id, text, seq))
-            ]
+            result.close_claims = close_claims.of_first_claims(self.conn, projector.first_claim_made, appender.seq)
         return result
 
     @contextlib.contextmanager

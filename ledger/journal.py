@@ -80,11 +80,22 @@ class Appender:
         """Append `entry`; `payload`, if given, is its canonical JSON in UTF-8, already written.
         The journal row is bytes until SQL (`projections._Batch`), as hashing needs them."""
         payload = payload or canonical_json(entry).encode()
+        return self._chain(entry["type"], payload, self.projector.project, entry)
+
+    def append_attribution(self, record, payload):
+        """append() of the attribution entry of a checked record that anchors no quote, given
+        the record and the entry's `payload`, already written: what an import appends by the
+        million, without building each entry (`Projector.project_attribution`)."""
+        return self._chain("attribution", payload, self.projector.project_attribution, record)
+
+    def _chain(self, kind, payload, project, projected):
+        """Chain `payload` to the newest entry, and write it with `project(row, projected)`;
+        returns its seq."""
         row = (self.seq + 1, payload, self.digest, chain_digest(self.digest.hex().encode(), payload))
         try:  # not a context manager: one for every entry would cost more than the rest of this method
-            self.projector.project(row, entry)
+            project(row, projected)
         except sqlite3.IntegrityError as error:
-            raise _refused(entry["type"], error) from None
+            raise _refused(kind, error) from None
         self.seq, self.digest = row[0], row[3]
         return self.seq
 

@@ -196,10 +196,25 @@ class Projector:
                 for key, _ in older:
                     del cache[key]
 
+    def project_attribution(self, row, record):
+        """project() of an attribution entry that anchors no quote, given its `record` (the
+        entry without its type and time, which the projection rows do not hold): an import
+        projects millions of them and builds no entry for any."""
+        self.batch.journal.append(row)
+        name_ids = self.name_ids
+        for name in (record["outlet"], record.get("speaker"), record.get("via")):
+            if name is not None and name not in name_ids:
+                self._cache_name(name, row[0])
+        self._project_attribution(row, record)
+        if len(self.batch.journal) >= self.BATCH:
+            self._write_in_background()
+
     def project(self, row, entry):
         """Write journal row (seq, payload, prev_digest, digest), all but seq as bytes, and the
         projection rows of its entry."""
         seq, kind = row[0], entry["type"]
+        if kind == "attribution" and "document" not in entry:
+            return self.project_attribution(row, entry)
         self.batch.journal.append(row)
         for name_field in NAME_FIELDS:
             name = entry.get(name_field)
@@ -237,7 +252,10 @@ class Projector:
         """Whether the journal already holds `record` as an attribution, current or not: in a
         batch not written yet (its entry's `payload` recorded at the import's one time),
         written by this Projector, or held before it."""
-        if self.holds_pending(payload):
+        # In a batch not written yet, which SQL may not see: the one gathered, or the one being
+        # written. An import records all its entries at one time, so two of its payloads are
+        # equal exactly when their records are.
+        if payload in self.batch.payloads or (self.writing is not None and payload in self.writing[0].payloads):
             return True
         if payload in self.written and recorded_id(self.conn, record) is not None:
             return True
@@ -247,12 +265,6 @@ class Projector:
         if claim_id is None or claim_id >= self.first_claim_made:
             return False  # no claim held before this Projector
         return recorded_id(self._reader(), record) is not None
-
-    def holds_pending(self, payload):
-        """Whether an attribution entry with this payload (bytes) is in a batch not written yet
-        (SQL may not see it): the one gathered, or the one being written. An import records all
-        its entries at one time, so two of its payloads are equal exactly when their records are."""
-        return payload in self.batch.payloads or (self.writing is not None and payload in self.writing[0].payloads)
 
     def _project_attribution(self, row, entry):
         seq, claim = row[0], entry["claim"]

@@ -12,7 +12,7 @@ from ..errors import Refused
 from ..records import clean_record
 
 
-@dataclass
+@dataclass(slots=True)  # an import makes one for every record: slots make it sooner
 class Item:
     line: int
     record: dict = None

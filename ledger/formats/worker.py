@@ -145,4 +145,4 @@ def _unpacked(message):
     if isinstance(message, Item):
         return message
     line, record, payload = message
-    return Item(line, record, checked=True, payload=payload)
+    return Item(line, record, [], False, True, payload)  # positional: sooner than by keyword
