@@ -107,7 +107,9 @@ class Projector:
     held; they are bounded, and what it made is held compactly (`GivenIds`), so an import of
     any size runs in about the same memory."""
 
-    BATCH = 10_000  # entries written together
+    # Entries written together. Larger batches keep the writing thread busier between the
+    # times the two threads wait for each other, for more memory (docs/benchmarks.md).
+    BATCH = 40_000
     # Names or claims; past it a cache lets its older half go, and what it made is found in
     # `GivenIds`: a million records have about 200,000 claims, ten million 1,800,000.
     CACHE_LIMIT = 200_000
