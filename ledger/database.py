@@ -52,13 +52,16 @@ def schema_statements():
 # What a first import makes once, after its last entry, rather than for every row:
 # - what keeps the journal one chain, besides its primary key: the UNIQUE indexes on
 #   prev_digest and digest, and the trigger that lets an entry only extend the newest one;
-# - the indexes that only reading uses (an import looks attributions up by claim alone);
+# - the indexes that only reading uses, and the one by claim, which an import into an empty
+#   journal only needs to look up a record it may have written already: made at once the
+#   first time it does (`made_now`);
 # - the triggers that stop INSERT OR REPLACE on the tables an import fills, which the
 #   import's own inserts (OR FAIL, on keys it gives out itself) never are.
 MADE_AT_THE_END = {
     "journal_prev_digest": "INDEX",
     "journal_digest": "INDEX",
     "journal_extends_chain": "TRIGGER",
+    "attribution_records_claim": "INDEX",
     "attribution_records_stance": "INDEX",
     "attribution_records_outlet": "INDEX",
     "names_no_replace": "TRIGGER",
@@ -84,15 +87,12 @@ def made_at_the_end(conn):
     can see them: nobody else writes until COMMIT or reads the transaction before it, an
     error rolls it back with everything in place, and making the UNIQUE indexes again checks
     every hash. The entries written meanwhile are the Appender's, each extending the one
-    before, as the trigger would have required."""
-    statements = [
-        statement
-        for statement in schema_statements()
-        if (match := _CREATED_NAME.match(statement)) and match.group(1) in MADE_AT_THE_END
-    ]
+    before, as the trigger would have required. One that a lookup needs sooner is made then
+    (`made_now`), and not again."""
     for name, kind in MADE_AT_THE_END.items():
         conn.execute(f"DROP {kind} {name}")
     yield
+    statements = [_making(name) for name in MADE_AT_THE_END if not _exists(conn, name)]
     # SQLite sorts in as much memory as the page cache may hold: with the cache cut down
     # meanwhile, the sort uses what the cache lets go of instead of as much again. Its sorter
     # may share the work with helper threads (none by default): the other cores would
@@ -106,6 +106,26 @@ def made_at_the_end(conn):
     finally:
         conn.execute(f"PRAGMA cache_size = {cache_size}")
         conn.execute("PRAGMA threads = 0")
+
+
+def made_now(conn, name):
+    """Make the index or trigger `name` of schema.sql, which `made_at_the_end` left to the end of
+    this transaction, if it is not there: a lookup needs it sooner."""
+    if not _exists(conn, name):
+        conn.execute(_making(name))
+
+
+def _making(name):
+    """The statement of schema.sql that makes the index or trigger `name`."""
+    return next(
+        statement
+        for statement in schema_statements()
+        if (match := _CREATED_NAME.match(statement)) and match.group(1) == name
+    )
+
+
+def _exists(conn, name):
+    return conn.execute("SELECT 1 FROM sqlite_schema WHERE name = ?", (name,)).fetchone() is not None
 
 
 @contextlib.contextmanager

@@ -13,12 +13,10 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rbloom import Bloom
-
 from .aliases import record_alias
-from .database import batch_insert, connect, text_starts, write_transaction
+from .database import batch_insert, connect, made_now, text_starts, write_transaction
 from .errors import LedgerError
-from .given_ids import GivenIds
+from .given_ids import GivenIds, WrittenPayloads
 from .held_documents import HeldDocuments, anchor_row, document_row
 from .journal import JOURNAL_ROWS, SEARCH_TEXTS, Appender
 from .migration import migrate
@@ -113,7 +111,7 @@ class Projector:
     # Names or claims; past it a cache lets its older half go, and what it made is found in
     # `GivenIds`: a million records have about 200,000 claims, ten million 1,800,000.
     CACHE_LIMIT = 200_000
-    # These size the Bloom filters (29, 2.3 and 0.2 MiB); past them, more lookups go to SQL.
+    # These size the Bloom filters (40, 2.3 and 0.2 MiB); past them, more lookups go to SQL.
     EXPECTED_ATTRIBUTIONS = 10_000_000
     EXPECTED_CLAIMS = 2_000_000
     EXPECTED_NAMES = 200_000
@@ -139,12 +137,10 @@ class Projector:
         self.batch = _Batch()
         self.writing = None  # (batch, future) while a batch is written in the background
         self.writer = None  # its thread, started by the first batch written in the background
-        # The payload of every attribution written by this Projector: only a record whose
-        # payload it may hold needs this connection, which waits for a batch being written, to
-        # tell whether it is new. A set while few (`_remember_written`), then a Bloom filter in
-        # fixed memory, which never misses a member, with few enough false positives that most
-        # batches meet none.
-        self.written = set()
+        # Only a record whose payload it may have written needs this connection, which waits
+        # for a batch being written, to tell whether it is new.
+        self.written = WrittenPayloads(exact_up_to=self.BATCH, expected=self.EXPECTED_ATTRIBUTIONS)
+        self.looks_up_by_claim = False  # once the index it needs is known to be there
 
     def __enter__(self):
         return self
@@ -259,7 +255,7 @@ class Projector:
         # equal exactly when their records are.
         if payload in self.batch.payloads or (self.writing is not None and payload in self.writing[0].payloads):
             return True
-        if payload in self.written and recorded_id(self.conn, record) is not None:
+        if payload in self.written and recorded_id(self._looking_up_by_claim(), record) is not None:
             return True
         if not self.claims_before:
             return False
@@ -278,7 +274,7 @@ class Projector:
             self.batch.claim_search.append((claim_id, claim))
             self.claim_ids[key] = claim_id
         self.batch.payloads.add(row[1])
-        self._remember_written(row[1])
+        self.written.add(row[1])
         get = entry.get
         self.batch.attributions.append(
             (
@@ -292,13 +288,15 @@ class Projector:
             )
         )
 
-    def _remember_written(self, payload):
-        self.written.add(payload)
-        # Past a batch of them, the payloads go into a filter of fixed size: made for every
-        # append, its 29 MiB would cost a single `add` more than the rest of it.
-        if isinstance(self.written, set) and len(self.written) > self.BATCH:
-            payloads, self.written = self.written, Bloom(self.EXPECTED_ATTRIBUTIONS, 1e-5)
-            self.written.update(payloads)
+    def _looking_up_by_claim(self):
+        """This Projector's connection, with the index that recorded_id's lookup by claim
+        takes: an import into an empty journal makes it at its end (`made_at_the_end`),
+        unless a record met again, or one `written` mistakes for one, needs it sooner."""
+        if not self.looks_up_by_claim:
+            self._wait_for_writing()
+            made_now(self.conn, "attribution_records_claim")
+            self.looks_up_by_claim = True
+        return self.conn
 
     def _claim(self, key):
         """The id of the claim with this key, or None."""

@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from ledger import database, formats, journal
+from ledger import database, formats, journal, projections
 from ledger.formats.base import Item
 from ledger import ImportRefused, LedgerError, Ledger, Refused
 from ledger.journal import digest
@@ -115,6 +115,36 @@ def test_a_first_import_makes_what_it_dropped_again(tmp_path):
         with pytest.raises(sqlite3.IntegrityError, match=f"{table_name} is append-only"):
             conn.execute(f"INSERT OR REPLACE INTO {table_name} SELECT * FROM {table_name} LIMIT 1")
     conn.close()
+
+
+@pytest.mark.parametrize("again", [False, True])
+def test_a_first_import_makes_the_claims_index_early_only_for_a_record_met_again(tmp_path, monkeypatch, again):
+    # The lookup of a record written batches before goes by claim: that index, left to the
+    # import's end, is made as soon as one is met, and only then.
+    records = gen_claims(tmp_path / "records.jsonl", 40, seed=16)
+    made = []
+    made_now = database.made_now
+
+    def noting_what_was_there(conn, name):
+        made.append((name, in_schema(conn, name)))
+        made_now(conn, name)
+
+    monkeypatch.setattr(projections, "made_now", noting_what_was_there)
+    part = records + records[3:6] if again else records
+    with Ledger(tmp_path / "fresh.db", create=True):
+        pass
+    result = import_records(tmp_path / "batched.db", part)
+    added = one_at_a_time(tmp_path / "single.db", part)
+    assert (result.new, result.existing) == (sum(added), len(added) - sum(added)) == (40, 3 if again else 0)
+    assert made == ([("attribution_records_claim", False)] if again else [])
+    assert schema_of(tmp_path / "batched.db") == schema_of(tmp_path / "fresh.db")
+    for sql in PROJECTIONS.values():
+        assert table(tmp_path / "batched.db", sql) == table(tmp_path / "single.db", sql)
+    assert run_ledger(tmp_path / "batched.db", "verify").returncode == 0
+
+
+def in_schema(conn, name):
+    return conn.execute("SELECT count(*) FROM sqlite_schema WHERE name = ?", (name,)).fetchone()[0] == 1
 
 
 def test_a_refused_first_import_leaves_the_journals_guards(tmp_path):
