@@ -53,9 +53,9 @@ def _digest(key):
 
 
 class WrittenPayloads:
-    """The payload of every attribution one Projector wrote: a set while few, then a Bloom
-    filter in fixed memory, which never misses a member and takes one it does not hold for
-    a member at most MISTAKEN of the time."""
+    """The payload of every attribution one Projector wrote, added a batch at a time: a set
+    while few, then a Bloom filter in fixed memory, which never misses a member and takes
+    one it does not hold for a member at most MISTAKEN of the time."""
 
     # Each payload mistaken is looked up by claim, and an import into an empty journal then
     # makes that index at once rather than at its end: an import of ten million records met
@@ -63,15 +63,18 @@ class WrittenPayloads:
     MISTAKEN = 1e-7
 
     def __init__(self, exact_up_to, expected):
-        self.payloads, self.exact_up_to, self.expected = set(), exact_up_to, expected
+        self.exact_up_to, self.expected = exact_up_to, expected
+        self._hold(set())
 
-    def add(self, payload):
-        self.payloads.add(payload)
+    def update(self, payloads):
         # Made for every append, the filter's 40 MiB would cost a single `add` more than the
         # rest of it.
-        if isinstance(self.payloads, set) and len(self.payloads) > self.exact_up_to:
-            payloads, self.payloads = self.payloads, Bloom(self.expected, self.MISTAKEN)
-            self.payloads.update(payloads)
+        if isinstance(self.payloads, set) and len(self.payloads) + len(payloads) > self.exact_up_to:
+            held = self.payloads
+            self._hold(Bloom(self.expected, self.MISTAKEN))
+            self.payloads.update(held)
+        self.payloads.update(payloads)
 
-    def __contains__(self, payload):
-        return payload in self.payloads
+    def _hold(self, payloads):
+        # `holds(payload)`, asked of every record an import reads, is the set's or the filter's own.
+        self.payloads, self.holds = payloads, payloads.__contains__

@@ -172,6 +172,7 @@ class Projector:
     def _next_batch(self):
         """The batch gathered, to be written; a new one is gathered from here on."""
         batch, self.batch = self.batch, _Batch()
+        self.written.update(batch.payloads)
         self._bound_caches()
         return batch
 
@@ -255,7 +256,7 @@ class Projector:
         # equal exactly when their records are.
         if payload in self.batch.payloads or (self.writing is not None and payload in self.writing[0].payloads):
             return True
-        if payload in self.written and recorded_id(self._looking_up_by_claim(), record) is not None:
+        if self.written.holds(payload) and recorded_id(self._looking_up_by_claim(), record) is not None:
             return True
         if not self.claims_before:
             return False
@@ -274,7 +275,6 @@ class Projector:
             self.batch.claim_search.append((claim_id, claim))
             self.claim_ids[key] = claim_id
         self.batch.payloads.add(row[1])
-        self.written.add(row[1])
         get = entry.get
         self.batch.attributions.append(
             (

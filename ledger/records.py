@@ -117,13 +117,15 @@ def clean_text(field, value):
     if not isinstance(value, str):
         raise Refused([(field, f"must be text, not {json_type(value)}")])
     text = value if value.isascii() else unicodedata.normalize("NFC", value)
-    # A printable text holds no control, format or surrogate character: most texts need no search.
-    if field not in MULTILINE and not text.isprintable():
+    # A printable text holds no control, format or surrogate character, and is still printable
+    # once stripped: most texts need no search.
+    printable = text.isprintable()
+    if not printable and field not in MULTILINE:
         text = _without_invisible(text)
     text = text.strip()
     if not text:
         return None
-    if not text.isprintable():
+    if not printable and not text.isprintable():
         _check_unprintable(field, text)
     limit = LIMITS.get(field)
     if limit is not None and len(text) > limit:
