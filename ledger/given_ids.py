@@ -67,8 +67,8 @@ class WrittenPayloads:
         self._hold(set())
 
     def update(self, payloads):
-        # Made for every append, the filter's 40 MiB would cost a single `add` more than the
-        # rest of it.
+        # Made by every Projector, the filter's 40 MiB would cost a single `ledger add` more
+        # than the rest of it: a set until the payloads are many.
         if isinstance(self.payloads, set) and len(self.payloads) + len(payloads) > self.exact_up_to:
             held = self.payloads
             self._hold(Bloom(self.expected, self.MISTAKEN))
