@@ -92,7 +92,8 @@ def made_at_the_end(conn):
     for name, kind in MADE_AT_THE_END.items():
         conn.execute(f"DROP {kind} {name}")
     yield
-    statements = [_making(name) for name in MADE_AT_THE_END if not _exists(conn, name)]
+    making = _statements_making()
+    statements = [making[name] for name in MADE_AT_THE_END if not _exists(conn, name)]
     # SQLite sorts in as much memory as the page cache may hold: with the cache cut down
     # meanwhile, the sort uses what the cache lets go of instead of as much again. Its sorter
     # may share the work with helper threads (none by default): the other cores would
@@ -112,16 +113,12 @@ def made_now(conn, name):
     """Make the index or trigger `name` of schema.sql, which `made_at_the_end` left to the end of
     this transaction, if it is not there: a lookup needs it sooner."""
     if not _exists(conn, name):
-        conn.execute(_making(name))
+        conn.execute(_statements_making()[name])
 
 
-def _making(name):
-    """The statement of schema.sql that makes the index or trigger `name`."""
-    return next(
-        statement
-        for statement in schema_statements()
-        if (match := _CREATED_NAME.match(statement)) and match.group(1) == name
-    )
+def _statements_making():
+    """The statement of schema.sql that makes each index and trigger, by its name."""
+    return {match.group(1): statement for statement in schema_statements() if (match := _CREATED_NAME.match(statement))}
 
 
 def _exists(conn, name):
