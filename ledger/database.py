@@ -283,7 +283,12 @@ def batch_insert(table, columns, texts=(), digests=(), or_fail=True):
     come from one JSON array of row arrays; each of the long `texts` (UTF-8 bytes) from one
     blob of them all, with the place where each row's starts; each of the `digests` from one
     blob of them all, 32 bytes each (`_Batch.statements`). A text taken out of a blob by
-    its place is neither escaped by Python nor unescaped by SQLite, as one inside JSON is."""
+    its place is neither escaped by Python nor unescaped by SQLite, as one inside JSON is.
+
+    The rows go in as json_each walks the array, in order, with no ORDER BY key: SQLite would
+    sort every batch again, payloads and all, into the order it is in. Every row gives its
+    own ids, so its order changes no row written; only the journal's trigger depends on it,
+    and would refuse an entry out of order rather than let it in."""
     values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
     values += [
         f"CAST(substr(:{text}, {_start(text, 0)}, {_start(text, 1)} - {_start(text, 0)}) AS TEXT)" for text in texts
@@ -292,7 +297,7 @@ def batch_insert(table, columns, texts=(), digests=(), or_fail=True):
     verb = "INSERT OR FAIL" if or_fail else "INSERT"
     sql = (
         f"{verb} INTO {table} ({', '.join([*columns, *texts, *digests])}) SELECT {', '.join(values)}"
-        " FROM json_each(:rows) ORDER BY key"
+        " FROM json_each(:rows)"
     )
     return sql, texts, digests
 

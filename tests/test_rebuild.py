@@ -44,3 +44,16 @@ def test_rebuilt_tables_equal_the_originals(tmp_path):
     assert dump(copy, "attribution_search") == dump(original, "attribution_search")
     with Ledger(copy) as ledger:
         assert ledger.verify()[0] == 9
+
+
+def test_search_indexes_merge_eight_segments_at_a_time_in_a_new_and_a_rebuilt_ledger(tmp_path):
+    """schema.sql's setting of the search indexes, which a large import depends on for its speed."""
+    original, copy = tmp_path / "original.db", tmp_path / "copy.db"
+    with Ledger(original, create=True) as ledger:
+        ledger.add(SAMPLE)
+    rebuild(original, copy)
+    for path in (original, copy):
+        conn = sqlite3.connect(path)
+        for table in ("attribution_search", "claim_search"):
+            assert conn.execute(f"SELECT v FROM {table}_config WHERE k = 'automerge'").fetchone() == (8,), (path, table)
+        conn.close()
