@@ -15,7 +15,7 @@
 -- 4. Views give the published shape: attributions with status and canonical names,
 --    claims with their counts over current attributions.
 
-PRAGMA user_version = 2;  -- 2: the hashes stored as digests (1: as hex text)
+PRAGMA user_version = 3;  -- 3: claim_texts' key UNIQUE by an index of its own; 2: the hashes stored as digests (1: as hex text)
 
 ---------------------------------------------------------------------------------
 -- 1. The journal
@@ -70,10 +70,13 @@ CREATE TABLE names (
 -- One row per claim; `key` is ledger_claim_key(text), `text` the first wording recorded.
 CREATE TABLE claim_texts (
     id INTEGER PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
+    key TEXT NOT NULL,
     text TEXT NOT NULL,
     seq INTEGER NOT NULL REFERENCES journal(seq)
 );
+-- Each key is UNIQUE. An index of its own rather than a constraint in the table, so that an
+-- import into an empty journal can make it at its end (`database.made_at_the_end`).
+CREATE UNIQUE INDEX claim_texts_key ON claim_texts(key);
 
 -- One row per attribution, from an `attribution` or a `correction` entry; its id is `seq`.
 -- What is only displayed (url, quote, note) stays in the journal and is read from there.

@@ -52,15 +52,16 @@ def schema_statements():
 # What a first import makes once, after its last entry, rather than for every row:
 # - what keeps the journal one chain, besides its primary key: the UNIQUE indexes on
 #   prev_digest and digest, and the trigger that lets an entry only extend the newest one;
-# - the indexes that only reading uses, and the one by claim, which an import into an empty
-#   journal only needs to look up a record it may have written already: made at once the
-#   first time it does (`made_now`);
+# - the indexes that only reading uses, and those by claim and by claim key, which an import
+#   into an empty journal only needs to look up a record it may have written already: made at
+#   once the first time it does (`made_now`);
 # - the triggers that stop INSERT OR REPLACE on the tables an import fills, which the
 #   import's own inserts (OR FAIL, on keys it gives out itself) never are.
 MADE_AT_THE_END = {
     "journal_prev_digest": "INDEX",
     "journal_digest": "INDEX",
     "journal_extends_chain": "TRIGGER",
+    "claim_texts_key": "INDEX",
     "attribution_records_claim": "INDEX",
     "attribution_records_stance": "INDEX",
     "attribution_records_outlet": "INDEX",

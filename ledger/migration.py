@@ -1,7 +1,10 @@
-"""A ledger of the previous layout, whose journal stored its hashes as hex text, rewritten
-into the current one (schema.sql: the digests stored, the hex computed from them) by its
-first write, in that write's transaction: the entries, their seqs and hashes are the same,
-and no projection is touched, as none holds a hash."""
+"""A ledger of a previous layout rewritten into the current one (schema.sql) by its first
+write, in that write's transaction:
+- a journal that stored its hashes as hex text (user_version 1) stores their digests and
+  computes the hex from them: the entries, their seqs and hashes are the same;
+- claim_texts, whose key was UNIQUE by a constraint in the table (user_version 1 and 2),
+  has it by an index of its own: the same rows.
+No other table is touched."""
 
 import re
 
@@ -69,16 +72,24 @@ def refuse_hex_hashes(conn):
 
 
 def migrate(conn):
-    """Inside a write transaction: a journal of the previous layout rewritten into the current
-    one, the same entries with their hashes stored as digests; nothing else changes. A journal
-    of the current layout is left as it is.
+    """Inside a write transaction: what a previous layout holds rewritten into the current one
+    (the module's docstring); a ledger of the current layout is left as it is."""
+    migrated = [_migrate_journal(conn), _migrate_claim_texts(conn)]
+    if any(migrated):
+        conn.execute(
+            next(statement for statement in schema_statements() if statement.startswith("PRAGMA user_version"))
+        )
+
+
+def _migrate_journal(conn):
+    """A journal of the previous layout rewritten into the current one, the same entries with
+    their hashes stored as digests; returns whether there was one to rewrite.
 
     The table is renamed, a new one made from schema.sql is filled from it in seq order, and
     the old one is dropped; the indexes and triggers of schema.sql are made after the rows,
-    each index sorted once. The views and foreign keys that name `journal` keep naming it (a
-    legacy renaming, with foreign keys off as the ledger keeps them), and so read the new table."""
+    each index sorted once."""
     if not holds_hex_hashes(conn):
-        return
+        return False
     if not _is_hex_journal(conn):
         raise LedgerError(
             "table journal: neither this version's layout nor the previous one, so it is not migrated; nothing "
@@ -92,16 +103,7 @@ def migrate(conn):
             f"seq {row[0]}: prev_hash or hash is not 64 lower-case hex digits, so the journal is not migrated; "
             "nothing was written"
         )
-    for kind, name in conn.execute(
-        "SELECT type, name FROM sqlite_schema WHERE tbl_name = 'journal' AND type IN ('index', 'trigger')"
-    ).fetchall():
-        conn.execute(f"DROP {kind} {name}")
-    conn.execute("PRAGMA legacy_alter_table = ON")
-    try:
-        conn.execute("ALTER TABLE journal RENAME TO hex_journal")
-    finally:
-        conn.execute("PRAGMA legacy_alter_table = OFF")
-    table, *guards = [statement for statement in schema_statements() if _JOURNAL_OBJECT.match(statement)]
+    table, *guards = _renamed_for_a_new_table(conn, "journal", "hex_journal")
     conn.execute(table)
     conn.create_function("ledger_digest", 1, bytes.fromhex, deterministic=True)
     # A part at a time, each deleted once copied: the pages it frees take the next part, so
@@ -118,8 +120,86 @@ def migrate(conn):
     conn.execute("DROP TABLE hex_journal")
     for statement in guards:
         conn.execute(statement)
-    conn.execute(next(statement for statement in schema_statements() if statement.startswith("PRAGMA user_version")))
+    return True
 
 
-# The journal's table, and the indexes and triggers named after it, in schema.sql.
-_JOURNAL_OBJECT = re.compile(r"CREATE (?:TABLE|(?:UNIQUE )?INDEX|TRIGGER) journal[ _]")
+# claim_texts as schema.sql made it while its key was UNIQUE by a constraint in the table
+# (user_version 1 and 2), whose triggers are still schema.sql's. Only a table made exactly so
+# is migrated, for the same reason as the journal.
+UNIQUE_KEY_CLAIM_TEXTS = """CREATE TABLE claim_texts (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    seq INTEGER NOT NULL REFERENCES journal(seq)
+)"""
+
+
+def holds_unique_key_claims(conn):
+    """Whether the ledger's claim_texts has no index of its own on its key: the layout before it."""
+    return conn.execute("SELECT 1 FROM sqlite_schema WHERE name = 'claim_texts_key'").fetchone() is None
+
+
+def _is_unique_key_claims(conn):
+    """Whether claim_texts, its index and triggers are exactly UNIQUE_KEY_CLAIM_TEXTS's (the
+    index SQLite made for the constraint has no SQL)."""
+    triggers = [  # as SQLite keeps them, without the closing semicolon
+        statement.rstrip(";") for statement in _statements_of("claim_texts") if statement.startswith("CREATE TRIGGER")
+    ]
+    return {sql for (sql,) in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = 'claim_texts'")} == {
+        UNIQUE_KEY_CLAIM_TEXTS,
+        None,
+        *triggers,
+    }
+
+
+def as_held_until_migrated(conn, objects):
+    """schema.sql's `objects` ({(kind, name): sql}) as this ledger holds them if it is of a
+    layout its next write migrates, which `verify` checks as it is: claim_texts of the
+    previous layout (its key's UNIQUE holds the same rows to the same rule)."""
+    if holds_unique_key_claims(conn) and _is_unique_key_claims(conn):
+        objects = {**objects, ("table", "claim_texts"): UNIQUE_KEY_CLAIM_TEXTS}
+        del objects[("index", "claim_texts_key")]
+    return objects
+
+
+def _migrate_claim_texts(conn):
+    """claim_texts of the previous layout rewritten into the current one, the same rows with
+    their key UNIQUE by an index of its own; returns whether there was one to rewrite."""
+    if not holds_unique_key_claims(conn):
+        return False
+    if not _is_unique_key_claims(conn):
+        raise LedgerError(
+            "table claim_texts: neither this version's layout nor the previous one, so it is not migrated; nothing "
+            "was written (`ledger rebuild NEW.db` copies the journal into the current layout)"
+        )
+    table, *guards = _renamed_for_a_new_table(conn, "claim_texts", "unique_key_claim_texts")
+    conn.execute(table)
+    conn.execute("INSERT INTO claim_texts (id, key, text, seq) SELECT id, key, text, seq FROM unique_key_claim_texts")
+    conn.execute("DROP TABLE unique_key_claim_texts")
+    for statement in guards:
+        conn.execute(statement)
+    return True
+
+
+def _renamed_for_a_new_table(conn, table, renamed):
+    """`table` renamed to `renamed`, without its indexes and triggers; returns schema.sql's
+    statements that make `table` again, then its indexes and triggers. The views and foreign
+    keys that name `table` keep naming it (a legacy renaming, with foreign keys off as the
+    ledger keeps them), and so read the new table."""
+    for kind, name in conn.execute(
+        "SELECT type, name FROM sqlite_schema WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+        (table,),
+    ).fetchall():
+        conn.execute(f"DROP {kind} {name}")
+    conn.execute("PRAGMA legacy_alter_table = ON")
+    try:
+        conn.execute(f"ALTER TABLE {table} RENAME TO {renamed}")
+    finally:
+        conn.execute("PRAGMA legacy_alter_table = OFF")
+    return _statements_of(table)
+
+
+def _statements_of(table):
+    """The statements of schema.sql that make `table`, then the indexes and triggers named after it."""
+    named = re.compile(rf"CREATE (?:TABLE|(?:UNIQUE )?INDEX|TRIGGER) {table}[ _]")
+    return [statement for statement in schema_statements() if named.match(statement)]

@@ -289,11 +289,12 @@ class Projector:
         )
 
     def _looking_up_by_claim(self):
-        """This Projector's connection, with the index that recorded_id's lookup by claim
-        takes: an import into an empty journal makes it at its end (`made_at_the_end`),
-        unless a record met again, or one `written` mistakes for one, needs it sooner."""
+        """This Projector's connection, with the indexes that recorded_id's lookup by claim
+        takes: an import into an empty journal makes them at its end (`made_at_the_end`),
+        unless a record met again, or one `written` mistakes for one, needs them sooner."""
         if not self.looks_up_by_claim:
             self._wait_for_writing()
+            made_now(self.conn, "claim_texts_key")
             made_now(self.conn, "attribution_records_claim")
             self.looks_up_by_claim = True
         return self.conn

@@ -119,8 +119,8 @@ def test_a_first_import_makes_what_it_dropped_again(tmp_path):
 
 @pytest.mark.parametrize("again", [False, True])
 def test_a_first_import_makes_the_claims_index_early_only_for_a_record_met_again(tmp_path, monkeypatch, again):
-    # The lookup of a record written batches before goes by claim: that index, left to the
-    # import's end, is made as soon as one is met, and only then.
+    # The lookup of a record written batches before goes by claim: that index and the claims'
+    # keys', left to the import's end, are made as soon as one is met, and only then.
     records = gen_claims(tmp_path / "records.jsonl", 40, seed=16)
     made = []
     made_now = database.made_now
@@ -136,7 +136,7 @@ def test_a_first_import_makes_the_claims_index_early_only_for_a_record_met_again
     result = import_records(tmp_path / "batched.db", part)
     added = one_at_a_time(tmp_path / "single.db", part)
     assert (result.new, result.existing) == (sum(added), len(added) - sum(added)) == (40, 3 if again else 0)
-    assert made == ([("attribution_records_claim", False)] if again else [])
+    assert made == ([("claim_texts_key", False), ("attribution_records_claim", False)] if again else [])
     assert schema_of(tmp_path / "batched.db") == schema_of(tmp_path / "fresh.db")
     for sql in PROJECTIONS.values():
         assert table(tmp_path / "batched.db", sql) == table(tmp_path / "single.db", sql)

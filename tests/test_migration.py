@@ -1,14 +1,20 @@
-"""A ledger whose journal stores its hashes as hex text, as every ledger did before the digests,
-keeps working: it reads as it did, `verify` says it waits for a write, and its first write
-migrates it in that write's own transaction, the same entries and hashes and every other row as
-it was.
+"""A ledger of a previous layout keeps working, and its first write migrates it in that write's
+own transaction, the same entries and hashes and every other row as it was:
+- one whose journal stores its hashes as hex text, as every ledger did before the digests,
+  reads as it did, and `verify` says it waits for a write;
+- one whose claim_texts has its key UNIQUE by a constraint in the table, as every ledger did
+  before that index was one of its own, reads and verifies as it is.
 
 fixtures/hex-hashes.db.gz was made by the ledger of commit 0e88b09, the last to store hex: three
 adds (with via, speaker, url and note), an alias, a retraction, a correction, a fact-checker, a
 document with an attribution anchored in it, and an import of 12 records; 21 entries.
+fixtures/unique-claim-keys.db.gz is that ledger migrated by the ledger of commit d08e2f8, the last
+to keep the claims' keys UNIQUE in their table (a write appending nothing), and
+fixtures/unique-claim-keys-empty.db.gz a ledger that commit made and left empty.
 """
 
 import gzip
+import json
 import sqlite3
 from pathlib import Path
 
@@ -24,7 +30,8 @@ from ledger.verify import check_chain
 
 from .helpers import SAMPLE
 
-FIXTURE = Path(__file__).parent / "fixtures" / "hex-hashes.db.gz"
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE = FIXTURES / "hex-hashes.db.gz"
 HEAD = "21:062ec7aac39343cf1a4ed8700d7bb38a96aa2d06ac6c0d1ab33f51dc81cbbc25"
 WAITS = (
     "table journal: its hashes are stored as hex text, the layout before digests: the ledger's next write "
@@ -39,11 +46,19 @@ RECORDED = {  # entry 3's record, already in the ledger
 }
 
 
+def unpacked(fixture, path):
+    path.write_bytes(gzip.decompress(fixture.read_bytes()))
+    return path
+
+
 @pytest.fixture
 def db(tmp_path):
-    path = tmp_path / "hex.db"
-    path.write_bytes(gzip.decompress(FIXTURE.read_bytes()))
-    return path
+    return unpacked(FIXTURE, tmp_path / "hex.db")
+
+
+@pytest.fixture
+def unique_keys(tmp_path):
+    return unpacked(FIXTURES / "unique-claim-keys.db.gz", tmp_path / "unique-keys.db")
 
 
 def ledger(db, *args):
@@ -158,3 +173,87 @@ def test_rebuild_copies_it_into_the_current_layout(db, tmp_path):
     assert stores_hex(db) and not stores_hex(tmp_path / "rebuilt.db")
     assert journal(tmp_path / "rebuilt.db") == journal(db)
     assert ledger(tmp_path / "rebuilt.db", "verify", "--digest", HEAD)[0] == 0
+
+
+def user_version(db):
+    conn = sqlite3.connect(db)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    return version
+
+
+def new_schema(tmp_path):
+    with Ledger(tmp_path / "new.db", create=True):
+        pass
+    return schema(tmp_path / "new.db")
+
+
+def test_claim_texts_with_the_unique_key_in_the_table_reads_and_verifies_as_it_is(unique_keys):
+    assert user_version(unique_keys) == 2 and not stores_hex(unique_keys)
+    assert ledger(unique_keys, "verify", "--digest", HEAD) == (
+        0,
+        f"ok: 21 entries, chain and projections verified; head {HEAD}\n",
+    )
+    status, shown = ledger(unique_keys, "claims", "--search", "maduro")
+    assert status == 0 and "Nicolás Maduro won the 2024 Venezuelan presidential election." in shown
+
+
+def test_claim_texts_with_the_unique_key_in_the_table_is_migrated_by_the_first_write(unique_keys, tmp_path):
+    entries, rows = journal(unique_keys), other_rows(unique_keys)
+    assert (
+        ledger(unique_keys, "add", *(part for field, value in RECORDED.items() for part in (f"--{field}", value)))[0]
+        == 0
+    )
+    assert journal(unique_keys) == entries and other_rows(unique_keys) == rows
+    assert schema(unique_keys) == new_schema(tmp_path) and user_version(unique_keys) == 3
+    assert ledger(unique_keys, "verify", "--digest", HEAD)[0] == 0
+    added = [
+        "--claim",
+        "A claim first recorded here.",
+        "--outlet",
+        "CNN",
+        "--date",
+        "2024-08-02",
+        "--stance",
+        "reports",
+    ]
+    assert ledger(unique_keys, "add", *added) == (0, "22\n")
+    assert ledger(unique_keys, "verify", "--digest", HEAD)[0] == 0
+
+
+def test_a_refused_first_write_leaves_the_unique_key_in_the_table(unique_keys, tmp_path):
+    entries, rows, objects = journal(unique_keys), other_rows(unique_keys), schema(unique_keys)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"claim": "A claim.", "outlet": "BBC", "date": "2024-08-01", "stance": "maybe"}\n')
+    assert ledger(unique_keys, "import", str(bad))[0] == 1
+    assert journal(unique_keys) == entries and other_rows(unique_keys) == rows and schema(unique_keys) == objects
+
+
+def test_claim_texts_whose_guards_were_changed_is_not_migrated(unique_keys):
+    conn = sqlite3.connect(unique_keys, isolation_level=None)
+    conn.execute("DROP TRIGGER claim_texts_no_delete")
+    conn.close()
+    status, output = ledger(unique_keys, "alias", "Hill", "--of", "Yván Gil")
+    assert status == 1 and output.startswith("table claim_texts: neither this version's layout nor the previous one")
+    assert user_version(unique_keys) == 2 and len(journal(unique_keys)) == 21
+    assert ledger(unique_keys, "verify") == (1, "table claim_texts: differs from schema.sql\n")
+
+
+def test_a_first_import_into_an_empty_ledger_of_the_previous_layout_migrates_it(tmp_path):
+    """The import makes the claims' keys' index at its end (`database.made_at_the_end`) once the
+    migration has made the table that has it."""
+    db = unpacked(FIXTURES / "unique-claim-keys-empty.db.gz", tmp_path / "empty.db")
+    records = tmp_path / "records.jsonl"
+    records.write_text(
+        "".join(
+            json.dumps({**SAMPLE, "claim": claim, "outlet": outlet}) + "\n"
+            for claim in ("One claim.", "Another claim.", "one claim")
+            for outlet in ("BBC", "CNN")
+        )
+    )
+    assert ledger(db, "import", str(records))[0] == 0
+    assert schema(db) == new_schema(tmp_path) and user_version(db) == 3
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT key FROM claim_texts ORDER BY id").fetchall() == [("one claim",), ("another claim",)]
+    conn.close()
+    assert ledger(db, "verify")[0] == 0
