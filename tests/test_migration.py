@@ -132,26 +132,38 @@ def test_its_first_write_migrates_it_keeping_every_entry_and_row(db, tmp_path, m
     assert ledger(db, "verify", "--digest", HEAD)[0] == 0
 
 
-def test_a_refused_first_write_leaves_it_as_it_was(db, tmp_path):
+@pytest.mark.parametrize("fixture", ["hex-hashes.db.gz", "unique-claim-keys.db.gz"])
+def test_a_refused_first_write_leaves_it_as_it_was(fixture, tmp_path):
+    db = unpacked(FIXTURES / fixture, tmp_path / "previous.db")
     entries, rows, objects = journal(db), other_rows(db), schema(db)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"claim": "A claim.", "outlet": "BBC", "date": "2024-08-01", "stance": "maybe"}\n')
     assert ledger(db, "import", str(bad))[0] == 1
-    assert stores_hex(db) and journal(db) == entries and other_rows(db) == rows and schema(db) == objects
+    assert journal(db) == entries and other_rows(db) == rows and schema(db) == objects
 
 
-def test_a_journal_whose_guards_were_changed_is_not_migrated(db):
+@pytest.mark.parametrize(
+    "fixture, table, verified",
+    [
+        (
+            "hex-hashes.db.gz",
+            "journal",
+            "table journal: its hashes are stored as hex text, in a layout other than the one a write migrates: "
+            "`ledger rebuild NEW.db` copies it into the current layout; nothing was checked",
+        ),
+        ("unique-claim-keys.db.gz", "claim_texts", "table claim_texts: differs from schema.sql"),
+    ],
+)
+def test_a_table_whose_guards_were_changed_is_not_migrated(fixture, table, verified, tmp_path):
+    db = unpacked(FIXTURES / fixture, tmp_path / "previous.db")
+    version = user_version(db)
     conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("DROP TRIGGER journal_no_delete")
+    conn.execute(f"DROP TRIGGER {table}_no_delete")
     conn.close()
     status, output = ledger(db, "alias", "Hill", "--of", "Yván Gil")
-    assert status == 1 and output.startswith("table journal: neither this version's layout nor the previous one")
-    assert stores_hex(db) and len(journal(db)) == 21
-    assert ledger(db, "verify") == (
-        1,
-        "table journal: its hashes are stored as hex text, in a layout other than the one a write migrates: "
-        "`ledger rebuild NEW.db` copies it into the current layout; nothing was checked\n",
-    )
+    assert status == 1 and output.startswith(f"table {table}: neither this version's layout nor the previous one")
+    assert user_version(db) == version and len(journal(db)) == 21
+    assert ledger(db, "verify") == (1, verified + "\n")
 
 
 def test_a_hash_not_in_lower_case_hex_is_not_migrated(db):
@@ -219,24 +231,6 @@ def test_claim_texts_with_the_unique_key_in_the_table_is_migrated_by_the_first_w
     ]
     assert ledger(unique_keys, "add", *added) == (0, "22\n")
     assert ledger(unique_keys, "verify", "--digest", HEAD)[0] == 0
-
-
-def test_a_refused_first_write_leaves_the_unique_key_in_the_table(unique_keys, tmp_path):
-    entries, rows, objects = journal(unique_keys), other_rows(unique_keys), schema(unique_keys)
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"claim": "A claim.", "outlet": "BBC", "date": "2024-08-01", "stance": "maybe"}\n')
-    assert ledger(unique_keys, "import", str(bad))[0] == 1
-    assert journal(unique_keys) == entries and other_rows(unique_keys) == rows and schema(unique_keys) == objects
-
-
-def test_claim_texts_whose_guards_were_changed_is_not_migrated(unique_keys):
-    conn = sqlite3.connect(unique_keys, isolation_level=None)
-    conn.execute("DROP TRIGGER claim_texts_no_delete")
-    conn.close()
-    status, output = ledger(unique_keys, "alias", "Hill", "--of", "Yván Gil")
-    assert status == 1 and output.startswith("table claim_texts: neither this version's layout nor the previous one")
-    assert user_version(unique_keys) == 2 and len(journal(unique_keys)) == 21
-    assert ledger(unique_keys, "verify") == (1, "table claim_texts: differs from schema.sql\n")
 
 
 def test_a_first_import_into_an_empty_ledger_of_the_previous_layout_migrates_it(tmp_path):
