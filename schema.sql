@@ -15,7 +15,7 @@
 -- 4. Views give the published shape: attributions with status and canonical names,
 --    claims with their counts over current attributions.
 
-PRAGMA user_version = 3;  -- 3: claim_texts' key UNIQUE by an index of its own; 2: the hashes stored as digests (1: as hex text)
+PRAGMA user_version = 3;  -- 3: claim keys UNIQUE by an index; 2: hashes stored as digests; 1: as hex
 
 ---------------------------------------------------------------------------------
 -- 1. The journal
