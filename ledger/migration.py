@@ -49,9 +49,13 @@ def holds_hex_hashes(conn):
 
 def _is_hex_journal(conn):
     """Whether the journal's table, indexes and triggers are exactly HEX_JOURNAL's."""
-    return {sql for (sql,) in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = 'journal'")} == set(
-        HEX_JOURNAL
-    )
+    return _held_sql(conn, "journal") == set(HEX_JOURNAL)
+
+
+def _held_sql(conn, table):
+    """The SQL of `table`, its indexes and triggers, as the ledger holds them (None for an
+    index SQLite made for a constraint)."""
+    return {sql for (sql,) in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = ?", (table,))}
 
 
 def refuse_hex_hashes(conn):
@@ -103,7 +107,8 @@ def _migrate_journal(conn):
             f"seq {row[0]}: prev_hash or hash is not 64 lower-case hex digits, so the journal is not migrated; "
             "nothing was written"
         )
-    table, *guards = _renamed_for_a_new_table(conn, "journal", "hex_journal")
+    _rename_for_a_new_table(conn, "journal", "hex_journal")
+    table, *guards = _statements_of("journal")
     conn.execute(table)
     conn.create_function("ledger_digest", 1, bytes.fromhex, deterministic=True)
     # A part at a time, each deleted once copied: the pages it frees take the next part, so
@@ -145,11 +150,7 @@ def _is_unique_key_claims(conn):
     triggers = [  # as SQLite keeps them, without the closing semicolon
         statement.rstrip(";") for statement in _statements_of("claim_texts") if statement.startswith("CREATE TRIGGER")
     ]
-    return {sql for (sql,) in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = 'claim_texts'")} == {
-        UNIQUE_KEY_CLAIM_TEXTS,
-        None,
-        *triggers,
-    }
+    return _held_sql(conn, "claim_texts") == {UNIQUE_KEY_CLAIM_TEXTS, None, *triggers}
 
 
 def as_held_until_migrated(conn, objects):
@@ -172,7 +173,8 @@ def _migrate_claim_texts(conn):
             "table claim_texts: neither this version's layout nor the previous one, so it is not migrated; nothing "
             "was written (`ledger rebuild NEW.db` copies the journal into the current layout)"
         )
-    table, *guards = _renamed_for_a_new_table(conn, "claim_texts", "unique_key_claim_texts")
+    _rename_for_a_new_table(conn, "claim_texts", "unique_key_claim_texts")
+    table, *guards = _statements_of("claim_texts")
     conn.execute(table)
     conn.execute("INSERT INTO claim_texts (id, key, text, seq) SELECT id, key, text, seq FROM unique_key_claim_texts")
     conn.execute("DROP TABLE unique_key_claim_texts")
@@ -181,11 +183,10 @@ def _migrate_claim_texts(conn):
     return True
 
 
-def _renamed_for_a_new_table(conn, table, renamed):
-    """`table` renamed to `renamed`, without its indexes and triggers; returns schema.sql's
-    statements that make `table` again, then its indexes and triggers. The views and foreign
-    keys that name `table` keep naming it (a legacy renaming, with foreign keys off as the
-    ledger keeps them), and so read the new table."""
+def _rename_for_a_new_table(conn, table, renamed):
+    """Rename `table` to `renamed`, dropping its indexes and triggers, so that schema.sql can
+    make it again. The views and foreign keys that name `table` keep naming it (a legacy
+    renaming, with foreign keys off as the ledger keeps them), and so read the new table."""
     for kind, name in conn.execute(
         "SELECT type, name FROM sqlite_schema WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL",
         (table,),
@@ -196,7 +197,6 @@ def _renamed_for_a_new_table(conn, table, renamed):
         conn.execute(f"ALTER TABLE {table} RENAME TO {renamed}")
     finally:
         conn.execute("PRAGMA legacy_alter_table = OFF")
-    return _statements_of(table)
 
 
 def _statements_of(table):

@@ -140,7 +140,7 @@ class Projector:
         # Only a record whose payload it may have written needs this connection, which waits
         # for a batch being written, to tell whether it is new.
         self.written = WrittenPayloads(exact_up_to=self.BATCH, expected=self.EXPECTED_ATTRIBUTIONS)
-        self.looks_up_by_claim = False  # once the index it needs is known to be there
+        self.looks_up_by_claim = False  # once the indexes it needs are known to be there
 
     def __enter__(self):
         return self
